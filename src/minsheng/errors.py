@@ -1,0 +1,63 @@
+"""Every error minsheng raises on purpose, as one tree.
+
+    MinshengError                  a sentence for the user, in Chinese and English
+    ├── CodeError                  a national code is malformed or unknown
+    │   ├── IdNumberError          GB 11643 citizen ID number; `.part` names what is wrong
+    │   └── DivisionError          GB/T 2260 division code
+    ├── ConfigError                settings or data directory unusable
+    ├── ImportRejected             an input file was refused; nothing was written
+    └── StoreError                 the registry database is unreachable or out of date
+
+The CLI and the web turn a `MinshengError` into its message; anything else is a
+bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class MinshengError(Exception):
+    """Base class: carries a Chinese and an English message."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh = zh
+        self.en = en
+
+    def message(self, lang: str = "zh") -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def __str__(self) -> str:
+        return f"{self.zh} / {self.en}"
+
+
+class CodeError(MinshengError):
+    """A national standard code is malformed or unknown."""
+
+
+class IdNumberError(CodeError):
+    """A citizen ID number fails GB 11643; `part` is one of
+    `length`, `characters`, `region`, `birth_date`, `check_digit`."""
+
+    def __init__(self, part: str, zh: str, en: str) -> None:
+        super().__init__(zh, en)
+        self.part = part
+
+
+class DivisionError(CodeError):
+    """An administrative division code is malformed or not in the division list."""
+
+
+class ConfigError(MinshengError):
+    """Settings or the data directory cannot be used."""
+
+
+class ImportRejected(MinshengError):
+    """An import was refused as a whole; `report` holds the row errors, if any."""
+
+    def __init__(self, zh: str, en: str, report: object | None = None) -> None:
+        super().__init__(zh, en)
+        self.report = report
+
+
+class StoreError(MinshengError):
+    """The registry database is unreachable or its schema is out of date."""
