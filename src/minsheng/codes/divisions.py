@@ -42,7 +42,8 @@ def canonical(code: str) -> str:
     """The shortest form of a code: GB/T 2260 pads upper levels with zeros
     (110000 is the province 11, 110100 the city 1101, 110105000 the county)."""
     code = code.strip()
-    if not code.isdigit() or len(code) not in LEVELS:
+    # isascii: str.isdigit is also true for full-width and other Unicode digits.
+    if not (code.isascii() and code.isdigit()) or len(code) not in LEVELS:
         raise DivisionError(
             f"区划代码{code!r}格式错误：应为2、4、6、9或12位数字",
             f"division code {code!r} is malformed: expected 2, 4, 6, 9 or 12 digits",
@@ -105,36 +106,60 @@ class DivisionBook:
     def parents(self, code: str) -> list[Division]:
         """The chain from the province down to the code itself (known levels only)."""
         canon = canonical(code)
-        chain = []
+        chain: list[Division] = []
         for size in (2, 4, 6, 9, 12):
             if size > len(canon):
                 break
             found = self.lookup(canon[:size])
-            if found is not None:
+            # A padded code (东莞's county 441900, 金门's township 350527000) is
+            # the level above it again; list each division once.
+            if found is not None and not (chain and chain[-1].code == found.code):
                 chain.append(found)
         return chain
 
     def full_name(self, code: str) -> str:
-        # Municipalities list their city level as 市辖区; leave that out of a full name.
-        return "".join(d.name for d in self.parents(code) if d.name not in ("市辖区", "县"))
+        # Municipalities list their city level as 市辖区 (or 县); provinces group
+        # the county-level cities they administer directly under 省直辖县级行政区划
+        # (自治区… in Xinjiang). These are placeholders, not names: leave them out.
+        return "".join(
+            d.name
+            for d in self.parents(code)
+            if d.name not in ("市辖区", "县") and not d.name.endswith("直辖县级行政区划")
+        )
 
     def contains(self, outer: str, inner: str) -> bool:
         """Is `inner` the same division as `outer` or inside it?"""
         return canonical(inner).startswith(canonical(outer))
 
     def children(self, code: str) -> list[Division]:
+        """The divisions one level down. A prefecture city without counties
+        (东莞 4419, 中山 4420, 儋州 4604) has its towns as children: NBS lists it
+        again as a county with the padded code 441900, which is the city itself."""
         canon = canonical(code)
+        if len(canon) == 4 and canon + "00" in self._names:
+            return self.townships(canon)
         size = {2: 4, 4: 6, 6: 9}.get(len(canon))
         if size is None:
             return []
+        return self._below(canon, size)
+
+    def townships(self, county: str) -> list[Division]:
+        """The townships of a county (or of a city without counties, given as 4419 or 441900)."""
+        canon = canonical(county)
+        if len(canon) not in (4, 6):
+            return []
+        return self._below(canon.ljust(6, "0"), 9)
+
+    def _below(self, prefix: str, size: int) -> list[Division]:
+        # Skip padded aliases of the parent itself (441900 under 4419, 350527000
+        # under 350527): they are the same division, and listing them as a child
+        # would make a walk down the tree loop forever.
+        parent = canonical(prefix)
         return [
             Division(c, n, LEVELS[size])
             for c, n in sorted(self._names.items())
-            if len(c) == size and c.startswith(canon)
+            if len(c) == size and c.startswith(prefix) and canonical(c) != parent
         ]
-
-    def townships(self, county: str) -> list[Division]:
-        return self.children(county)
 
     def codes(self, level: str) -> list[str]:
         size = {v: k for k, v in LEVELS.items()}[level]

@@ -29,7 +29,9 @@ CHECK_CHARS = "10X98765432"
 # Sequence codes per (region, birth date): 500 odd (male), 499 even 002–998 (female).
 MAX_SEQUENCES = {1: 500, 2: 499}
 
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+# ASCII digits only: `\d` would also match full-width and other Unicode digits,
+# which `int()` accepts, letting "１１０１０５…" through with a non-ASCII value.
+_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +67,7 @@ def parse(raw: str, *, today: dt.date | None = None) -> IdNumber:
         raise IdNumberError(
             "length", f"身份号码应为18位，实际为{len(value)}位", f"ID number must have 18 characters, got {len(value)}"
         )
-    if not _SHAPE.match(value):
+    if not _SHAPE.fullmatch(value):
         raise IdNumberError(
             "characters",
             "身份号码前17位须为数字，第18位为数字或X",
@@ -116,6 +118,8 @@ def make(region: str, birth_date: dt.date, sequence: int, sex: int) -> str:
     >>> make("110105", dt.date(1949, 12, 31), 0, 2)
     '11010519491231002X'
     """
+    if sex not in MAX_SEQUENCES:
+        raise ValueError(f"sex must be 1 (male) or 2 (female), got {sex!r}")
     if not 0 <= sequence < MAX_SEQUENCES[sex]:
         raise ValueError(f"sequence must be in 0..{MAX_SEQUENCES[sex] - 1} for sex {sex}")
     seq = 2 * sequence + (1 if sex == 1 else 2)  # odd for male, even for female
@@ -129,4 +133,6 @@ def check_char_expr(body17: pl.Expr) -> pl.Expr:
         body17.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(WEIGHTS)
     )
     char = pl.lit(CHECK_CHARS).str.slice((total % 11).cast(pl.Int64), 1)
-    return pl.when(body17.str.contains(r"^\d{17}$")).then(char)
+    # ASCII digits only (the regex engine's `\d` is Unicode): a full-width digit
+    # casts to null, which `sum_horizontal` would silently skip.
+    return pl.when(body17.str.contains(r"^[0-9]{17}$")).then(char)

@@ -1,0 +1,105 @@
+"""The columns of the data contract (v1), as data.
+
+One list per file kind drives the importer (parsing and validation), the
+exporter, the Excel template and the database mapping, so a column is
+described once. Money columns are yuan in files and integer fen in the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from minsheng.codes import enums
+from minsheng.codes.enums import CodeList
+
+CONTRACT_VERSION = "1"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One contract column.
+
+    kind: text | id | division | enum | money | int | decimal | date | bool | id_number | programmes
+    """
+
+    name: str
+    zh: str
+    kind: str
+    required: bool = False
+    codes: CodeList | None = None
+    en: str = ""  # a short English description for the template
+
+    @property
+    def store_name(self) -> str:
+        """The database column: money is kept as integer fen."""
+        return f"{self.name}_fen" if self.kind == "money" else self.name
+
+
+def _c(name: str, zh: str, kind: str, en: str, *, required: bool = False, codes: CodeList | None = None) -> Column:
+    return Column(name, zh, kind, required, codes, en)
+
+
+HOUSEHOLD_COLUMNS: tuple[Column, ...] = (
+    _c("household_id", "家庭编号", "id", "unique within the county's data", required=True),
+    _c("residence_division", "居住地区划代码", "division", "6/9/12-digit division of habitual residence", required=True),
+    _c("hukou_division", "户籍地区划代码", "division", "division of household registration; defaults to residence"),
+    _c("urban_rural", "城乡属性", "enum", "urban/rural (城镇/农村)", required=True, codes=enums.URBAN_RURAL),
+    _c("financial_assets", "金融资产", "money", "yuan: deposits, securities, funds, insurance cash value"),
+    _c("properties", "住房套数", "int", "residential properties owned or rented long-term"),
+    _c("housing_area_m2", "住房面积", "decimal", "total floor area, m²"),
+    _c("non_residential_property", "非住宅房产", "bool", "owns non-residential property (1/0, 是/否)", codes=enums.BOOLEAN),
+    _c("vehicles", "机动车数", "int", "motor vehicles, excluding disability mobility vehicles"),
+    _c("vehicle_value", "机动车价值", "money", "yuan"),
+    _c("business_capital", "经营资本", "money", "yuan, registered capital of members' businesses"),
+    _c("enrolled", "已享受救助", "programmes", "';'-separated programme ids, e.g. dibao", codes=enums.PROGRAMME),
+    _c("enrolled_since", "纳入日期", "date", "date enrolled"),
+    _c("current_benefit", "当前月救助金", "money", "yuan per month paid now"),
+)
+
+PERSON_COLUMNS: tuple[Column, ...] = (
+    _c("person_id", "成员编号", "id", "unique", required=True),
+    _c("household_id", "家庭编号", "id", "must exist in households", required=True),
+    _c("id_number", "公民身份号码", "id_number", "18 characters, GB 11643"),
+    _c("name", "姓名", "text", "name", required=True),
+    _c("relation", "与户主关系", "enum", "GB/T 4761 code: 02 head, 10–12 spouse …", required=True, codes=enums.RELATION),
+    _c("sex", "性别", "enum", "1/2 (男/女), from the ID number when empty", codes=enums.SEX),
+    _c("birth_date", "出生日期", "date", "from the ID number when empty"),
+    _c("disability_grade", "残疾等级", "enum", "0 none, 1 most severe … 4", codes=enums.DISABILITY_GRADE),
+    _c("disability_kind", "残疾类别", "enum", "visual/hearing/speech/physical/intellectual/mental/multiple",
+       codes=enums.DISABILITY_KIND),
+    _c("labour_capacity", "劳动能力", "enum", "full/partial/none", codes=enums.LABOUR_CAPACITY),
+    _c("self_care", "生活自理能力", "enum", "full/partial/none", codes=enums.SELF_CARE),
+    _c("employment", "就业状态", "enum", "employed/flexible/platform/migrant/farming/unemployed/student/retired/none",
+       codes=enums.EMPLOYMENT),
+    _c("school_stage", "在读学段", "enum", "none/preschool/primary/junior/senior/vocational/higher",
+       codes=enums.SCHOOL_STAGE),
+    _c("wage_income", "工资性收入", "money", "yuan/month, average of the last 12 months"),
+    _c("business_income", "经营净收入", "money", "yuan/month"),
+    _c("property_income", "财产净收入", "money", "yuan/month"),
+    _c("transfer_income", "转移净收入", "money", "yuan/month: pensions, alimony (not assistance benefits)"),
+    _c("disregarded_income", "不计入收入", "money", "yuan/month excluded by the rules (childcare subsidy …)"),
+    _c("medical_expense", "自付医疗费用", "money", "yuan per 12 months, out of pocket"),
+    _c("education_expense", "教育支出", "money", "yuan per 12 months"),
+    _c("other_rigid_expense", "其他刚性支出", "money", "yuan per 12 months"),
+    _c("medical_insurance", "医保类型", "enum", "employee/resident/none", codes=enums.MEDICAL_INSURANCE),
+    _c("medical_insurance_years", "连续参保年数", "int", "consecutive years insured"),
+    _c("zero_claim_years", "零报销年数", "int", "consecutive years without reimbursement"),
+    _c("pension_insurance", "养老保险类型", "enum", "employee/resident/none", codes=enums.PENSION_INSURANCE),
+    _c("supporter_capable", "赡养人有能力", "bool", "has a legal supporter able to support (1/0)", codes=enums.BOOLEAN),
+    _c("phone", "联系电话", "text", "personal data: masked in exports"),
+)
+
+COLUMNS = {"households": HOUSEHOLD_COLUMNS, "persons": PERSON_COLUMNS}
+KEYS = {"households": "household_id", "persons": "person_id"}
+TITLES = {"households": ("家庭", "households"), "persons": ("家庭成员", "persons")}
+# Sheet names accepted in a workbook, besides the first sheet of a single-kind file.
+SHEET_NAMES = {"households": ("households", "家庭"), "persons": ("persons", "家庭成员", "成员")}
+
+
+def header_aliases(kind: str) -> dict[str, str]:
+    """Accepted header spelling → contract column name (English names and Chinese aliases)."""
+    table: dict[str, str] = {}
+    for col in COLUMNS[kind]:
+        table[col.name] = col.name
+        table[col.zh] = col.name
+    return table

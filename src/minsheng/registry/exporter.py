@@ -1,0 +1,137 @@
+"""Export the registry (导出) in the contract's formats: the same files an import takes.
+
+Money goes back to yuan with two decimals, exactly (from integer fen).
+`mask=True` hides ID and phone numbers (110105********002X) for lists that
+leave the office; a full export round-trips through `import_files`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Connection, Engine, Table, select
+
+from minsheng.registry.columns import COLUMNS, Column
+from minsheng.registry.models import Enrolment, Household, Person
+
+FORMATS = ("csv", "gb18030", "xlsx", "parquet")
+
+
+@dataclass
+class ExportResult:
+    kind: str
+    path: Path
+    rows: int
+
+
+def mask_id_number(col: pl.Expr) -> pl.Expr:
+    """Keep the region code and the last four characters: 110105********002X."""
+    return pl.when(col.str.len_chars() == 18).then(col.str.slice(0, 6) + pl.lit("*" * 8) + col.str.slice(14, 4))
+
+
+def mask_phone(col: pl.Expr) -> pl.Expr:
+    return pl.when(col.str.len_chars() >= 7).then(col.str.slice(0, 3) + pl.lit("****") + col.str.slice(-4, 4))
+
+
+def yuan(fen: pl.Expr) -> pl.Expr:
+    """Integer fen → 'yuan.ff' text, exact."""
+    return pl.when(fen.is_not_null()).then(
+        (fen // 100).cast(pl.String) + pl.lit(".") + (fen % 100).cast(pl.String).str.zfill(2)
+    )
+
+
+def _read(conn: Connection, table: Table, names: list[str], division_prefix: str | None) -> pl.DataFrame:
+    query = select(*(table.c[n] for n in names))
+    if division_prefix and "county" in table.c:
+        query = query.where(table.c.residence_division.startswith(division_prefix))
+    elif division_prefix:
+        hh = Household.__table__
+        query = query.join(hh, hh.c.household_id == table.c.household_id).where(
+            hh.c.residence_division.startswith(division_prefix)
+        )
+    rows = conn.execute(query).all()
+    return pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
+
+
+def _to_contract(frame: pl.DataFrame, columns: Iterable[Column]) -> pl.DataFrame:
+    out = []
+    for col in columns:
+        if col.name not in frame.columns and col.store_name not in frame.columns:
+            continue
+        src = pl.col(col.store_name)
+        if col.kind == "money":
+            out.append(yuan(src).alias(col.name))
+        elif col.kind == "bool":
+            out.append(pl.when(src.is_not_null()).then(src.cast(pl.Int8).cast(pl.String)).alias(col.name))
+        else:
+            out.append(src.cast(pl.String).alias(col.name))
+    return frame.select(out)
+
+
+def households_frame(conn: Connection, division_prefix: str | None = None) -> pl.DataFrame:
+    table = Household.__table__
+    names = [c.store_name for c in COLUMNS["households"] if c.store_name in table.c]
+    hh = _read(conn, table, names, division_prefix)
+    enr = _read(conn, Enrolment.__table__, ["household_id", "programme", "since"], division_prefix)
+    enrolled = enr.sort("household_id", "programme").group_by("household_id").agg(
+        pl.col("programme").str.join(";").alias("enrolled"), pl.col("since").min().alias("enrolled_since")
+    )
+    hh = hh.join(enrolled, on="household_id", how="left").sort("household_id")
+    return _to_contract(hh, COLUMNS["households"])
+
+
+def persons_frame(conn: Connection, division_prefix: str | None = None, *, mask: bool = False) -> pl.DataFrame:
+    table = Person.__table__
+    names = [c.store_name for c in COLUMNS["persons"] if c.store_name in table.c]
+    frame = _to_contract(_read(conn, table, names, division_prefix).sort("person_id"), COLUMNS["persons"])
+    if mask:
+        frame = frame.with_columns(mask_id_number(pl.col("id_number")).alias("id_number"),
+                                   mask_phone(pl.col("phone")).alias("phone"))
+    return frame
+
+
+def write_frame(frame: pl.DataFrame, path: Path, fmt: str, *, kind: str, chinese_headers: bool = False) -> Path:
+    if chinese_headers:
+        frame = frame.rename({c.name: c.zh for c in COLUMNS[kind] if c.name in frame.columns})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        frame.write_csv(path, include_bom=True)  # the BOM makes Excel read UTF-8 correctly
+    elif fmt == "gb18030":
+        path.write_bytes(frame.write_csv().encode("gb18030"))
+    elif fmt == "parquet":
+        frame.write_parquet(path)
+    elif fmt == "xlsx":
+        frame.write_excel(path, worksheet=kind, autofit=True, freeze_panes=(1, 0))
+    else:
+        raise ValueError(f"unknown format {fmt}")
+    return path
+
+
+def export_registry(
+    engine: Engine, out_dir: Path, fmt: str = "csv", *, division_prefix: str | None = None,
+    mask: bool = False, chinese_headers: bool = False,
+) -> list[ExportResult]:
+    """Write households and persons (in one workbook for xlsx) to `out_dir`."""
+    with engine.connect() as conn:
+        hh = households_frame(conn, division_prefix)
+        persons = persons_frame(conn, division_prefix, mask=mask)
+    suffix = {"csv": "csv", "gb18030": "csv", "xlsx": "xlsx", "parquet": "parquet"}[fmt]
+    if fmt == "xlsx":
+        import xlsxwriter
+
+        path = out_dir / "registry.xlsx"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with xlsxwriter.Workbook(path) as book:
+            for kind, frame in (("households", hh), ("persons", persons)):
+                if chinese_headers:
+                    frame = frame.rename({c.name: c.zh for c in COLUMNS[kind] if c.name in frame.columns})
+                frame.write_excel(book, worksheet=kind, autofit=True, freeze_panes=(1, 0))
+        return [ExportResult("households", path, hh.height), ExportResult("persons", path, persons.height)]
+    return [
+        ExportResult(kind, write_frame(frame, out_dir / f"{kind}.{suffix}", fmt, kind=kind,
+                                       chinese_headers=chinese_headers), frame.height)
+        for kind, frame in (("households", hh), ("persons", persons))
+    ]

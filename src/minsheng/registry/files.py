@@ -1,0 +1,258 @@
+"""Reading the files users hand us: CSV (UTF-8, UTF-8 with BOM, GB18030),
+.xlsx and Parquet, into a frame of strings with contract column names.
+
+Encoding is detected, never guessed: a file is UTF-8 when it decodes as
+UTF-8, else GB18030 when it decodes as GB18030, else it is refused with the
+row and column of the first undecodable byte.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from minsheng.errors import ImportRejected
+from minsheng.registry.columns import COLUMNS, SHEET_NAMES, header_aliases
+
+MAX_FILE_BYTES = 2 * 1024**3  # beyond this a county should split the file; said clearly, not crashed on
+
+
+@dataclass
+class RowError:
+    """One problem in an input file: where, what value, and why in both languages."""
+
+    file: str
+    row: int | None  # 1-based, header is row 1; None for the whole file
+    column: str | None
+    value: str | None
+    reason_zh: str
+    reason_en: str
+
+
+@dataclass
+class Table:
+    """An input table: every value a string, columns renamed to contract names."""
+
+    file: str
+    kind: str
+    frame: pl.DataFrame
+    original_headers: dict[str, str]  # contract name → header as written in the file
+    extra_columns: list[str] = field(default_factory=list)
+    encoding: str = "utf-8"
+
+
+def reject(file: str, row: int | None, column: str | None, value: str | None, zh: str, en: str) -> ImportRejected:
+    err = RowError(file, row, column, value, zh, en)
+    return ImportRejected(f"{file}：{zh}", f"{file}: {en}", report=[err])
+
+
+def decode(data: bytes, file: str) -> tuple[str, str]:
+    """The text of a CSV file and the encoding found."""
+    if data.startswith(codecs.BOM_UTF8):
+        enc, body = "utf-8-sig", data[len(codecs.BOM_UTF8) :]
+    else:
+        enc, body = "utf-8", data
+    try:
+        return body.decode("utf-8"), enc
+    except UnicodeDecodeError:
+        pass
+    try:
+        return body.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as exc:
+        row, col = _position(body, exc.start)
+        raise reject(
+            file, row, col, None,
+            "文件既不是UTF-8也不是GB18030编码，无法读取（请在Excel中另存为“CSV UTF-8”）",
+            "file is neither UTF-8 nor GB18030 and cannot be read (save it from Excel as 'CSV UTF-8')",
+        ) from None
+
+
+def _position(body: bytes, offset: int) -> tuple[int, str | None]:
+    """Row number and column name of a byte offset, to point at an undecodable cell."""
+    row = body.count(b"\n", 0, offset) + 1
+    line_start = body.rfind(b"\n", 0, offset) + 1
+    col_index = body.count(b",", line_start, offset)
+    header = body.split(b"\n", 1)[0].decode("ascii", errors="replace").strip().split(",")
+    return row, header[col_index].strip() if col_index < len(header) else None
+
+
+def read(path: Path, kind: str, *, sheet: str | None = None) -> Table:
+    """Read one table of `kind` (households or persons) from a file."""
+    file = path.name
+    if not path.exists():
+        raise reject(file, None, None, None, "文件不存在", "file not found")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise reject(
+            file, None, None, None,
+            f"文件过大（{size / 1024**2:.0f} MB，上限 {MAX_FILE_BYTES // 1024**2} MB），请按乡镇拆分后导入",
+            f"file too large ({size / 1024**2:.0f} MB, limit {MAX_FILE_BYTES // 1024**2} MB): split it by township",
+        )
+    suffix = path.suffix.lower()
+    if suffix == ".csv" or suffix == ".txt":
+        frame, enc = _read_csv(path, file)
+    elif suffix in (".xlsx", ".xlsm"):
+        frame, enc = _read_xlsx(path, kind, sheet, file), "xlsx"
+    elif suffix == ".parquet":
+        frame, enc = pl.read_parquet(path).cast(pl.String), "parquet"
+    else:
+        raise reject(
+            file, None, None, None,
+            f"不支持的文件类型{suffix}：请使用 .csv、.xlsx 或 .parquet",
+            f"unsupported file type {suffix}: use .csv, .xlsx or .parquet",
+        )
+    if frame.height == 0 and not frame.columns:
+        raise reject(file, None, None, None, "文件为空", "the file is empty")
+    return _rename(frame, kind, file, enc)
+
+
+def _read_csv(path: Path, file: str) -> tuple[pl.DataFrame, str]:
+    data = path.read_bytes()
+    if not data.strip(codecs.BOM_UTF8 + b" \r\n\t"):
+        raise reject(file, None, None, None, "文件为空", "the file is empty")
+    text, enc = decode(data, file)
+    header = next(csv.reader(io.StringIO(text.split("\n", 1)[0])))
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            infer_schema=False,  # every value a string: the contract's parsers decide
+            truncate_ragged_lines=False,
+        )
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
+        raise reject(
+            file, None, None, None,
+            f"CSV格式错误（列数不一致或引号未闭合）：{str(exc).splitlines()[0]}",
+            f"malformed CSV (ragged rows or an open quote): {str(exc).splitlines()[0]}",
+        ) from None
+    if len(header) != len(set(header)):
+        dup = next(h for h in header if header.count(h) > 1)
+        raise reject(file, 1, dup, dup, "表头有重复的列名", "the header repeats a column name")
+    return frame, enc
+
+
+def _read_xlsx(path: Path, kind: str, sheet: str | None, file: str) -> pl.DataFrame:
+    import fastexcel
+
+    try:
+        book = fastexcel.read_excel(str(path))
+    except Exception as exc:  # fastexcel raises its own types for a corrupt or encrypted workbook
+        raise reject(file, None, None, None, f"无法读取Excel文件：{exc}", f"cannot read the workbook: {exc}") from None
+    names = book.sheet_names
+    wanted = [sheet] if sheet else [n for n in names if n in SHEET_NAMES[kind]]
+    if not wanted:
+        other = {k for k, v in SHEET_NAMES.items() if k != kind for n in names if n in v}
+        if other:  # a workbook of the other kind only
+            raise reject(
+                file, None, None, None,
+                f"工作簿中没有名为{'/'.join(SHEET_NAMES[kind])}的工作表",
+                f"the workbook has no sheet named {'/'.join(SHEET_NAMES[kind])}",
+            )
+        wanted = names[:1]
+    if wanted[0] not in names:
+        raise reject(file, None, None, None, f"工作簿中没有工作表{wanted[0]}", f"the workbook has no sheet {wanted[0]}")
+    frame = book.load_sheet_by_name(wanted[0], dtypes="string").to_polars()
+    # Excel date cells come back as "YYYY-MM-DD 00:00:00"; the date parser takes the date part.
+    return frame
+
+
+def _rename(frame: pl.DataFrame, kind: str, file: str, enc: str) -> Table:
+    aliases = header_aliases(kind)
+    mapping: dict[str, str] = {}
+    original: dict[str, str] = {}
+    extra: list[str] = []
+    for header in frame.columns:
+        name = aliases.get(header.strip().lstrip("\ufeff"))
+        if name is None:
+            extra.append(header)
+            continue
+        if name in original:
+            raise reject(
+                file, 1, name, header,
+                f"列“{original[name]}”与“{header}”是同一列",
+                f"columns {original[name]!r} and {header!r} are the same contract column",
+            )
+        mapping[header] = name
+        original[name] = header
+    missing = [c.name for c in COLUMNS[kind] if c.required and c.name not in original]
+    if missing:
+        cols = COLUMNS[kind]
+        labels = "、".join(f"{c.zh}({c.name})" for c in cols if c.name in missing)
+        raise reject(
+            file, 1, missing[0], None,
+            f"缺少必填列：{labels}",
+            f"required column missing: {', '.join(missing)}",
+        )
+    frame = frame.select(pl.col(h).alias(n) for h, n in mapping.items())
+    return Table(file, kind, frame, original, extra, enc)
+
+
+def sort_by_kind(paths: list[Path]) -> dict[str, Path]:
+    """Which of the given files holds households and which persons: by sheet
+    names in a workbook (one workbook may hold both), else by the key column in
+    the header."""
+    found: dict[str, Path] = {}
+    for path in paths:
+        kinds = _kinds_of(path)
+        for kind in kinds:
+            if kind in found:
+                raise reject(
+                    path.name, None, None, None,
+                    f"给出了两个{kind}文件：{found[kind].name}和{path.name}",
+                    f"two {kind} files given: {found[kind].name} and {path.name}",
+                )
+            found[kind] = path
+    return found
+
+
+def _kinds_of(path: Path) -> list[str]:
+    if path.suffix.lower() in (".xlsx", ".xlsm") and path.exists():
+        import fastexcel
+
+        try:
+            names = fastexcel.read_excel(str(path)).sheet_names
+        except Exception:  # unreadable: let read() report it properly
+            names = []
+        kinds = [k for k, sheets in SHEET_NAMES.items() if any(n in sheets for n in names)]
+        if kinds:
+            return kinds
+    if not path.exists():
+        raise reject(path.name, None, None, None, "文件不存在", "file not found")
+    head = _header_names(path)
+    persons = header_aliases("persons")
+    if any(persons.get(h) == "person_id" for h in head):
+        return ["persons"]
+    households = header_aliases("households")
+    if any(households.get(h) == "household_id" for h in head):
+        return ["households"]
+    raise reject(
+        path.name, 1, None, None,
+        "无法识别文件类型：表头中既没有“成员编号(person_id)”也没有“家庭编号(household_id)”",
+        "cannot tell the file's kind: the header has neither person_id nor household_id",
+    )
+
+
+def _header_names(path: Path) -> list[str]:
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return list(pl.read_parquet_schema(path))
+    if suffix in (".xlsx", ".xlsm"):
+        import fastexcel
+
+        try:
+            sheet = fastexcel.read_excel(str(path)).load_sheet(0, n_rows=1, dtypes="string")
+            return [h.strip() for h in sheet.to_polars().columns]
+        except Exception:
+            return []
+    with path.open("rb") as fh:
+        first = fh.readline(1 << 16)
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return [h.strip() for h in next(csv.reader([first.decode(enc)]))]
+        except (UnicodeDecodeError, StopIteration):
+            continue
+    return []

@@ -1,0 +1,29 @@
+"""Alembic environment: runs on the connection minsheng hands it (see registry.store.upgrade)."""
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from minsheng.registry.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _migrate(connection)
+        return
+    engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
+    with engine.begin() as conn:
+        _migrate(conn)
+
+
+def _migrate(connection: object) -> None:
+    # render_as_batch: SQLite cannot ALTER most things; batch mode rebuilds the table.
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run()

@@ -1,0 +1,86 @@
+"""Read-side queries over the registry: counts for summaries and the demo page.
+
+Every query takes a jurisdiction (a division-code prefix); the default ""
+means the whole registry, which only an administrator's session may use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, case, func, select
+
+from minsheng.codes.divisions import divisions
+from minsheng.registry.models import Household, Person
+
+
+@dataclass(frozen=True)
+class TownshipCount:
+    township: str | None
+    name: str
+    urban_households: int
+    rural_households: int
+    urban_persons: int
+    rural_persons: int
+
+    @property
+    def households(self) -> int:
+        return self.urban_households + self.rural_households
+
+    @property
+    def persons(self) -> int:
+        return self.urban_persons + self.rural_persons
+
+
+@dataclass(frozen=True)
+class RegistrySummary:
+    jurisdiction: str
+    townships: list[TownshipCount]
+
+    @property
+    def households(self) -> int:
+        return sum(t.households for t in self.townships)
+
+    @property
+    def persons(self) -> int:
+        return sum(t.persons for t in self.townships)
+
+
+def summary(engine: Engine, jurisdiction: str = "") -> RegistrySummary:
+    """Households and persons by township and urban/rural within a jurisdiction."""
+    hh = Household.__table__
+    p = Person.__table__
+    urban = hh.c.urban_rural == "urban"
+    members = (
+        select(p.c.household_id, func.count().label("n")).group_by(p.c.household_id).subquery()
+    )
+    n = func.coalesce(members.c.n, 0)
+    query = (
+        select(
+            hh.c.township,
+            func.sum(case((urban, 1), else_=0)),
+            func.sum(case((urban, 0), else_=1)),
+            func.sum(case((urban, n), else_=0)),
+            func.sum(case((urban, 0), else_=n)),
+        )
+        .select_from(hh.outerjoin(members, members.c.household_id == hh.c.household_id))
+        .where(hh.c.residence_division.startswith(jurisdiction))
+        .group_by(hh.c.township)
+        .order_by(hh.c.township)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    towns = [
+        TownshipCount(
+            t, _township_name(t), int(uh or 0), int(rh or 0), int(up or 0), int(rp or 0)
+        )
+        for t, uh, rh, up, rp in rows
+    ]
+    return RegistrySummary(jurisdiction, towns)
+
+
+def _township_name(code: str | None) -> str:
+    if code is None:
+        return "（仅登记到区县）"
+    found = divisions().lookup(code)
+    return found.name if found else f"{code}（未知区划）"

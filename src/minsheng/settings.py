@@ -1,0 +1,29 @@
+"""Typed settings, read from the environment (prefix MINSHENG_) when first asked for.
+
+    MINSHENG_DATA          data directory (default ./minsheng-data)
+    MINSHENG_DATABASE_URL  SQLAlchemy URL; default: SQLite file minsheng.db in the data directory
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MINSHENG_", extra="ignore")
+
+    data: Path = Path("minsheng-data")
+    database_url: str | None = None
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data / 'minsheng.db').resolve()}"
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()
