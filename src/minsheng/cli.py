@@ -59,8 +59,13 @@ def _settings(data: Path | None) -> Settings:
 def steps(total: int, title: str) -> Iterator[Callable[[str], None]]:
     """A progress bar advanced by named steps (the use cases call it between stages)."""
     with Progress(
-        SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), console=console, transient=False,
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
     ) as progress:
         task = progress.add_task(title, total=total)
 
@@ -102,8 +107,13 @@ def _print_calibration(calibration: Any) -> None:
     for col in ("statistic", "group", "target", "generated", "rel_diff"):
         table.add_column(col)
     for row in calibration.head(14).iter_rows(named=True):
-        table.add_row(str(row["statistic"]), str(row["group"]), f"{row['target']:,.3f}", f"{row['generated']:,.3f}",
-                      f"{row['rel_diff']:+.2%}" if row["rel_diff"] is not None else "")
+        table.add_row(
+            str(row["statistic"]),
+            str(row["group"]),
+            f"{row['target']:,.3f}",
+            f"{row['generated']:,.3f}",
+            f"{row['rel_diff']:+.2%}" if row["rel_diff"] is not None else "",
+        )
     console.print(table)
 
 
@@ -111,14 +121,16 @@ def _print_calibration(calibration: Any) -> None:
 @friendly
 def import_(
     files: Annotated[list[Path], typer.Argument(help="households/persons 文件 (.csv .xlsx .parquet)", exists=False)],
-    valid_only: Annotated[bool, typer.Option("--valid-only", help="只导入正确的行，错误行写入可修改后重新导入的文件")] = False,
+    valid_only: Annotated[
+        bool, typer.Option("--valid-only", help="只导入正确的行，错误行写入可修改后重新导入的文件")
+    ] = False,
     report_dir: Annotated[Path | None, typer.Option(help="错误报告目录 where error reports go")] = None,
     data: DataOption = None,
 ) -> None:
     """导入家庭及成员 Import households and persons (all or nothing unless --valid-only)."""
     from minsheng.bootstrap import bootstrap
     from minsheng.registry.files import sort_by_kind
-    from minsheng.registry.importer import import_files
+    from minsheng.registry.importer import ImportOutcome, import_files
 
     settings = _settings(data)
     report_dir = report_dir or settings.data / "reports"
@@ -128,23 +140,43 @@ def import_(
     try:
         with steps(3, "导入 import") as step:
             outcome = import_files(
-                engine, kinds.get("households"), kinds.get("persons"),
-                valid_only=valid_only, report_dir=report_dir, progress=step,
+                engine,
+                kinds.get("households"),
+                kinds.get("persons"),
+                valid_only=valid_only,
+                report_dir=report_dir,
+                progress=step,
             )
     except ImportRejected as exc:
         report = exc.report
-        if report is not None and hasattr(report, "errors"):
+        if isinstance(report, ImportOutcome):
             _print_errors(report.errors)
             if report.error_report:
                 err_console.print(f"错误报告 error report: {report.error_report}")
         raise
     table = Table(title=f"导入完成 import finished（{time.perf_counter() - started:.1f} s）")
-    for col in ("文件 file", "类别 kind", "编码 encoding", "行 rows", "新增 inserted", "更新 updated",
-                "未变 unchanged", "拒绝 rejected"):
+    for col in (
+        "文件 file",
+        "类别 kind",
+        "编码 encoding",
+        "行 rows",
+        "新增 inserted",
+        "更新 updated",
+        "未变 unchanged",
+        "拒绝 rejected",
+    ):
         table.add_column(col, justify="right")
     for s in outcome.summaries:
-        table.add_row(s.file, s.kind, s.encoding, f"{s.rows:,}", f"{s.inserted:,}", f"{s.updated:,}",
-                      f"{s.unchanged:,}", f"{s.rejected:,}")
+        table.add_row(
+            s.file,
+            s.kind,
+            s.encoding,
+            f"{s.rows:,}",
+            f"{s.inserted:,}",
+            f"{s.updated:,}",
+            f"{s.unchanged:,}",
+            f"{s.rejected:,}",
+        )
     console.print(table)
     if not outcome.ok:
         _print_errors(outcome.errors)
@@ -158,8 +190,13 @@ def _print_errors(errors: Any, limit: int = 15) -> None:
     for col in ("文件 file", "行 row", "列 column", "值 value", "原因 reason"):
         table.add_column(col)
     for row in errors.head(limit).iter_rows(named=True):
-        table.add_row(row["file"], str(row["row"] or ""), row["column"] or "", row["value"] or "",
-                      f"{row['reason_zh']}\n{row['reason_en']}")
+        table.add_row(
+            row["file"],
+            str(row["row"] or ""),
+            row["column"] or "",
+            row["value"] or "",
+            f"{row['reason_zh']}\n{row['reason_en']}",
+        )
     err_console.print(table)
     if errors.height > limit:
         err_console.print(f"…… 另有{errors.height - limit}处 and {errors.height - limit} more (see the report)")
@@ -180,7 +217,9 @@ def export(
     from minsheng.registry.exporter import FORMATS, export_registry
 
     if fmt not in FORMATS:
-        raise MinshengError(f"不支持的格式{fmt}，可选：{'、'.join(FORMATS)}", f"unknown format {fmt}; use {', '.join(FORMATS)}")
+        raise MinshengError(
+            f"不支持的格式{fmt}，可选：{'、'.join(FORMATS)}", f"unknown format {fmt}; use {', '.join(FORMATS)}"
+        )
     engine = bootstrap(_settings(data)).engine
     with steps(1, "导出 export") as step:
         results = export_registry(engine, out, fmt, division_prefix=division, mask=mask, chinese_headers=zh_headers)
@@ -224,12 +263,25 @@ def _print_summary(result: Any) -> None:
     for col in ("乡镇 township", "代码 code", "城镇户", "农村户", "城镇人", "农村人", "人 persons"):
         table.add_column(col, justify="right")
     for t in result.townships:
-        table.add_row(t.name, t.township or "", f"{t.urban_households:,}", f"{t.rural_households:,}",
-                      f"{t.urban_persons:,}", f"{t.rural_persons:,}", f"{t.persons:,}")
-    table.add_row("合计 total", "", f"{sum(t.urban_households for t in result.townships):,}",
-                  f"{sum(t.rural_households for t in result.townships):,}",
-                  f"{sum(t.urban_persons for t in result.townships):,}",
-                  f"{sum(t.rural_persons for t in result.townships):,}", f"{result.persons:,}", style="bold")
+        table.add_row(
+            t.name,
+            t.township or "",
+            f"{t.urban_households:,}",
+            f"{t.rural_households:,}",
+            f"{t.urban_persons:,}",
+            f"{t.rural_persons:,}",
+            f"{t.persons:,}",
+        )
+    table.add_row(
+        "合计 total",
+        "",
+        f"{sum(t.urban_households for t in result.townships):,}",
+        f"{sum(t.rural_households for t in result.townships):,}",
+        f"{sum(t.urban_persons for t in result.townships):,}",
+        f"{sum(t.rural_persons for t in result.townships):,}",
+        f"{result.persons:,}",
+        style="bold",
+    )
     console.print(table)
 
 

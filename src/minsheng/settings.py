@@ -1,7 +1,7 @@
 """Typed settings, read from the environment (prefix MINSHENG_) when first asked for.
 
-    MINSHENG_DATA          data directory (default ./minsheng-data)
-    MINSHENG_DATABASE_URL  SQLAlchemy URL; default: SQLite file minsheng.db in the data directory
+MINSHENG_DATA          data directory (default ./minsheng-data)
+MINSHENG_DATABASE_URL  SQLAlchemy URL; default: SQLite file minsheng.db in the data directory
 """
 
 from __future__ import annotations

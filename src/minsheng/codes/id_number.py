@@ -86,11 +86,15 @@ def parse(raw: str, *, today: dt.date | None = None) -> IdNumber:
         birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         raise IdNumberError(
-            "birth_date", f"身份号码中的出生日期{value[6:14]}不是真实日期", f"ID number birth date {value[6:14]} is not a real date"
+            "birth_date",
+            f"身份号码中的出生日期{value[6:14]}不是真实日期",
+            f"ID number birth date {value[6:14]} is not a real date",
         ) from None
     if birth > (today or dt.date.today()) or birth.year < 1880:
         raise IdNumberError(
-            "birth_date", f"身份号码中的出生日期{birth}不在合理范围", f"ID number birth date {birth} is in the future or implausible"
+            "birth_date",
+            f"身份号码中的出生日期{birth}不在合理范围",
+            f"ID number birth date {birth} is in the future or implausible",
         )
     expected = check_char(value[:17])
     if value[17] != expected:
@@ -129,10 +133,11 @@ def make(region: str, birth_date: dt.date, sequence: int, sex: int) -> str:
 
 def check_char_expr(body17: pl.Expr) -> pl.Expr:
     """Vectorised `check_char` over a string column of 17-digit bodies (null where not digits)."""
-    total = pl.sum_horizontal(
-        body17.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(WEIGHTS)
-    )
-    char = pl.lit(CHECK_CHARS).str.slice((total % 11).cast(pl.Int64), 1)
+    # The 17 digits fit in an Int64; taking digits arithmetically is far faster than
+    # slicing strings over a million rows.
+    number = body17.str.to_integer(base=10, strict=False)
+    total = pl.sum_horizontal((number // 10 ** (16 - i)) % 10 * w for i, w in enumerate(WEIGHTS))
+    char = (total % 11).replace_strict(dict(enumerate(CHECK_CHARS)), return_dtype=pl.String)
     # ASCII digits only (the regex engine's `\d` is Unicode): a full-width digit
     # casts to null, which `sum_horizontal` would silently skip.
     return pl.when(body17.str.contains(r"^[0-9]{17}$")).then(char)

@@ -15,7 +15,7 @@ import polars as pl
 from sqlalchemy import Connection, Engine, Table, select
 
 from minsheng.registry.columns import COLUMNS, Column
-from minsheng.registry.models import Enrolment, Household, Person
+from minsheng.registry.models import ENROLMENTS, HOUSEHOLDS, PERSONS
 
 FORMATS = ("csv", "gb18030", "xlsx", "parquet")
 
@@ -48,7 +48,7 @@ def _read(conn: Connection, table: Table, names: list[str], division_prefix: str
     if division_prefix and "county" in table.c:
         query = query.where(table.c.residence_division.startswith(division_prefix))
     elif division_prefix:
-        hh = Household.__table__
+        hh = HOUSEHOLDS
         query = query.join(hh, hh.c.household_id == table.c.household_id).where(
             hh.c.residence_division.startswith(division_prefix)
         )
@@ -72,24 +72,27 @@ def _to_contract(frame: pl.DataFrame, columns: Iterable[Column]) -> pl.DataFrame
 
 
 def households_frame(conn: Connection, division_prefix: str | None = None) -> pl.DataFrame:
-    table = Household.__table__
+    table = HOUSEHOLDS
     names = [c.store_name for c in COLUMNS["households"] if c.store_name in table.c]
     hh = _read(conn, table, names, division_prefix)
-    enr = _read(conn, Enrolment.__table__, ["household_id", "programme", "since"], division_prefix)
-    enrolled = enr.sort("household_id", "programme").group_by("household_id").agg(
-        pl.col("programme").str.join(";").alias("enrolled"), pl.col("since").min().alias("enrolled_since")
+    enr = _read(conn, ENROLMENTS, ["household_id", "programme", "since"], division_prefix)
+    enrolled = (
+        enr.sort("household_id", "programme")
+        .group_by("household_id")
+        .agg(pl.col("programme").str.join(";").alias("enrolled"), pl.col("since").min().alias("enrolled_since"))
     )
     hh = hh.join(enrolled, on="household_id", how="left").sort("household_id")
     return _to_contract(hh, COLUMNS["households"])
 
 
 def persons_frame(conn: Connection, division_prefix: str | None = None, *, mask: bool = False) -> pl.DataFrame:
-    table = Person.__table__
+    table = PERSONS
     names = [c.store_name for c in COLUMNS["persons"] if c.store_name in table.c]
     frame = _to_contract(_read(conn, table, names, division_prefix).sort("person_id"), COLUMNS["persons"])
     if mask:
-        frame = frame.with_columns(mask_id_number(pl.col("id_number")).alias("id_number"),
-                                   mask_phone(pl.col("phone")).alias("phone"))
+        frame = frame.with_columns(
+            mask_id_number(pl.col("id_number")).alias("id_number"), mask_phone(pl.col("phone")).alias("phone")
+        )
     return frame
 
 
@@ -111,8 +114,13 @@ def write_frame(frame: pl.DataFrame, path: Path, fmt: str, *, kind: str, chinese
 
 
 def export_registry(
-    engine: Engine, out_dir: Path, fmt: str = "csv", *, division_prefix: str | None = None,
-    mask: bool = False, chinese_headers: bool = False,
+    engine: Engine,
+    out_dir: Path,
+    fmt: str = "csv",
+    *,
+    division_prefix: str | None = None,
+    mask: bool = False,
+    chinese_headers: bool = False,
 ) -> list[ExportResult]:
     """Write households and persons (in one workbook for xlsx) to `out_dir`."""
     with engine.connect() as conn:
@@ -131,7 +139,10 @@ def export_registry(
                 frame.write_excel(book, worksheet=kind, autofit=True, freeze_panes=(1, 0))
         return [ExportResult("households", path, hh.height), ExportResult("persons", path, persons.height)]
     return [
-        ExportResult(kind, write_frame(frame, out_dir / f"{kind}.{suffix}", fmt, kind=kind,
-                                       chinese_headers=chinese_headers), frame.height)
+        ExportResult(
+            kind,
+            write_frame(frame, out_dir / f"{kind}.{suffix}", fmt, kind=kind, chinese_headers=chinese_headers),
+            frame.height,
+        )
         for kind, frame in (("households", hh), ("persons", persons))
     ]

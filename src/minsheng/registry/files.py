@@ -66,7 +66,10 @@ def decode(data: bytes, file: str) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         row, col = _position(body, exc.start)
         raise reject(
-            file, row, col, None,
+            file,
+            row,
+            col,
+            None,
             "文件既不是UTF-8也不是GB18030编码，无法读取（请在Excel中另存为“CSV UTF-8”）",
             "file is neither UTF-8 nor GB18030 and cannot be read (save it from Excel as 'CSV UTF-8')",
         ) from None
@@ -89,7 +92,10 @@ def read(path: Path, kind: str, *, sheet: str | None = None) -> Table:
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise reject(
-            file, None, None, None,
+            file,
+            None,
+            None,
+            None,
             f"文件过大（{size / 1024**2:.0f} MB，上限 {MAX_FILE_BYTES // 1024**2} MB），请按乡镇拆分后导入",
             f"file too large ({size / 1024**2:.0f} MB, limit {MAX_FILE_BYTES // 1024**2} MB): split it by township",
         )
@@ -102,13 +108,19 @@ def read(path: Path, kind: str, *, sheet: str | None = None) -> Table:
         frame, enc = pl.read_parquet(path).cast(pl.String), "parquet"
     else:
         raise reject(
-            file, None, None, None,
+            file,
+            None,
+            None,
+            None,
             f"不支持的文件类型{suffix}：请使用 .csv、.xlsx 或 .parquet",
             f"unsupported file type {suffix}: use .csv, .xlsx or .parquet",
         )
-    if frame.height == 0 and not frame.columns:
+    if not frame.columns:
         raise reject(file, None, None, None, "文件为空", "the file is empty")
-    return _rename(frame, kind, file, enc)
+    table = _rename(frame, kind, file, enc)
+    if frame.height == 0:
+        raise reject(file, 2, None, None, "文件只有表头，没有数据行", "the file has a header but no data rows")
+    return table
 
 
 def _read_csv(path: Path, file: str) -> tuple[pl.DataFrame, str]:
@@ -125,7 +137,10 @@ def _read_csv(path: Path, file: str) -> tuple[pl.DataFrame, str]:
         )
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
         raise reject(
-            file, None, None, None,
+            file,
+            None,
+            None,
+            None,
             f"CSV格式错误（列数不一致或引号未闭合）：{str(exc).splitlines()[0]}",
             f"malformed CSV (ragged rows or an open quote): {str(exc).splitlines()[0]}",
         ) from None
@@ -148,7 +163,10 @@ def _read_xlsx(path: Path, kind: str, sheet: str | None, file: str) -> pl.DataFr
         other = {k for k, v in SHEET_NAMES.items() if k != kind for n in names if n in v}
         if other:  # a workbook of the other kind only
             raise reject(
-                file, None, None, None,
+                file,
+                None,
+                None,
+                None,
                 f"工作簿中没有名为{'/'.join(SHEET_NAMES[kind])}的工作表",
                 f"the workbook has no sheet named {'/'.join(SHEET_NAMES[kind])}",
             )
@@ -172,7 +190,10 @@ def _rename(frame: pl.DataFrame, kind: str, file: str, enc: str) -> Table:
             continue
         if name in original:
             raise reject(
-                file, 1, name, header,
+                file,
+                1,
+                name,
+                header,
                 f"列“{original[name]}”与“{header}”是同一列",
                 f"columns {original[name]!r} and {header!r} are the same contract column",
             )
@@ -183,7 +204,10 @@ def _rename(frame: pl.DataFrame, kind: str, file: str, enc: str) -> Table:
         cols = COLUMNS[kind]
         labels = "、".join(f"{c.zh}({c.name})" for c in cols if c.name in missing)
         raise reject(
-            file, 1, missing[0], None,
+            file,
+            1,
+            missing[0],
+            None,
             f"缺少必填列：{labels}",
             f"required column missing: {', '.join(missing)}",
         )
@@ -201,7 +225,10 @@ def sort_by_kind(paths: list[Path]) -> dict[str, Path]:
         for kind in kinds:
             if kind in found:
                 raise reject(
-                    path.name, None, None, None,
+                    path.name,
+                    None,
+                    None,
+                    None,
                     f"给出了两个{kind}文件：{found[kind].name}和{path.name}",
                     f"two {kind} files given: {found[kind].name} and {path.name}",
                 )
@@ -230,7 +257,10 @@ def _kinds_of(path: Path) -> list[str]:
     if any(households.get(h) == "household_id" for h in head):
         return ["households"]
     raise reject(
-        path.name, 1, None, None,
+        path.name,
+        1,
+        None,
+        None,
         "无法识别文件类型：表头中既没有“成员编号(person_id)”也没有“家庭编号(household_id)”",
         "cannot tell the file's kind: the header has neither person_id nor household_id",
     )

@@ -28,7 +28,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from minsheng.errors import ImportRejected, StoreError
 from minsheng.registry import files, report
 from minsheng.registry.columns import COLUMNS
-from minsheng.registry.models import Enrolment, Household, ImportBatch, Person
+from minsheng.registry.models import ENROLMENTS, HOUSEHOLDS, IMPORT_BATCHES, PERSONS
 from minsheng.registry.store import bulk_insert
 from minsheng.registry.uow import UnitOfWork
 from minsheng.registry.validation import REASONS, ROW, empty_errors, parse_table, reason_text
@@ -38,13 +38,25 @@ Progress = Callable[[str], None]
 # Cross-row reasons, added to the validation table's.
 CROSS_REASONS: dict[str, tuple[str, str]] = {
     "duplicate_id": ("编号重复：文件中已出现过", "duplicate id: appears earlier in the file"),
-    "duplicate_id_number": ("公民身份号码重复：文件中另一成员已使用", "duplicate ID number: another person in the file has it"),
-    "id_number_taken": ("公民身份号码已属于库中另一成员", "ID number already belongs to another person in the registry"),
+    "duplicate_id_number": (
+        "公民身份号码重复：文件中另一成员已使用",
+        "duplicate ID number: another person in the file has it",
+    ),
+    "id_number_taken": (
+        "公民身份号码已属于库中另一成员",
+        "ID number already belongs to another person in the registry",
+    ),
     "birth_conflict": ("出生日期与公民身份号码不一致", "birth date disagrees with the ID number"),
     "sex_conflict": ("性别与公民身份号码不一致", "sex disagrees with the ID number"),
-    "no_household": ("家庭编号不存在（本次导入和库中均无此家庭）", "no such household (not in this import nor in the registry)"),
+    "no_household": (
+        "家庭编号不存在（本次导入和库中均无此家庭）",
+        "no such household (not in this import nor in the registry)",
+    ),
     "household_rejected": ("所属家庭本行已被拒绝", "its household row was rejected"),
-    "other_county": ("该家庭编号已属于另一区县的数据，不能覆盖", "this household id belongs to another county's data and is not overwritten"),
+    "other_county": (
+        "该家庭编号已属于另一区县的数据，不能覆盖",
+        "this household id belongs to another county's data and is not overwritten",
+    ),
     "birth_missing": ("无公民身份号码时出生日期必填", "birth date is required when there is no ID number"),
 }
 
@@ -102,12 +114,8 @@ def import_files(
         step("validate")
         hh, hh_err = _check_households(conn, hh_table, today) if hh_table else (None, empty_errors())
         hh_ok = hh.filter(~pl.col(ROW).is_in(hh_err["row"].implode())) if hh is not None else None
-        p, p_err = (
-            _check_persons(conn, p_table, hh, hh_ok, today) if p_table else (None, empty_errors())
-        )
-        outcome.errors = pl.concat(
-            [_explain(hh_err, hh_table), _explain(p_err, p_table)], how="vertical"
-        )
+        p, p_err = _check_persons(conn, p_table, hh, hh_ok, today) if p_table else (None, empty_errors())
+        outcome.errors = pl.concat([_explain(hh_err, hh_table), _explain(p_err, p_table)], how="vertical")
         if not outcome.ok and not valid_only:
             _write_report(outcome, report_dir)
             n = outcome.errors.height
@@ -126,10 +134,18 @@ def import_files(
                 outcome.summaries.append(_write_persons(conn, p_table, p_ok, p_err))
             for s, path in ((s, households if s.kind == "households" else persons) for s in outcome.summaries):
                 assert path is not None
-                conn.execute(ImportBatch.__table__.insert().values(
-                    kind=s.kind, file_name=s.file, sha256=_sha256(path), rows=s.rows, inserted=s.inserted,
-                    updated=s.updated, unchanged=s.unchanged, rejected=s.rejected,
-                ))
+                conn.execute(
+                    IMPORT_BATCHES.insert().values(
+                        kind=s.kind,
+                        file_name=s.file,
+                        sha256=_sha256(path),
+                        rows=s.rows,
+                        inserted=s.inserted,
+                        updated=s.updated,
+                        unchanged=s.unchanged,
+                        rejected=s.rejected,
+                    )
+                )
             uow.commit()
         except (IntegrityError, DBAPIError) as exc:
             raise StoreError(
@@ -178,15 +194,21 @@ def _explain(errors: pl.DataFrame, table: files.Table | None) -> pl.DataFrame:
         zh.append(text[0])
         en.append(text[1])
     return errors.select(
-        pl.lit(table.file).alias("file"), "row", "column", "value",
-        pl.Series("reason_zh", zh, dtype=pl.String), pl.Series("reason_en", en, dtype=pl.String),
+        pl.lit(table.file).alias("file"),
+        "row",
+        "column",
+        "value",
+        pl.Series("reason_zh", zh, dtype=pl.String),
+        pl.Series("reason_en", en, dtype=pl.String),
     ).sort("row", "column")
 
 
 def _flag(frame: pl.DataFrame, mask: pl.Expr, column: str, reason: str) -> pl.DataFrame:
     return frame.filter(mask).select(
-        pl.col(ROW).alias("row"), pl.lit(column).alias("column"),
-        pl.col(column).cast(pl.String).alias("value"), pl.lit(reason).alias("reason"),
+        pl.col(ROW).alias("row"),
+        pl.lit(column).alias("column"),
+        pl.col(column).cast(pl.String).alias("value"),
+        pl.lit(reason).alias("reason"),
     )
 
 
@@ -196,11 +218,19 @@ def _check_households(conn: Connection, table: files.Table, today: dt.date) -> t
         pl.coalesce("hukou_division", "residence_division").alias("hukou_division"),
         pl.col("residence_division").str.slice(0, 6).alias("county"),
         pl.when(pl.col("residence_division").str.len_chars() >= 9)
-        .then(pl.col("residence_division").str.slice(0, 9)).alias("township"),
+        .then(pl.col("residence_division").str.slice(0, 9))
+        .alias("township"),
     )
-    found = [errors, _flag(hh, ~pl.col("household_id").is_first_distinct() & pl.col("household_id").is_not_null(),
-                           "household_id", "duplicate_id")]
-    existing = _existing(conn, Household.__table__, "household_id", hh["household_id"].drop_nulls(), ["county"])
+    found = [
+        errors,
+        _flag(
+            hh,
+            ~pl.col("household_id").is_first_distinct() & pl.col("household_id").is_not_null(),
+            "household_id",
+            "duplicate_id",
+        ),
+    ]
+    existing = _existing(conn, HOUSEHOLDS, "household_id", hh["household_id"].drop_nulls(), ["county"])
     if not existing.is_empty():
         joined = hh.join(existing.rename({"county": "db_county"}), on="household_id", how="inner")
         bad_division = errors.filter(pl.col("column") == "residence_division")["row"].implode()
@@ -216,18 +246,29 @@ def _check_persons(
     bad_id = errors.filter(pl.col("column") == "id_number")["row"].implode()
     idn = pl.when(~pl.col(ROW).is_in(bad_id)).then(pl.col("id_number"))
     id_birth = idn.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
-    id_sex = pl.when(idn.str.slice(16, 1).cast(pl.Int32, strict=False) % 2 == 1).then(pl.lit("1")).otherwise(pl.lit("2"))
+    id_sex = (
+        pl.when(idn.str.slice(16, 1).cast(pl.Int32, strict=False) % 2 == 1).then(pl.lit("1")).otherwise(pl.lit("2"))
+    )
     p = p.with_columns(id_birth.alias("__id_birth"), pl.when(idn.is_not_null()).then(id_sex).alias("__id_sex"))
     bad_birth = errors.filter(pl.col("column") == "birth_date")["row"].implode()
     found = [
         errors,
-        _flag(p, ~pl.col("person_id").is_first_distinct() & pl.col("person_id").is_not_null(), "person_id",
-              "duplicate_id"),
-        _flag(p, ~pl.col("id_number").is_first_distinct() & pl.col("id_number").is_not_null(), "id_number",
-              "duplicate_id_number"),
+        _flag(
+            p, ~pl.col("person_id").is_first_distinct() & pl.col("person_id").is_not_null(), "person_id", "duplicate_id"
+        ),
+        _flag(
+            p,
+            ~pl.col("id_number").is_first_distinct() & pl.col("id_number").is_not_null(),
+            "id_number",
+            "duplicate_id_number",
+        ),
         # The contract: birth date and sex derive from the ID number; a conflict is an error.
-        _flag(p, (pl.col("birth_date") != pl.col("__id_birth")) & ~pl.col(ROW).is_in(bad_birth), "birth_date",
-              "birth_conflict"),
+        _flag(
+            p,
+            (pl.col("birth_date") != pl.col("__id_birth")) & ~pl.col(ROW).is_in(bad_birth),
+            "birth_date",
+            "birth_conflict",
+        ),
         _flag(p, pl.col("sex") != pl.col("__id_sex"), "sex", "sex_conflict"),
     ]
     p = p.with_columns(
@@ -236,16 +277,28 @@ def _check_persons(
     ).drop("__id_birth", "__id_sex")
     # Household must exist: in this import (and not rejected) or already in the registry.
     ids = p["household_id"].drop_nulls().unique()
-    in_db = _existing(conn, Household.__table__, "household_id", ids, [])["household_id"]
+    in_db = _existing(conn, HOUSEHOLDS, "household_id", ids, [])["household_id"]
     in_file = hh_all["household_id"] if hh_all is not None else pl.Series([], dtype=pl.String)
     ok_in_file = hh_ok["household_id"] if hh_ok is not None else pl.Series([], dtype=pl.String)
     hid = pl.col("household_id")
-    found.append(_flag(p, hid.is_not_null() & ~hid.is_in(in_db.implode()) & ~hid.is_in(in_file.implode()),
-                       "household_id", "no_household"))
-    found.append(_flag(p, hid.is_in(in_file.implode()) & ~hid.is_in(ok_in_file.implode()) & ~hid.is_in(in_db.implode()),
-                       "household_id", "household_rejected"))
+    found.append(
+        _flag(
+            p,
+            hid.is_not_null() & ~hid.is_in(in_db.implode()) & ~hid.is_in(in_file.implode()),
+            "household_id",
+            "no_household",
+        )
+    )
+    found.append(
+        _flag(
+            p,
+            hid.is_in(in_file.implode()) & ~hid.is_in(ok_in_file.implode()) & ~hid.is_in(in_db.implode()),
+            "household_id",
+            "household_rejected",
+        )
+    )
     # An ID number may not move silently from another registered person to this one.
-    owners = _existing(conn, Person.__table__, "id_number", p["id_number"].drop_nulls(), ["person_id"])
+    owners = _existing(conn, PERSONS, "id_number", p["id_number"].drop_nulls(), ["person_id"])
     if not owners.is_empty():
         joined = p.join(owners.rename({"person_id": "db_person"}), on="id_number", how="inner")
         moved = (pl.col("db_person") != pl.col("person_id")) & ~pl.col("db_person").is_in(p["person_id"].implode())
@@ -312,15 +365,13 @@ def _existing_full(conn: Connection, table: SATable, key: str, keys: pl.Series, 
     return frame.rename({c: f"{c}__db" for c in cols}).with_columns(pl.lit(True).alias("__present__db"))
 
 
-def _write_households(
-    conn: Connection, table: files.Table, hh_ok: pl.DataFrame, errors: pl.DataFrame
-) -> ImportSummary:
+def _write_households(conn: Connection, table: files.Table, hh_ok: pl.DataFrame, errors: pl.DataFrame) -> ImportSummary:
     summary = ImportSummary("households", table.file, rows=table.frame.height, encoding=table.encoding)
     summary.rejected = errors["row"].n_unique()
     rows = _store_frame(hh_ok, "households")
-    store_cols = [c.name for c in Household.__table__.columns if c.name in rows.columns]
+    store_cols = [c.name for c in HOUSEHOLDS.columns if c.name in rows.columns]
     summary.inserted, summary.updated, summary.unchanged = _upsert(
-        conn, Household.__table__, "household_id", rows.select(store_cols)
+        conn, HOUSEHOLDS, "household_id", rows.select(store_cols)
     )
     if "enrolled" in table.frame.columns:
         _sync_enrolments(conn, hh_ok)
@@ -334,37 +385,34 @@ def _sync_enrolments(conn: Connection, hh: pl.DataFrame) -> None:
         .explode("programme")
         .filter(pl.col("programme").is_not_null())
     )
-    table = Enrolment.__table__
+    table = ENROLMENTS
     rows = _rows_for_keys(conn, table, "household_id", hh["household_id"], ["programme", "since"])
     have = pl.DataFrame(
         rows, schema={"household_id": pl.String, "programme": pl.String, "since": pl.Date}, orient="row"
     )
     gone = have.join(want, on=["household_id", "programme"], how="anti")
     if not gone.is_empty():
-        stmt = table.delete().where(
-            (table.c.household_id == bindparam("h")) & (table.c.programme == bindparam("p"))
-        )
-        conn.execute(stmt, gone.select(h="household_id", p="programme").to_dicts())
+        same = (table.c.household_id == bindparam("h")) & (table.c.programme == bindparam("p"))
+        conn.execute(table.delete().where(same), gone.select(h="household_id", p="programme").to_dicts())
     new = want.join(have, on=["household_id", "programme"], how="anti")
     bulk_insert(conn, table, new)
     moved = want.join(have, on=["household_id", "programme"], how="inner", suffix="_db").filter(
         pl.col("since").ne_missing(pl.col("since_db"))
     )
     if not moved.is_empty():
-        stmt = table.update().where(
-            (table.c.household_id == bindparam("h")) & (table.c.programme == bindparam("p"))
-        ).values(since=bindparam("s"))
-        conn.execute(stmt, moved.select(h="household_id", p="programme", s="since").to_dicts())
+        same = (table.c.household_id == bindparam("h")) & (table.c.programme == bindparam("p"))
+        conn.execute(
+            table.update().where(same).values(since=bindparam("s")),
+            moved.select(h="household_id", p="programme", s="since").to_dicts(),
+        )
 
 
 def _write_persons(conn: Connection, table: files.Table, p_ok: pl.DataFrame, errors: pl.DataFrame) -> ImportSummary:
     summary = ImportSummary("persons", table.file, rows=table.frame.height, encoding=table.encoding)
     summary.rejected = errors["row"].n_unique()
     rows = _store_frame(p_ok, "persons")
-    store_cols = [c.name for c in Person.__table__.columns if c.name in rows.columns]
-    summary.inserted, summary.updated, summary.unchanged = _upsert(
-        conn, Person.__table__, "person_id", rows.select(store_cols)
-    )
+    store_cols = [c.name for c in PERSONS.columns if c.name in rows.columns]
+    summary.inserted, summary.updated, summary.unchanged = _upsert(conn, PERSONS, "person_id", rows.select(store_cols))
     return summary
 
 

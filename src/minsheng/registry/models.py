@@ -8,6 +8,7 @@ because every query is filtered by jurisdiction (a division-code prefix).
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from sqlalchemy import (
     BigInteger,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     UniqueConstraint,
     func,
 )
@@ -130,3 +132,8 @@ class ImportBatch(Base):
     finished_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+# Core tables, typed as Table (the ORM types `__table__` as a bare FromClause).
+HOUSEHOLDS = cast(Table, Household.__table__)
+PERSONS = cast(Table, Person.__table__)
+ENROLMENTS = cast(Table, Enrolment.__table__)
+IMPORT_BATCHES = cast(Table, ImportBatch.__table__)

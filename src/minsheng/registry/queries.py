@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, case, func, select
 
 from minsheng.codes.divisions import divisions
-from minsheng.registry.models import Household, Person
+from minsheng.registry.models import HOUSEHOLDS, PERSONS
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,10 @@ class RegistrySummary:
 
 def summary(engine: Engine, jurisdiction: str = "") -> RegistrySummary:
     """Households and persons by township and urban/rural within a jurisdiction."""
-    hh = Household.__table__
-    p = Person.__table__
+    hh = HOUSEHOLDS
+    p = PERSONS
     urban = hh.c.urban_rural == "urban"
-    members = (
-        select(p.c.household_id, func.count().label("n")).group_by(p.c.household_id).subquery()
-    )
+    members = select(p.c.household_id, func.count().label("n")).group_by(p.c.household_id).subquery()
     n = func.coalesce(members.c.n, 0)
     query = (
         select(
@@ -71,9 +69,7 @@ def summary(engine: Engine, jurisdiction: str = "") -> RegistrySummary:
     with engine.connect() as conn:
         rows = conn.execute(query).all()
     towns = [
-        TownshipCount(
-            t, _township_name(t), int(uh or 0), int(rh or 0), int(up or 0), int(rp or 0)
-        )
+        TownshipCount(t, _township_name(t), int(uh or 0), int(rh or 0), int(up or 0), int(rp or 0))
         for t, uh, rh, up, rp in rows
     ]
     return RegistrySummary(jurisdiction, towns)

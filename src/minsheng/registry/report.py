@@ -24,17 +24,27 @@ ERROR_COLUMN = "错误原因 error"
 def errors_frame(errors: list[RowError]) -> pl.DataFrame:
     return pl.DataFrame(
         [e.__dict__ for e in errors],
-        schema={"file": pl.String, "row": pl.Int64, "column": pl.String, "value": pl.String,
-                "reason_zh": pl.String, "reason_en": pl.String},
+        schema={
+            "file": pl.String,
+            "row": pl.Int64,
+            "column": pl.String,
+            "value": pl.String,
+            "reason_zh": pl.String,
+            "reason_en": pl.String,
+        },
     )
 
 
 def write_error_report(errors: pl.DataFrame, path: Path, column_labels: dict[str, str] | None = None) -> Path:
     """One sheet, one row per bad cell, frozen header, columns wide enough to read."""
     labels = column_labels or {}
-    frame = errors.with_columns(
-        pl.col("column").replace_strict(labels, default=pl.col("column"), return_dtype=pl.String).alias("column_zh")
-    ).select(list(REPORT_HEADERS)).rename(REPORT_HEADERS)
+    frame = (
+        errors.with_columns(
+            pl.col("column").replace_strict(labels, default=pl.col("column"), return_dtype=pl.String).alias("column_zh")
+        )
+        .select(list(REPORT_HEADERS))
+        .rename(REPORT_HEADERS)
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.write_excel(
         path,

@@ -59,7 +59,9 @@ def create(url: str) -> Engine:
                 "PostgreSQL needs the pg extra: pip install 'minsheng[pg]'",
             ) from None
         return create_engine(url, pool_pre_ping=True)
-    raise StoreError(f"不支持的数据库地址：{url.split(':', 1)[0]}", f"unsupported database URL scheme: {url.split(':', 1)[0]}")
+    raise StoreError(
+        f"不支持的数据库地址：{url.split(':', 1)[0]}", f"unsupported database URL scheme: {url.split(':', 1)[0]}"
+    )
 
 
 def upgrade(engine: Engine) -> None:

@@ -15,8 +15,17 @@ from minsheng.codes.enums import ALL
 from minsheng.registry.columns import COLUMNS, TITLES, Column
 
 _KIND_ZH = {
-    "text": "文本", "id": "编号", "division": "区划代码", "enum": "代码", "money": "金额（元）", "int": "整数",
-    "decimal": "数字", "date": "日期", "bool": "是/否", "id_number": "身份号码", "programmes": "项目编号（;分隔）",
+    "text": "文本",
+    "id": "编号",
+    "division": "区划代码",
+    "enum": "代码",
+    "money": "金额（元）",
+    "int": "整数",
+    "decimal": "数字",
+    "date": "日期",
+    "bool": "是/否",
+    "id_number": "身份号码",
+    "programmes": "项目编号（;分隔）",
 }
 
 
@@ -42,11 +51,17 @@ def write_template(path: Path, *, english_headers: bool = False) -> Path:
                 sheet.set_column(i, i, max(12, len(col.zh) * 2 + 2), text)
                 if col.codes is not None and col.kind in ("enum", "bool"):
                     first, last = code_rows[col.codes.name]
-                    sheet.data_validation(1, i, 5000, i, {
-                        "validate": "list",
-                        "source": f"='代码表 codes'!$B${first + 1}:$B${last + 1}",
-                        "error_message": "请从下拉列表中选择 / choose from the list",
-                    })
+                    sheet.data_validation(
+                        1,
+                        i,
+                        5000,
+                        i,
+                        {
+                            "validate": "list",
+                            "source": f"='代码表 codes'!$B${first + 1}:$B${last + 1}",
+                            "error_message": "请从下拉列表中选择 / choose from the list",
+                        },
+                    )
 
         codes = book.add_worksheet("代码表 codes")
         codes.write_row(0, 0, ["代码表 list", "代码 code", "中文 label", "English"], head)
@@ -63,10 +78,18 @@ def write_template(path: Path, *, english_headers: bool = False) -> Path:
         row = 1
         for kind in ("households", "persons"):
             for col in COLUMNS[kind]:
-                doc.write_row(row, 0, [
-                    f"{TITLES[kind][0]} {kind}", col.zh, col.name, "是 yes" if col.required else "否 no",
-                    _KIND_ZH[col.kind], col.en,
-                ])
+                doc.write_row(
+                    row,
+                    0,
+                    [
+                        f"{TITLES[kind][0]} {kind}",
+                        col.zh,
+                        col.name,
+                        "是 yes" if col.required else "否 no",
+                        _KIND_ZH[col.kind],
+                        col.en,
+                    ],
+                )
                 row += 1
         doc.set_column(0, 0, 22)
         doc.set_column(1, 2, 24)

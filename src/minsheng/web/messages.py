@@ -5,7 +5,10 @@ from __future__ import annotations
 MESSAGES: dict[str, tuple[str, str]] = {
     "app.title": ("民生 · 社会救助对象库", "minsheng · social registry"),
     "summary.title": ("对象库概况", "Registry summary"),
-    "summary.readonly": ("只读演示页面：数据来自合成区县，不含真实个人信息。", "Read-only demo page: synthetic county data, no real personal data."),
+    "summary.readonly": (
+        "只读演示页面：数据来自合成区县，不含真实个人信息。",
+        "Read-only demo page: synthetic county data, no real personal data.",
+    ),
     "summary.households": ("户数", "Households"),
     "summary.persons": ("人数", "Persons"),
     "summary.townships": ("乡镇（街道）数", "Townships"),
@@ -18,12 +21,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col.rural_persons": ("农村人口", "Rural persons"),
     "col.persons": ("合计人口", "Persons"),
     "total": ("合计", "Total"),
-    "empty": ("对象库为空：请先导入数据（minsheng import）。", "The registry is empty: import data first (minsheng import)."),
+    "empty": (
+        "对象库为空：请先导入数据（minsheng import）。",
+        "The registry is empty: import data first (minsheng import).",
+    ),
     "lang.switch": ("English", "中文"),
 }
 
 
-def translator(lang: str):  # noqa: ANN201 - returns a plain callable for templates
+def translator(lang: str):
     index = 0 if lang == "zh" else 1
 
     def t(key: str) -> str:

@@ -53,10 +53,16 @@ def counts(engine: Engine) -> tuple[int, int, int]:
 def snapshot(engine: Engine) -> dict[str, pl.DataFrame]:
     with engine.connect() as conn:
         return {
-            name: pl.DataFrame(conn.execute(select(*[c for c in t.__table__.c if c.name != "updated_at"])
-                                            .order_by(*t.__table__.primary_key.columns)).all(), orient="row",
-                               schema=[c.name for c in t.__table__.c if c.name != "updated_at"],
-                               infer_schema_length=None)
+            name: pl.DataFrame(
+                conn.execute(
+                    select(*[c for c in t.__table__.c if c.name != "updated_at"]).order_by(
+                        *t.__table__.primary_key.columns
+                    )
+                ).all(),
+                orient="row",
+                schema=[c.name for c in t.__table__.c if c.name != "updated_at"],
+                infer_schema_length=None,
+            )
             for name, t in (("households", Household), ("persons", Person), ("enrolments", Enrolment))
         }
 
@@ -72,8 +78,11 @@ def test_unmodified_valid_fixture_reports_the_two_parity_conflicts(engine: Engin
 
 @pytest.mark.parametrize(
     ("households", "persons"),
-    [("households.csv", "persons.csv"), ("households_zh_gb18030.csv", "persons_zh_gb18030.csv"),
-     ("households.csv", "persons_bom.csv")],
+    [
+        ("households.csv", "persons.csv"),
+        ("households_zh_gb18030.csv", "persons_zh_gb18030.csv"),
+        ("households.csv", "persons_bom.csv"),
+    ],
 )
 def test_each_valid_form_imports_the_same_registry(
     engine: Engine, valid: dict[str, Path], households: str, persons: str
@@ -81,7 +90,9 @@ def test_each_valid_form_imports_the_same_registry(
     outcome = import_files(engine, valid[households], valid[persons])
     assert outcome.ok
     assert [(s.kind, s.inserted, s.updated, s.unchanged) for s in outcome.summaries] == [
-        ("households", 5, 0, 0), ("persons", 7, 0, 0)]
+        ("households", 5, 0, 0),
+        ("persons", 7, 0, 0),
+    ]
     assert counts(engine) == (5, 7, 2)
     with engine.connect() as conn:
         h2 = conn.execute(select(Household).where(Household.household_id == "H002")).one()
@@ -95,8 +106,9 @@ def test_each_valid_form_imports_the_same_registry(
     assert p1.name == "张伟" and p1.sex == "1" and p1.wage_income_fen == 180000
 
 
-def test_all_forms_give_identical_registries(engine: Engine, valid: dict[str, Path], contract_fixtures: Path,
-                                              tmp_path: Path) -> None:
+def test_all_forms_give_identical_registries(
+    engine: Engine, valid: dict[str, Path], contract_fixtures: Path, tmp_path: Path
+) -> None:
     import_files(engine, valid["households.csv"], valid["persons.csv"])
     first = snapshot(engine)
     for hh, p in (("households_zh_gb18030.csv", "persons_zh_gb18030.csv"), ("households.csv", "persons_bom.csv")):
@@ -109,8 +121,9 @@ def test_all_forms_give_identical_registries(engine: Engine, valid: dict[str, Pa
         assert frame.equals(first[name]), name
 
 
-def test_reimport_is_idempotent_and_updates_changed_rows(engine: Engine, valid: dict[str, Path],
-                                                         tmp_path: Path) -> None:
+def test_reimport_is_idempotent_and_updates_changed_rows(
+    engine: Engine, valid: dict[str, Path], tmp_path: Path
+) -> None:
     import_files(engine, valid["households.csv"], valid["persons.csv"])
     before = snapshot(engine)
     again = import_files(engine, valid["households.csv"], valid["persons.csv"])

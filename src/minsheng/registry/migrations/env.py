@@ -1,7 +1,7 @@
 """Alembic environment: runs on the connection minsheng hands it (see registry.store.upgrade)."""
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 
 from minsheng.registry.models import Base
 
@@ -19,7 +19,7 @@ def run() -> None:
         _migrate(conn)
 
 
-def _migrate(connection: object) -> None:
+def _migrate(connection: Connection) -> None:
     # render_as_batch: SQLite cannot ALTER most things; batch mode rebuilds the table.
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():

@@ -1,0 +1,41 @@
+"""The read-only demo page over HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from minsheng.bootstrap import bootstrap
+from minsheng.registry.importer import import_files
+from minsheng.settings import Settings
+from minsheng.web.app import create_app
+
+
+def test_summary_page_counts_the_registry(tmp_path: Path) -> None:
+    app = bootstrap(Settings(data=tmp_path))
+    client = TestClient(create_app(app))
+    assert "对象库为空" in client.get("/").text
+    hh = tmp_path / "hh.csv"
+    hh.write_text(
+        "household_id,residence_division,urban_rural\nA1,110105001001,urban\nA2,110105002003,rural\n"
+        "A3,110105002001,rural\n",
+        encoding="utf-8",
+    )
+    p = tmp_path / "p.csv"
+    p.write_text(
+        "person_id,household_id,name,relation,birth_date\nQ1,A1,甲,02,1980-01-01\nQ2,A2,乙,02,1970-01-01\n"
+        "Q3,A2,丙,20,2000-01-01\n",
+        encoding="utf-8",
+    )
+    import_files(app.engine, hh, p)
+    page = client.get("/")
+    assert page.status_code == 200
+    assert '<dd id="households">3</dd>' in page.text and '<dd id="persons">3</dd>' in page.text
+    assert "建外街道" in page.text and "朝外街道" in page.text
+    data = client.get("/api/summary", params={"division": "110105002"}).json()
+    assert (data["households"], data["persons"]) == (2, 2)
+    assert data["townships"][0]["rural_persons"] == 2
+    assert "Registry summary" in client.get("/", params={"lang": "en"}).text
+    # Nothing on the page comes from another host.
+    assert "http://" not in page.text.replace("http://testserver", "") and "https://" not in page.text

@@ -1,0 +1,163 @@
+"""Bad input gets a clear message and loses nothing; --valid-only keeps the good rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from sqlalchemy import Engine, func, select
+
+from minsheng.errors import ImportRejected
+from minsheng.registry.importer import import_files
+from minsheng.registry.models import Household, Person
+
+HH_HEADER = "household_id,residence_division,urban_rural,financial_assets\n"
+P_HEADER = "person_id,household_id,id_number,name,relation,sex,birth_date,wage_income\n"
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def count(engine: Engine, table: type) -> int:
+    with engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def rejected(engine: Engine, households: Path | None, persons: Path | None) -> pl.DataFrame:
+    with pytest.raises(ImportRejected) as info:
+        import_files(engine, households, persons)
+    return info.value.report.errors  # type: ignore[union-attr]
+
+
+def test_valid_only_imports_good_rows_and_writes_a_fixable_rejects_file(engine: Engine, tmp_path: Path) -> None:
+    hh = write(tmp_path / "hh.csv", HH_HEADER + "A1,110105001001,urban,100\nA2,999999,urban,5\nA3,110105002,rural,0\n")
+    persons = write(
+        tmp_path / "p.csv",
+        P_HEADER
+        + "Q1,A1,11010519491231002X,王秀英,02,2,,1000\n"
+        + "Q2,A2,,李强,02,1,1980-01-01,200\n"
+        + "Q3,A3,,赵敏,02,2,1985-05-05,-3\n",
+    )
+    outcome = import_files(engine, hh, persons, valid_only=True, report_dir=tmp_path / "out")
+    assert [(s.kind, s.inserted, s.rejected) for s in outcome.summaries] == [("households", 2, 1), ("persons", 1, 2)]
+    assert sorted(outcome.errors.select("file", "row", "column").rows()) == [
+        ("hh.csv", 3, "residence_division"),
+        ("p.csv", 3, "household_id"),
+        ("p.csv", 4, "wage_income"),
+    ]
+    assert count(engine, Household) == 2 and count(engine, Person) == 1
+    # The rejects keep the user's headers and the reason; fixed, they import cleanly.
+    fixed_hh = outcome.rejects["households"].read_text(encoding="utf-8-sig").replace("999999", "110105003")
+    fixed_p = outcome.rejects["persons"].read_text(encoding="utf-8-sig").replace("-3", "3")
+    assert "原因" in fixed_hh.splitlines()[0]
+    again = import_files(engine, write(tmp_path / "hh2.csv", fixed_hh), write(tmp_path / "p2.csv", fixed_p))
+    assert again.ok and [(s.inserted, s.updated) for s in again.summaries] == [(1, 0), (2, 0)]
+    assert count(engine, Household) == 3 and count(engine, Person) == 3
+
+
+def test_a_file_in_neither_encoding_is_refused_with_its_position(engine: Engine, tmp_path: Path) -> None:
+    # Excel's "Unicode text" export is UTF-16: neither UTF-8 nor GB18030.
+    path = write(tmp_path / "hh.csv", HH_HEADER + "A1,110105001001,城镇,100\n", encoding="utf-16")
+    errors = rejected(engine, path, None)
+    assert errors.row(0, named=True)["reason_en"].startswith("file is neither UTF-8 nor GB18030")
+    assert count(engine, Household) == 0
+
+
+def test_gb18030_is_detected_not_guessed(engine: Engine, tmp_path: Path) -> None:
+    header = "家庭编号,居住地区划代码,城乡属性\n"
+    path = write(tmp_path / "hh.csv", header + "A1,110105001001,农村\n", encoding="gb18030")
+    outcome = import_files(engine, path, None)
+    assert outcome.summaries[0].encoding == "gb18030"
+    with engine.connect() as conn:
+        assert conn.scalar(select(Household.urban_rural)) == "rural"
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("", "the file is empty"),
+        ("\ufeff\r\n", "the file is empty"),
+        (HH_HEADER, "the file has a header but no data rows"),
+        (HH_HEADER + 'A1,110105001001,"urban,100\n', "malformed CSV"),
+        (HH_HEADER + "A1,110105001001,urban,100,extra,fields\n", "malformed CSV"),
+        (
+            "household_id,residence_division,urban_rural,urban_rural\nA1,110105,urban,urban\n",
+            "the header repeats a column name",
+        ),
+        (
+            "household_id,residence_division,urban_rural,城乡属性\nA1,110105,urban,urban\n",
+            "are the same contract column",
+        ),
+    ],
+)
+def test_broken_files_get_a_sentence_not_a_traceback(engine: Engine, tmp_path: Path, content: str, reason: str) -> None:
+    errors = rejected(engine, write(tmp_path / "hh.csv", content), None)
+    assert reason in errors.row(0, named=True)["reason_en"]
+    assert count(engine, Household) == 0
+
+
+def test_unsupported_file_type(engine: Engine, tmp_path: Path) -> None:
+    errors = rejected(engine, write(tmp_path / "hh.xls", "x"), None)
+    assert "unsupported file type .xls" in errors.row(0, named=True)["reason_en"]
+
+
+def test_a_household_of_another_county_is_not_overwritten(engine: Engine, tmp_path: Path) -> None:
+    import_files(engine, write(tmp_path / "a.csv", HH_HEADER + "A1,110105001001,urban,100\n"), None)
+    errors = rejected(engine, write(tmp_path / "b.csv", HH_HEADER + "A1,130102001,urban,100\n"), None)
+    assert errors.select("row", "column").rows() == [(2, "household_id")]
+    assert "another county" in errors["reason_en"][0]
+    with engine.connect() as conn:
+        assert conn.scalar(select(Household.residence_division)) == "110105001001"
+
+
+def test_an_id_number_cannot_move_to_another_person_silently(engine: Engine, tmp_path: Path) -> None:
+    hh = write(tmp_path / "hh.csv", HH_HEADER + "A1,110105001001,urban,100\n")
+    import_files(engine, hh, write(tmp_path / "p1.csv", P_HEADER + "Q1,A1,11010519491231002X,王秀英,02,2,,\n"))
+    errors = rejected(engine, None, write(tmp_path / "p2.csv", P_HEADER + "Q9,A1,11010519491231002X,王秀英,02,,,\n"))
+    assert errors.select("row", "column").rows() == [(2, "id_number")]
+    assert count(engine, Person) == 1
+
+
+def test_id_number_fills_birth_date_and_sex_and_duplicates_are_caught(engine: Engine, tmp_path: Path) -> None:
+    hh = write(tmp_path / "hh.csv", HH_HEADER + "A1,110105001001,urban,100\n")
+    persons = write(tmp_path / "p.csv", P_HEADER + "Q1,A1,11010519491231002x,王秀英,02,,,\n")
+    import_files(engine, hh, persons)
+    with engine.connect() as conn:
+        row = conn.execute(select(Person.id_number, Person.sex, Person.birth_date)).one()
+    assert (row.id_number, row.sex, str(row.birth_date)) == ("11010519491231002X", "2", "1949-12-31")
+    dup = write(tmp_path / "d.csv", P_HEADER + "Q2,A1,11010519491231002X,甲,02,,,\nQ3,A1,11010519491231002X,乙,10,,,\n")
+    errors = rejected(engine, None, dup)
+    assert (3, "id_number") in errors.select("row", "column").rows()
+
+
+def test_money_is_exact_to_the_fen_and_more_decimals_are_refused(engine: Engine, tmp_path: Path) -> None:
+    ok = write(tmp_path / "hh.csv", HH_HEADER + 'A1,110105001001,urban,0.1\nA2,110105001002,urban,"1,234.05"\n')
+    import_files(engine, ok, None)
+    with engine.connect() as conn:
+        assert dict(conn.execute(select(Household.household_id, Household.financial_assets_fen)).all()) == {
+            "A1": 10,
+            "A2": 123405,
+        }
+    errors = rejected(engine, write(tmp_path / "bad.csv", HH_HEADER + "A3,110105001001,urban,1.005\n"), None)
+    assert errors.select("row", "column").rows() == [(2, "financial_assets")]
+
+
+@pytest.mark.slow
+def test_a_100_mb_file_with_one_bad_row_at_the_end_writes_nothing(engine: Engine, tmp_path: Path) -> None:
+    import_files(engine, write(tmp_path / "hh.csv", HH_HEADER + "A1,110105001001,urban,100\n"), None)
+    n = 800_000
+    row = ",A1,,姓名很长的一位居民,20,1,1990-01-01,1234.56,这一列是多余的备注信息用来把文件撑到一百兆以上的大小而已"
+    header = P_HEADER.strip() + ",备注\n"
+    lines = pl.select(line=pl.format("Q{}", pl.int_range(n)) + pl.lit(row))["line"]
+    path = tmp_path / "big.csv"
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(header)
+        fh.write("\n".join(lines.to_list()))
+        fh.write(f"\nQ{n},A1,,错行,02,1,1990-13-01,1\n")
+    assert path.stat().st_size > 100 * 1024**2
+    errors = rejected(engine, None, path)
+    assert errors.select("row", "column").rows() == [(n + 2, "birth_date")]
+    assert count(engine, Person) == 0
