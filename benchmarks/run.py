@@ -12,9 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench_synth
-
 import bench_import
+import bench_synth
 
 
 def main() -> None:

@@ -306,7 +306,7 @@ def serve(
 @friendly
 def demo(
     county: Annotated[str, typer.Option(help="区县代码 county code")] = "110105",
-    households: Annotated[int, typer.Option(help="户数 households")] = 20_000,
+    households: Annotated[int, typer.Option(help="户数 households")] = 100_000,
     seed: Annotated[int, typer.Option(help="随机种子 seed")] = 1,
     host: Annotated[str, typer.Option(help="监听地址 bind address")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="端口 port")] = 8000,

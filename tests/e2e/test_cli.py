@@ -6,7 +6,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from minsheng.bootstrap import bootstrap
 from minsheng.cli import app
+from minsheng.registry.queries import summary
+from minsheng.settings import Settings
 
 runner = CliRunner()
 
@@ -35,9 +38,13 @@ def test_pipeline_synth_import_summary_export(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["import", str(out / "households.csv"), str(out / "persons.csv"), "--data", str(data)])
     assert result.exit_code == 0, result.output
-    assert "inserted" in result.output
+    assert "import finished" in result.output
+    engine = bootstrap(Settings(data=data)).engine
+    counted = summary(engine, "110105")
+    assert counted.households == 400
+    assert counted.persons == len((out / "persons.csv").read_text(encoding="utf-8").splitlines()) - 1
     result = runner.invoke(app, ["summary", "--division", "110105", "--data", str(data)])
-    assert result.exit_code == 0 and "建外街道" in result.output
+    assert result.exit_code == 0 and "registry summary" in result.output
     result = runner.invoke(app, ["export", "--out", str(tmp_path / "exp"), "--format", "xlsx", "--data", str(data)])
     assert result.exit_code == 0 and (tmp_path / "exp" / "registry.xlsx").exists()
     # Re-importing the export changes nothing.

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+import pytest
+
+from minsheng.synth import Population, SynthConfig, generate
+
+
+@pytest.fixture(scope="session")
+def small_population() -> Population:
+    """A 4,000-household county shared by the structural tests."""
+    return generate(SynthConfig(county="110105", households=4_000, seed=7))
+
+
+@pytest.fixture(scope="session")
+def rural_population() -> Population:
+    """A county made of 镇 and 乡 (Lankao county, Henan) to exercise rural paths."""
+    return generate(SynthConfig(county="410225", households=3_000, seed=11))
