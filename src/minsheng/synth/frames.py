@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from minsheng.registry import columns
 from minsheng.synth import people as P
 from minsheng.synth.assets import Assets, Expenses
 from minsheng.synth.config import SynthConfig
@@ -20,51 +21,9 @@ from minsheng.synth.households import Members
 from minsheng.synth.incomes import SOURCES, Incomes
 from minsheng.synth.sampling import IntArray, group_sum
 
-HOUSEHOLD_COLUMNS = (
-    "household_id",
-    "residence_division",
-    "hukou_division",
-    "urban_rural",
-    "financial_assets",
-    "properties",
-    "housing_area_m2",
-    "non_residential_property",
-    "vehicles",
-    "vehicle_value",
-    "business_capital",
-    "enrolled",
-    "enrolled_since",
-    "current_benefit",
-)
-PERSON_COLUMNS = (
-    "person_id",
-    "household_id",
-    "id_number",
-    "name",
-    "relation",
-    "sex",
-    "birth_date",
-    "disability_grade",
-    "disability_kind",
-    "labour_capacity",
-    "self_care",
-    "employment",
-    "school_stage",
-    "wage_income",
-    "business_income",
-    "property_income",
-    "transfer_income",
-    "disregarded_income",
-    "medical_expense",
-    "education_expense",
-    "other_rigid_expense",
-    "medical_insurance",
-    "medical_insurance_years",
-    "zero_claim_years",
-    "pension_insurance",
-    "supporter_capable",
-    "phone",
-)
+# The data contract's columns, in its order: defined once, in registry.columns.
+HOUSEHOLD_COLUMNS = tuple(c.name for c in columns.HOUSEHOLD_COLUMNS)
+PERSON_COLUMNS = tuple(c.name for c in columns.PERSON_COLUMNS)
 HUKOU_KINDS = ("same_village", "other_township", "other_county_same_province", "other_province")
 
 

