@@ -6,7 +6,11 @@
     │   └── DivisionError          GB/T 2260 division code
     ├── ConfigError                settings or data directory unusable
     ├── ImportRejected             an input file was refused; nothing was written
-    └── StoreError                 the registry database is unreachable or out of date
+    ├── StoreError                 the registry database is unreachable or out of date
+    └── RuleError                  rules as code
+        ├── RuleDataError          a parameter, reform or scenario file is wrong: file, line, what to fix
+        ├── ModelError             formulas do not form a valid graph (cycle, unknown input)
+        └── MissingParameterValue  a region has no value for a parameter that must have one
 
 The CLI and the web turn a `MinshengError` into its message; anything else is a
 bug and keeps its traceback.
@@ -61,3 +65,25 @@ class ImportRejected(MinshengError):
 
 class StoreError(MinshengError):
     """The registry database is unreachable or its schema is out of date."""
+
+
+class RuleError(MinshengError):
+    """Rules as code: bad rule data or a bad model."""
+
+
+class RuleDataError(RuleError):
+    """A rule data file is wrong; the message names the file, the line and what to fix."""
+
+    def __init__(self, file: str, line: int | None, zh: str, en: str) -> None:
+        where = f"{file}:{line}" if line else file
+        super().__init__(f"{where}：{zh}", f"{where}: {en}")
+        self.file = file
+        self.line = line
+
+
+class ModelError(RuleError):
+    """The formulas do not form a valid dependency graph."""
+
+
+class MissingParameterValue(RuleError):
+    """A row's region has no value for a parameter that declares `missing: error`."""
