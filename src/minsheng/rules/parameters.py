@@ -317,17 +317,18 @@ class Compiled:
                 sources[k, mask] = i
         return cls(param, regions, np.array(starts, dtype="datetime64[D]"), values, levels, sources)
 
-    def _interval(self, dates: np.ndarray) -> np.ndarray:
-        return np.searchsorted(self.starts, dates.astype("datetime64[D]"), side="right")
+    def _interval(self, dates: np.ndarray | np.datetime64) -> np.ndarray:
+        return np.searchsorted(self.starts, np.asarray(dates, dtype="datetime64[D]"), side="right")
 
-    def lookup(self, region_idx: np.ndarray, dates: np.ndarray, axis: np.ndarray | None = None) -> np.ndarray:
-        """Values for rows (NaN where none). `dates` is datetime64[D]; `axis` holds axis codes."""
+    def lookup(
+        self, region_idx: np.ndarray, dates: np.ndarray | np.datetime64, axis_idx: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Values for rows (NaN where none): one gather. `dates` is one date or one per row
+        (datetime64[D]); `axis_idx` the position of each row's axis value in `axis_values`."""
         k = self._interval(dates)
-        a = np.zeros(len(region_idx), dtype=np.int64)
-        if self.param.axis and axis is not None:
-            for j, name in enumerate(self.param.axis_values):
-                a[axis == name] = j
-        return self.values[k, region_idx, a]
+        if self.param.axis and axis_idx is not None:
+            return self.values[k, region_idx, axis_idx]
+        return self.values[k, region_idx, 0]
 
     def provenance(self, region: int, date: dt.date) -> tuple[str | None, Entry | None]:
         """(level name, entry) that supplies the value for one region on one date."""
@@ -382,6 +383,6 @@ class ParameterSet:
         """One value, as people read it (yuan for money), for a division code and date."""
         comp = self.compiled(pid)
         idx = pl.select(self.regions.of(pl.lit(region))).item()
-        raw = comp.lookup(np.array([idx]), np.array([date], dtype="datetime64[D]"),
-                          np.array([axis or ""], dtype=object))[0]
+        axis_idx = np.array([self.params[pid].axis_values.index(axis) if axis else 0])
+        raw = comp.lookup(np.array([idx]), np.datetime64(date, "D"), axis_idx)[0]
         return None if np.isnan(raw) else self.params[pid].to_display(float(raw))

@@ -1,0 +1,203 @@
+"""Evaluate a model over frames of households and persons. Pure: frames in, frames out.
+
+    result = evaluate(model, params, households, persons, date=dt.date(2025, 7, 1))
+
+Nodes are evaluated layer by layer (a layer = all nodes whose dependencies are
+ready), one `with_columns` per entity per layer. Parameters become columns by
+one gather per parameter (`Compiled.lookup`). Persons reach their household
+through an integer index, so moving values between the entities is a gather
+(household → person) or a group-by on integers (person → household).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+from minsheng.errors import ModelError
+from minsheng.rules.model import Aggregate, Formula, Input, Model
+from minsheng.rules.parameters import ParameterSet
+
+HH = "__hh"  # household row index
+REGION = "__region"
+DATE = "__date"
+DATE_COLUMN = "assessment_date"  # optional per-household date in the input
+
+
+def param_column(pid: str) -> str:
+    return f"param:{pid}"
+
+
+@dataclass
+class Result:
+    households: pl.DataFrame
+    persons: pl.DataFrame
+    params: ParameterSet
+
+
+def evaluate(
+    model: Model, params: ParameterSet, households: pl.DataFrame, persons: pl.DataFrame, *,
+    date: dt.date | None = None, outputs: list[str] | None = None, keep_all: bool = False,
+) -> Result:
+    """Compute `outputs` (default: every programme's conditions, eligibility and amounts)."""
+    wanted = outputs or default_outputs(model)
+    order = model.order(wanted)
+    hh, pp = _prepare(model, params, order, households, persons, date)
+    depth: dict[str, int] = {}
+    for name in order:
+        deps = model.deps(name)
+        depth[name] = 0 if isinstance(model.nodes[name], Input) else 1 + max((depth[d] for d in deps), default=0)
+    for level in range(1, max(depth.values(), default=0) + 1):
+        layer = [n for n in order if depth[n] == level]
+        pp = _person_layer(model, params, [n for n in layer if _is(model, n, Formula, "person")], hh, pp)
+        hh = _aggregate_layer(model, [n for n in layer if isinstance(model.nodes[n], Aggregate)], hh, pp)
+        hh = _household_layer(model, params, [n for n in layer if _is(model, n, Formula, "household")], hh)
+    if not keep_all:
+        keep_h = [c for c in wanted if model.nodes[c].entity == "household"]
+        keep_p = [c for c in wanted if model.nodes[c].entity == "person"]
+        hh = hh.select("household_id", "residence_division", *keep_h)
+        pp = pp.select("person_id", "household_id", *keep_p)
+    return Result(hh, pp, params)
+
+
+def default_outputs(model: Model) -> list[str]:
+    out: list[str] = []
+    for p in model.programmes.values():
+        for name in (*p.conditions, p.eligible, *p.amounts, p.benefit):
+            if name and name not in out:
+                out.append(name)
+    return out
+
+
+def _is(model: Model, name: str, kind: type, entity: str) -> bool:
+    node = model.nodes[name]
+    return isinstance(node, kind) and node.entity == entity
+
+
+def _prepare(
+    model: Model, params: ParameterSet, order: list[str], households: pl.DataFrame, persons: pl.DataFrame,
+    date: dt.date | None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Index households, link persons to them, add missing optional inputs as null (= unknown)."""
+    for need in ("household_id", "residence_division"):
+        if need not in households.columns:
+            raise ModelError(f"家庭数据缺少列 {need}", f"household data lacks column {need}")
+    hh = households.with_row_index(HH).with_columns(pl.col(HH).cast(pl.Int64))
+    if DATE_COLUMN in hh.columns:
+        hh = hh.with_columns(pl.col(DATE_COLUMN).cast(pl.Date).alias(DATE))
+    elif date is not None:
+        hh = hh.with_columns(pl.lit(date).alias(DATE))
+    else:
+        raise ModelError("需要测算日期", "an assessment date is needed (date=… or an assessment_date column)")
+    hh = hh.with_columns(pl.col(DATE).alias(DATE_COLUMN))  # formulas read the date as an ordinary input
+    # Rules depend on where people live (residence), never on hukou alone (requirement A1).
+    hh = hh.with_columns(params.regions.of(pl.col("residence_division")).alias(REGION))
+    pp = persons.join(hh.select("household_id", HH), on="household_id", how="inner")
+    missing_h, missing_p = [], []
+    for name in order:
+        node = model.nodes[name]
+        if isinstance(node, Input):
+            frame, bucket = (hh, missing_h) if node.entity == "household" else (pp, missing_p)
+            if name not in frame.columns:
+                bucket.append(pl.lit(None, dtype=node.dtype).alias(name))
+            # a column of the right name but another type is cast, so files and the store agree
+    hh = hh.with_columns(missing_h) if missing_h else hh
+    pp = pp.with_columns(missing_p) if missing_p else pp
+    casts_h = {n: model.nodes[n].dtype for n in order if _is(model, n, Input, "household")}  # type: ignore[union-attr]
+    casts_p = {n: model.nodes[n].dtype for n in order if _is(model, n, Input, "person")}  # type: ignore[union-attr]
+    return hh.cast(casts_h, strict=False), pp.cast(casts_p, strict=False)
+
+
+def _with_params(params: ParameterSet, frame: pl.DataFrame, pids: set[str]) -> pl.DataFrame:
+    new = [p for p in sorted(pids) if param_column(p) not in frame.columns]
+    if not new:
+        return frame
+    region = frame.get_column(REGION).to_numpy()
+    dates = frame.get_column(DATE).to_numpy()
+    one_date = len(dates) > 0 and (dates == dates[0]).all()
+    cols = []
+    for pid in new:
+        comp = params.compiled(pid)
+        axis_idx = None
+        if comp.param.axis:
+            axis_values = list(comp.param.axis_values)
+            axis_idx = (
+                frame.get_column(comp.param.axis)
+                .replace_strict(dict(zip(axis_values, range(len(axis_values)), strict=True)), default=0,
+                                return_dtype=pl.Int64)
+                .to_numpy()
+            )
+        found = comp.lookup(region, dates[0] if one_date else dates, axis_idx)
+        comp.check_present(found, region, dates)
+        series = pl.Series(param_column(pid), found, nan_to_null=True)
+        cols.append(series.cast(pl.Int64) if comp.param.kind in ("money", "int") else
+                    series.cast(pl.Boolean) if comp.param.kind == "bool" else series)
+    return frame.with_columns(cols)
+
+
+def _call(model: Model, name: str) -> pl.Expr:
+    node = model.nodes[name]
+    assert isinstance(node, Formula)
+    args = [pl.col(param_column(node.params[a])) if a in node.params else pl.col(a) for a in node.args]
+    try:
+        return node.fn(*args).alias(name)
+    except Exception as exc:  # a formula that cannot even be built is a model bug: name it
+        raise ModelError(f"公式 {name} 无法构建：{exc}", f"formula {name} cannot be built: {exc}") from exc
+
+
+def _household_layer(model: Model, params: ParameterSet, names: list[str], hh: pl.DataFrame) -> pl.DataFrame:
+    if not names:
+        return hh
+    hh = _with_params(params, hh, {p for n in names for p in model.params_of(n).values()})
+    return hh.with_columns(_call(model, n) for n in names)
+
+
+def _person_layer(
+    model: Model, params: ParameterSet, names: list[str], hh: pl.DataFrame, pp: pl.DataFrame
+) -> pl.DataFrame:
+    if not names:
+        return pp
+    # Household values a person formula needs arrive by a gather on the household index.
+    needed = {d for n in names for d in model.deps(n) if model.nodes[d].entity == "household"}
+    needed |= {REGION, DATE, "residence_division"}
+    for n in names:
+        for pid in model.params_of(n).values():
+            axis = params[pid].axis
+            if axis:
+                needed.add(axis)
+    index = pp.get_column(HH)
+    pp = pp.with_columns(hh.get_column(c).gather(index).alias(c) for c in sorted(needed) if c not in pp.columns)
+    pp = _with_params(params, pp, {p for n in names for p in model.params_of(n).values()})
+    return pp.with_columns(_call(model, n) for n in names)
+
+
+def _aggregate_layer(model: Model, names: list[str], hh: pl.DataFrame, pp: pl.DataFrame) -> pl.DataFrame:
+    if not names:
+        return hh
+    exprs = []
+    for name in names:
+        node = model.nodes[name]
+        assert isinstance(node, Aggregate)
+        col = pl.col(node.of)
+        strict_null = pl.when(col.null_count() > 0).then(None)  # one unknown member makes the total unknown
+        expr = {
+            "sum": strict_null.otherwise(col.sum()),
+            "count": col.sum().cast(pl.Int64),  # count of members for whom the condition is true
+            "any": col.any(ignore_nulls=False),
+            "all": col.all(ignore_nulls=False),
+            "max": strict_null.otherwise(col.max()),
+            "min": strict_null.otherwise(col.min()),
+        }[node.how]
+        exprs.append(expr.alias(name))
+    agg = pp.group_by(HH).agg(*exprs, pl.lit(True).alias("__present"))
+    hh = hh.join(agg, on=HH, how="left")
+    fills = []
+    for name in names:
+        node = model.nodes[name]
+        assert isinstance(node, Aggregate)
+        empty = {"sum": 0, "count": 0, "any": False, "all": True}.get(node.how)  # a household without members
+        if empty is not None:
+            fills.append(pl.when(pl.col("__present").is_null()).then(pl.lit(empty)).otherwise(pl.col(name)).alias(name))
+    return hh.with_columns(fills).drop("__present")
