@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import polars as pl
+
 from minsheng.codes import enums
 from minsheng.codes.enums import CodeList
 
@@ -128,3 +130,8 @@ def header_aliases(kind: str) -> dict[str, str]:
         table[col.name] = col.name
         table[col.zh] = col.name
     return table
+
+
+def store_frame(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """Contract names → store names (money columns get `_fen`); values must already be parsed."""
+    return frame.rename({c.name: c.store_name for c in COLUMNS[kind] if c.name in frame.columns})

@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from minsheng.errors import ImportRejected, StoreError
 from minsheng.registry import files, report
-from minsheng.registry.columns import COLUMNS
+from minsheng.registry.columns import COLUMNS, store_frame
 from minsheng.registry.models import ENROLMENTS, HOUSEHOLDS, IMPORT_BATCHES, PERSONS
 from minsheng.registry.store import bulk_insert
 from minsheng.registry.uow import UnitOfWork
@@ -327,11 +327,6 @@ def _existing(conn: Connection, table: SATable, key: str, keys: pl.Series, colum
     return pl.DataFrame(rows, schema={c: pl.String for c in [key, *columns]}, orient="row")
 
 
-def _store_frame(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
-    """Contract names → store names (money columns get `_fen`)."""
-    return frame.rename({c.name: c.store_name for c in COLUMNS[kind] if c.name in frame.columns})
-
-
 def _upsert(conn: Connection, table: SATable, key: str, frame: pl.DataFrame) -> tuple[int, int, int]:
     """Insert new rows, update changed ones, leave equal ones alone. Returns (inserted, updated, unchanged)."""
     cols = [c for c in frame.columns if c != key]
@@ -368,7 +363,7 @@ def _existing_full(conn: Connection, table: SATable, key: str, keys: pl.Series, 
 def _write_households(conn: Connection, table: files.Table, hh_ok: pl.DataFrame, errors: pl.DataFrame) -> ImportSummary:
     summary = ImportSummary("households", table.file, rows=table.frame.height, encoding=table.encoding)
     summary.rejected = errors["row"].n_unique()
-    rows = _store_frame(hh_ok, "households")
+    rows = store_frame(hh_ok, "households")
     store_cols = [c.name for c in HOUSEHOLDS.columns if c.name in rows.columns]
     summary.inserted, summary.updated, summary.unchanged = _upsert(
         conn, HOUSEHOLDS, "household_id", rows.select(store_cols)
@@ -410,7 +405,7 @@ def _sync_enrolments(conn: Connection, hh: pl.DataFrame) -> None:
 def _write_persons(conn: Connection, table: files.Table, p_ok: pl.DataFrame, errors: pl.DataFrame) -> ImportSummary:
     summary = ImportSummary("persons", table.file, rows=table.frame.height, encoding=table.encoding)
     summary.rejected = errors["row"].n_unique()
-    rows = _store_frame(p_ok, "persons")
+    rows = store_frame(p_ok, "persons")
     store_cols = [c.name for c in PERSONS.columns if c.name in rows.columns]
     summary.inserted, summary.updated, summary.unchanged = _upsert(conn, PERSONS, "person_id", rows.select(store_cols))
     return summary

@@ -1,0 +1,275 @@
+"""Explanations (结果解释): why a household is or is not entitled, in a versioned schema.
+
+For one household and every programme: eligible / ineligible / unknown (with
+the inputs that are missing), each condition with its citation, its inputs and
+its result, each parameter value with the region level that supplied it and
+its source, and the amount breakdown. `render` turns it into Chinese or
+English text; `failure_counts` gives the same reasons counted over a whole run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import polars as pl
+
+from minsheng import __version__
+from minsheng.codes.divisions import divisions
+from minsheng.errors import MinshengError
+from minsheng.rules.evaluate import HH, REGION, Result, evaluate, param_column
+from minsheng.rules.model import Formula, Input, Model, Programme
+from minsheng.rules.parameters import LEVEL_ZH, ParameterSet
+
+SCHEMA = "minsheng.explain/v1"
+STATUS = {True: "eligible", False: "ineligible", None: "unknown"}
+STATUS_ZH = {"eligible": "符合", "ineligible": "不符合", "unknown": "无法判定（缺少信息）"}
+
+
+def explain_household(
+    model: Model, params: ParameterSet, households: pl.DataFrame, persons: pl.DataFrame, household_id: str, *,
+    date: dt.date,
+) -> dict[str, Any]:
+    """The explanation of every programme for one household (frames may hold more households)."""
+    hh = households.filter(pl.col("household_id") == household_id)
+    if hh.is_empty():
+        raise MinshengError(f"没有编号为 {household_id} 的家庭", f"no household with id {household_id}")
+    pp = persons.filter(pl.col("household_id") == household_id)
+    result = evaluate(model, params, hh, pp, date=date, keep_all=True)
+    return build(model, result, date)
+
+
+def build(model: Model, result: Result, date: dt.date) -> dict[str, Any]:
+    hh_row = result.households.row(0, named=True)
+    members = result.persons.sort("person_id").to_dicts()
+    region = hh_row["residence_division"]
+    found = divisions().lookup(region)
+    out: dict[str, Any] = {
+        "format": SCHEMA,
+        "engine": {"name": "minsheng", "version": __version__},
+        "household_id": hh_row["household_id"],
+        "date": date.isoformat(),
+        "region": {"code": region, "name": divisions().full_name(region) if found else None},
+        "members": [{"person_id": m["person_id"], "name": m.get("name")} for m in members],
+        "programmes": [],
+    }
+    for programme in model.programmes.values():
+        subjects = [hh_row] if programme.entity == "household" else members
+        for subject in subjects:
+            out["programmes"].append(_programme(model, result, programme, subject, hh_row, members, date))
+    return out
+
+
+def _programme(
+    model: Model, result: Result, programme: Programme, row: dict[str, Any], hh_row: dict[str, Any],
+    members: list[dict[str, Any]], date: dt.date,
+) -> dict[str, Any]:
+    eligible = row[programme.eligible]
+    status = STATUS[eligible]
+    conditions = [_condition(model, result, name, row, hh_row, members, date) for name in programme.conditions]
+    entry: dict[str, Any] = {
+        "id": programme.id,
+        "label": {"zh": programme.label_zh, "en": programme.label_en},
+        "basis": programme.basis,
+        "subject": {"entity": programme.entity,
+                    "id": row["household_id"] if programme.entity == "household" else row["person_id"],
+                    "name": row.get("name")},
+        "status": status,
+        "failed": [c["id"] for c in conditions if c["result"] is False],
+        "unknown": [c["id"] for c in conditions if c["result"] is None],
+        "conditions": conditions,
+        "missing_inputs": _dedupe([m for c in conditions if c["result"] is None for m in c["missing"]]),
+        "amounts": [_value(model, name, row.get(name, hh_row.get(name))) for name in programme.amounts],
+        "benefit": _money(row[programme.benefit]) if programme.benefit else None,
+    }
+    return entry
+
+
+def _dedupe(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen, out = set(), []
+    for item in items:
+        key = tuple(sorted((k, str(v)) for k, v in item.items()))
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def _condition(
+    model: Model, result: Result, name: str, row: dict[str, Any], hh_row: dict[str, Any],
+    members: list[dict[str, Any]], date: dt.date,
+) -> dict[str, Any]:
+    node = model.nodes[name]
+    assert isinstance(node, Formula)
+    value = row[name]
+    inputs = [_value(model, dep, row.get(dep, hh_row.get(dep))) for dep in node.deps]
+    ancestors = model.order([name])
+    params = []
+    for n in ancestors:
+        for pid in model.params_of(n).values():
+            if pid not in (p["id"] for p in params):
+                params.append(_parameter(result, pid, hh_row, date))
+    missing: list[dict[str, Any]] = []
+    if value is None:
+        for leaf in model.leaves(name):
+            inp = model.nodes[leaf]
+            assert isinstance(inp, Input)
+            if inp.entity == "household" and hh_row.get(leaf) is None:
+                missing.append({"kind": "input", "name": leaf, "label": {"zh": inp.label_zh, "en": inp.label_en},
+                                "entity": "household"})
+            if inp.entity == "person":
+                who = [m for m in ([row] if "person_id" in row else members) if m.get(leaf) is None]
+                missing += [{"kind": "input", "name": leaf, "label": {"zh": inp.label_zh, "en": inp.label_en},
+                             "entity": "person", "person_id": m["person_id"], "person": m.get("name")} for m in who]
+        missing += [{"kind": "parameter", "name": p["id"], "label": p["label"], "region": hh_row["residence_division"]}
+                    for p in params if p["value"] is None]
+    return {
+        "id": name,
+        "label": {"zh": node.label_zh, "en": node.label_en},
+        "cite": node.cite,
+        "result": value,
+        "inputs": inputs,
+        "parameters": params,
+        "missing": missing,
+    }
+
+
+def _parameter(result: Result, pid: str, hh_row: dict[str, Any], date: dt.date) -> dict[str, Any]:
+    param = result.params[pid]
+    comp = result.params.compiled(pid)
+    level, entry = comp.provenance(int(hh_row[REGION]), date)
+    raw = hh_row.get(param_column(pid))
+    if raw is None and entry is not None and entry.value is not None:
+        axis = hh_row.get(param.axis) if param.axis else ""
+        raw = entry.value.get(axis or "", None)
+    value: Any = None if raw is None or (isinstance(raw, float) and math.isnan(raw)) else param.to_display(float(raw))
+    if value is not None and param.kind == "bool":
+        value = bool(value)
+    return {
+        "id": pid,
+        "label": {"zh": param.label_zh, "en": param.label_en},
+        "value": value,
+        "unit": param.unit,
+        "level": level,
+        "region": (entry.region or "CN") if entry else None,
+        "effective": entry.effective.isoformat() if entry else None,
+        "source": entry.source.as_dict() if entry else None,
+        "file": param.file,
+    }
+
+
+def _money(fen: Any) -> float | None:
+    return None if fen is None else round(fen / 100, 2)
+
+
+def _value(model: Model, name: str, raw: Any) -> dict[str, Any]:
+    node = model.nodes[name]
+    unit = getattr(node, "unit", "")
+    if isinstance(raw, float) and math.isnan(raw):
+        raw = None
+    value: Any = raw
+    if raw is not None and unit.startswith("fen"):
+        value = round(raw / 100, 2)
+        unit = "yuan" + unit[3:]
+    elif isinstance(raw, dt.date):
+        value = raw.isoformat()
+    elif isinstance(raw, float):
+        value = round(raw, 4) if math.isfinite(raw) else "inf"
+    return {"id": name, "label": {"zh": node.label_zh, "en": node.label_en}, "value": value, "unit": unit}
+
+
+# ---------------------------------------------------------------- text
+
+
+def render(expl: dict[str, Any], lang: str = "zh") -> str:
+    zh = lang == "zh"
+    head = (f"家庭 {expl['household_id']} · {expl['region']['name'] or expl['region']['code']} · 测算日期 {expl['date']}"
+            if zh else f"Household {expl['household_id']} · {expl['region']['code']} · assessed on {expl['date']}")
+    lines = [head, ""]
+    for prog in expl["programmes"]:
+        label = prog["label"]["zh" if zh else "en"]
+        subject = prog["subject"]
+        who = "" if subject["entity"] == "household" else f" · {subject.get('name') or ''}（{subject['id']}）"
+        status = STATUS_ZH[prog["status"]] if zh else prog["status"]
+        benefit = ""
+        if prog["benefit"] is not None and prog["status"] == "eligible":
+            benefit = f"，月发放 {prog['benefit']:,.2f} 元" if zh else f", {prog['benefit']:,.2f} yuan per month"
+        lines.append(f"■ {label}{who}：{status}{benefit}" if zh else f"■ {label}{who}: {status}{benefit}")
+        if prog["basis"]:
+            lines.append(f"  依据：{prog['basis']}" if zh else f"  basis: {prog['basis']}")
+        for cond in prog["conditions"]:
+            mark = {True: "✓", False: "✗", None: "?"}[cond["result"]]
+            lines.append(f"  {mark} {cond['label']['zh' if zh else 'en']}  〔{cond['cite']}〕")
+            shown = "；".join(_fmt(v, zh) for v in cond["inputs"]) if zh else "; ".join(_fmt(v, zh) for v in cond["inputs"])
+            if shown:
+                lines.append(f"      {shown}")
+            for p in cond["parameters"]:
+                lines.append("      " + _fmt_param(p, zh))
+            for m in cond["missing"]:
+                who_m = f"（{m.get('person') or m.get('person_id')}）" if m.get("person_id") else ""
+                lines.append(f"      缺少：{m['label']['zh']}{who_m}" if zh else f"      missing: {m['label']['en']} {who_m}")
+        if prog["amounts"] and prog["status"] != "ineligible":
+            amounts = "；".join(_fmt(a, zh) for a in prog["amounts"]) if zh else "; ".join(_fmt(a, zh) for a in prog["amounts"])
+            lines.append(f"  金额：{amounts}" if zh else f"  amounts: {amounts}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _fmt(v: dict[str, Any], zh: bool) -> str:
+    value = v["value"]
+    if value is None:
+        shown = "（空）" if zh else "(blank)"
+    elif isinstance(value, bool):
+        shown = ("是" if value else "否") if zh else ("yes" if value else "no")
+    elif isinstance(value, float) and v["unit"].startswith("yuan"):
+        shown = f"{value:,.2f} 元" if zh else f"{value:,.2f} yuan"
+    else:
+        shown = str(value)
+    return f"{v['label']['zh' if zh else 'en']} = {shown}"
+
+
+def _fmt_param(p: dict[str, Any], zh: bool) -> str:
+    value = "（未设定）" if zh else "(not set)"
+    if isinstance(p["value"], bool):
+        value = ("是" if p["value"] else "否") if zh else ("yes" if p["value"] else "no")
+    elif p["value"] is not None:
+        value = f"{p['value']:,.2f}" if isinstance(p["value"], float) and not p["value"].is_integer() else \
+            f"{p['value']:,.0f}" if isinstance(p["value"], float) else str(p["value"])
+    source = p["source"] or {}
+    cite = source.get("local_choice") and (("地方选择：" if zh else "local choice: ") + source["local_choice"]) or \
+        " ".join(x for x in (source.get("doc"), source.get("clause")) if x)
+    if zh:
+        level = LEVEL_ZH.get(p["level"] or "", "无")
+        return f"参数 {p['label']['zh']} = {value} {p['unit']}（{level} {p['region'] or ''}，{p['effective'] or ''}起；来源：{cite}）"
+    return f"parameter {p['label']['en']} = {value} {p['unit']} ({p['level'] or 'none'} {p['region'] or ''}, " \
+           f"from {p['effective'] or ''}; source: {cite})"
+
+
+# ---------------------------------------------------------------- over a whole run
+
+
+def failure_counts(model: Model, result: Result, by: str = "township") -> pl.DataFrame:
+    """How many households (or persons) fail or lack each condition, per township (or county)."""
+    size = 9 if by == "township" else 6
+    parts = []
+    for programme in model.programmes.values():
+        frame = result.households if programme.entity == "household" else result.persons.join(
+            result.households.select("household_id", "residence_division"), on="household_id", how="left")
+        frame = frame.with_columns(pl.col("residence_division").str.slice(0, size).alias(by))
+        for cond in programme.conditions:
+            if cond not in frame.columns:
+                continue
+            parts.append(frame.group_by(by).agg(
+                pl.lit(programme.id).alias("programme"), pl.lit(cond).alias("condition"),
+                (pl.col(cond) == False).sum().alias("failed"),  # noqa: E712 - a count of false, not a truth test
+                pl.col(cond).is_null().sum().alias("unknown"),
+                pl.len().alias("assessed"),
+            ))
+    if not parts:
+        return pl.DataFrame()
+    return pl.concat(parts).select(by, "programme", "condition", "failed", "unknown", "assessed").sort(
+        by, "programme", "condition")
+
+
+__all__ = ["HH", "SCHEMA", "build", "explain_household", "failure_counts", "render"]
