@@ -85,11 +85,10 @@ def add_inputs(model: Model) -> None:
     @model.formula(p, label=("重度残疾", "severely disabled"),
                    cite="民政部2021-07-28发布会：重度残疾指一、二级残疾和三级智力、精神残疾")
     def severely_disabled(disability_grade: pl.Expr, disability_kind: pl.Expr) -> pl.Expr:
-        grade = disability_grade.cast(pl.Int32, strict=False)
-        mind = disability_kind.is_in(["intellectual", "mental"])
-        return pl.when(grade == 0).then(False).otherwise(
-            grade.is_in([1, 2]) | ((grade == 3) & mind.fill_null(False))
-        )
+        # Disability is what a certificate (残疾人证) says; a blank grade means none is on record.
+        grade = disability_grade.cast(pl.Int32, strict=False).fill_null(0)
+        mind = disability_kind.is_in(["intellectual", "mental"]).fill_null(False)
+        return grade.is_in([1, 2]) | ((grade == 3) & mind)
 
     model.aggregate("severely_disabled_members", "severely_disabled", "count",
                     ("重度残疾成员数", "severely disabled members"), "persons")
