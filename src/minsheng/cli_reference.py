@@ -13,8 +13,15 @@ from minsheng.cli import app
 
 
 def commands() -> dict[str, Any]:
-    """Command name → the click-style command Typer builds (Typer vendors its own click)."""
-    return dict(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+    """Full command name → the click-style command Typer builds (Typer vendors its own click);
+    groups such as `rules` contribute `rules check`, `rules test`."""
+    found: dict[str, Any] = {}
+    for name, cmd in typer.main.get_command(app).commands.items():  # type: ignore[attr-defined]
+        for sub, subcmd in getattr(cmd, "commands", {}).items():
+            found[f"{name} {sub}"] = subcmd
+        if not getattr(cmd, "commands", None):
+            found[name] = cmd
+    return found
 
 
 def render() -> str:

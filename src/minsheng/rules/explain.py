@@ -237,7 +237,7 @@ def _fmt_param(p: dict[str, Any], zh: bool) -> str:
         value = f"{p['value']:,.2f}" if isinstance(p["value"], float) and not p["value"].is_integer() else \
             f"{p['value']:,.0f}" if isinstance(p["value"], float) else str(p["value"])
     source = p["source"] or {}
-    cite = source.get("local_choice") and (("地方选择：" if zh else "local choice: ") + source["local_choice"]) or \
+    cite = (source.get("local_choice") and (("地方选择：" if zh else "local choice: ") + source["local_choice"])) or \
         " ".join(x for x in (source.get("doc"), source.get("clause")) if x)
     if zh:
         level = LEVEL_ZH.get(p["level"] or "", "无")

@@ -193,7 +193,7 @@ def run(model: Model, params: ParameterSet, cases: list[Case]) -> list[CaseResul
             for name, expected in expected_out.items():
                 _compare(model, res, f"{name}[{person['person_id']}]", expected, person[name], node=name)
         conditions = _case_conditions(model, case)
-        subject_rows = [row] + by_household.get(row["household_id"], [])
+        subject_rows = [row, *by_household.get(row["household_id"], [])]
         if case.failed is not None:
             got = sorted({c for c in conditions for r in subject_rows if r.get(c) is False})
             if got != sorted(case.failed):

@@ -1,79 +1,16 @@
-"""The `minsheng` command: thin shells over the use cases.
-
-Each command translates its options, calls one use-case function, and shows
-progress and a one-screen summary. A `MinshengError` becomes its message and
-exit code 1, never a traceback.
-"""
+"""Registry commands: synth, import, export, template, summary, serve, demo, db."""
 
 from __future__ import annotations
 
-import functools
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from minsheng.cli.common import DataOption, app, console, err_console, friendly, settings_for, steps
 from minsheng.errors import ImportRejected, MinshengError
-from minsheng.settings import Settings, get_settings
-
-app = typer.Typer(
-    help="民生 minsheng：社会救助对象库、规则即代码与动态监测。 Livelihood policy as software.",
-    no_args_is_help=True,
-    add_completion=False,
-)
-console = Console()
-err_console = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
-
-DataOption = Annotated[
-    Path | None, typer.Option("--data", help="数据目录 data directory (default ./minsheng-data, or MINSHENG_DATA)")
-]
-
-
-def friendly(func: F) -> F:
-    """Show a MinshengError as its message in both languages and exit 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except MinshengError as exc:
-            err_console.print(f"[bold red]错误[/]：{exc.zh}\n[red]error[/]: {exc.en}")
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _settings(data: Path | None) -> Settings:
-    settings = get_settings()
-    return settings.model_copy(update={"data": data}) if data else settings
-
-
-@contextmanager
-def steps(total: int, title: str) -> Iterator[Callable[[str], None]]:
-    """A progress bar advanced by named steps (the use cases call it between stages)."""
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as progress:
-        task = progress.add_task(title, total=total)
-
-        def advance(name: str) -> None:
-            progress.update(task, advance=1, description=f"{title}: {name}")
-
-        yield advance
-        progress.update(task, completed=total, description=f"{title}: done")
 
 
 @app.command()
@@ -132,7 +69,7 @@ def import_(
     from minsheng.registry.files import sort_by_kind
     from minsheng.registry.importer import ImportOutcome, import_files
 
-    settings = _settings(data)
+    settings = settings_for(data)
     report_dir = report_dir or settings.data / "reports"
     started = time.perf_counter()
     kinds = sort_by_kind(files)
@@ -220,7 +157,7 @@ def export(
         raise MinshengError(
             f"不支持的格式{fmt}，可选：{'、'.join(FORMATS)}", f"unknown format {fmt}; use {', '.join(FORMATS)}"
         )
-    engine = bootstrap(_settings(data)).engine
+    engine = bootstrap(settings_for(data)).engine
     with steps(1, "导出 export") as step:
         results = export_registry(engine, out, fmt, division_prefix=division, mask=mask, chinese_headers=zh_headers)
         step("written")
@@ -255,7 +192,7 @@ def summary(
     from minsheng.bootstrap import bootstrap
     from minsheng.registry.queries import summary as registry_summary
 
-    _print_summary(registry_summary(bootstrap(_settings(data)).engine, division))
+    _print_summary(registry_summary(bootstrap(settings_for(data)).engine, division))
 
 
 def _print_summary(result: Any) -> None:
@@ -299,7 +236,7 @@ def serve(
     from minsheng.web.app import create_app
 
     console.print(f"打开 open http://{host}:{port}/")
-    uvicorn.run(create_app(bootstrap(_settings(data))), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(bootstrap(settings_for(data))), host=host, port=port, log_level="warning")
 
 
 @app.command()
@@ -314,7 +251,7 @@ def demo(
     data: DataOption = None,
 ) -> None:
     """演示：合成区县 → 导入 → 概况 → 网页 The whole pipeline on a synthetic county."""
-    settings = _settings(data)
+    settings = settings_for(data)
     out = settings.data / "synth"
     synth(county=county, households=households, seed=seed, out=out)
     import_(files=[out / "households.csv", out / "persons.csv"], valid_only=False, report_dir=None, data=settings.data)
@@ -334,9 +271,7 @@ def db(
 
     if action != "upgrade":
         raise MinshengError(f"未知操作{action}", f"unknown action {action}; use upgrade")
-    app_ = bootstrap(_settings(data))
+    app_ = bootstrap(settings_for(data))
     console.print(f"数据库已是最新 schema up to date: {app_.engine.url.render_as_string(hide_password=True)}")
 
 
-def main() -> None:
-    app()

@@ -1,0 +1,16 @@
+"""The `minsheng` command: thin shells over the use cases.
+
+Each command translates its options, calls one use-case function, and shows
+progress and a one-screen summary. A `MinshengError` becomes its message and
+exit code 1, never a traceback. Commands live in `registry` and `rules`.
+"""
+
+from minsheng.cli import registry, rules  # noqa: F401  (importing registers the commands)
+from minsheng.cli.common import app
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,136 @@
+"""Rules commands: assess, explain, and the rule-data checks (`rules check`, `rules test`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from minsheng.cli.common import DataOption, app, console, friendly, settings_for, steps
+from minsheng.errors import MinshengError
+
+rules_app = typer.Typer(help="规则数据检查与情景测试 Rule data checks and scenario tests.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+DateOption = Annotated[str | None, typer.Option("--date", help="测算日期 YYYY-MM-DD (default: today)")]
+ReformOption = Annotated[Path | None, typer.Option("--reform", help="改革方案 reform overlay (.yaml/.json)")]
+
+
+def _date(text: str | None) -> dt.date:
+    if not text:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise MinshengError(f"日期 {text} 格式错误，应为 YYYY-MM-DD", f"date {text!r} is not YYYY-MM-DD") from None
+
+
+@app.command()
+@friendly
+def assess(
+    households: Annotated[Path | None, typer.Option(help="家庭文件 households file (default: the registry)")] = None,
+    persons: Annotated[Path | None, typer.Option(help="成员文件 persons file (with --households)")] = None,
+    out: Annotated[Path, typer.Option(help="输出目录 output directory")] = Path("assessment"),
+    fmt: Annotated[str, typer.Option("--format", help="csv | parquet | xlsx")] = "csv",
+    date: DateOption = None,
+    division: Annotated[str, typer.Option(help="区划代码前缀 only this division (registry)")] = "",
+    reform: ReformOption = None,
+    engine: Annotated[str, typer.Option(help="local | spark")] = "local",
+    data: DataOption = None,
+) -> None:
+    """测算全部救助项目 Assess every programme over the registry or over files."""
+    from minsheng import assessment
+    from minsheng.bootstrap import bootstrap
+    from minsheng.registry import population
+
+    if fmt not in assessment.OUTPUT_FORMATS:
+        raise MinshengError(f"不支持的格式 {fmt}", f"unknown format {fmt}; use csv, parquet or xlsx")
+    if engine not in ("local", "spark"):
+        raise MinshengError(f"未知引擎 {engine}", f"unknown engine {engine}; use local or spark")
+    if (households is None) != (persons is None):
+        raise MinshengError("--households 与 --persons 需同时给出", "give both --households and --persons, or neither")
+    when = _date(date)
+    started = time.perf_counter()
+    with steps(4, "测算 assess") as step:
+        params = assessment.parameters(reform)
+        step("parameters")
+        if households is not None and persons is not None:
+            hh, pp = assessment.population_from_files(households, persons)
+        else:
+            hh, pp = population.load(bootstrap(settings_for(data)).engine, jurisdiction=division)
+        step("population")
+        result = assessment.assess(hh, pp, date=when, params=params, engine=engine)
+        step("evaluate")
+        paths = assessment.write_outputs(result, out, fmt)
+        step("write")
+    table = Table(title=f"测算完成 assessment {when}（{hh.height:,} 户 / {pp.height:,} 人，"
+                        f"{time.perf_counter() - started:.1f} s）")
+    for col in ("项目 programme", "符合 eligible", "不符合 ineligible", "无法判定 unknown", "月发放 yuan/month"):
+        table.add_column(col, justify="right")
+    for row in assessment.summary(result).iter_rows(named=True):
+        cost = "" if row["monthly_benefit_yuan"] is None else f"{row['monthly_benefit_yuan']:,.2f}"
+        table.add_row(f"{row['label']} {row['programme']}", f"{row['eligible']:,}", f"{row['ineligible']:,}",
+                      f"{row['unknown']:,}", cost)
+    console.print(table)
+    for name, path in paths.items():
+        console.print(f"{name}: {path}")
+
+
+@app.command()
+@friendly
+def explain(
+    household_id: Annotated[str, typer.Argument(help="家庭编号 household id")],
+    date: DateOption = None,
+    lang: Annotated[str, typer.Option("--lang", help="zh | en")] = "zh",
+    as_json: Annotated[bool, typer.Option("--json", help="输出JSON（minsheng.explain/v1）")] = False,
+    reform: ReformOption = None,
+    data: DataOption = None,
+) -> None:
+    """解释测算结果 Explain every programme's result for one household."""
+    from minsheng import assessment
+    from minsheng.bootstrap import bootstrap
+    from minsheng.registry import population
+    from minsheng.rules.explain import render
+
+    hh, pp = population.load(bootstrap(settings_for(data)).engine, household_id=household_id)
+    result = assessment.explain(hh, pp, household_id, date=_date(date), params=assessment.parameters(reform))
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+    else:
+        typer.echo(render(result, "en" if lang == "en" else "zh"))
+
+
+@rules_app.command("check")
+@friendly
+def check() -> None:
+    """校验参数与公式 Load every parameter file and check the formula graph."""
+    from minsheng.programmes.registry import baseline, model
+
+    params = baseline()
+    console.print(f"参数 parameters: {len(params.params)}，公式节点 nodes: {len(model().nodes)}，"
+                  f"项目 programmes: {', '.join(model().programmes)} — OK")
+
+
+@rules_app.command("test")
+@friendly
+def test(
+    files: Annotated[list[Path], typer.Argument(help="情景测试文件 scenario files (.yaml)")],
+    reform: ReformOption = None,
+) -> None:
+    """运行情景测试 Run scenario tests in one vectorised pass."""
+    from minsheng import assessment
+    from minsheng.programmes.registry import model
+    from minsheng.rules.scenarios import load_cases, run
+
+    results = run(model(), assessment.parameters(reform), load_cases(files))
+    failed = [r for r in results if not r.ok]
+    for r in failed:
+        console.print(f"[red]FAIL[/] {r.case.id}: " + "; ".join(r.problems))
+    console.print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    if failed:
+        raise typer.Exit(1)

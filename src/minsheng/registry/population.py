@@ -1,0 +1,39 @@
+"""The registry as population frames for the rules engine (one row per household / person).
+
+Columns keep the store's names (money in fen); a jurisdiction (division-code
+prefix) or a single household limits what is read.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from sqlalchemy import Engine, Select, select
+
+from minsheng.registry.models import HOUSEHOLDS, PERSONS
+
+BATCH = 200_000
+
+
+def _frame(engine: Engine, query: Select[tuple[object, ...]], names: list[str]) -> pl.DataFrame:
+    parts = []
+    with engine.connect() as conn:
+        result = conn.execution_options(stream_results=True).execute(query)
+        while rows := result.fetchmany(BATCH):
+            parts.append(pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None))
+    if not parts:
+        return pl.DataFrame(schema=names)
+    return pl.concat(parts, how="vertical_relaxed")
+
+
+def load(engine: Engine, *, jurisdiction: str = "", household_id: str | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    hh_cols = [c.name for c in HOUSEHOLDS.columns if c.name != "updated_at"]
+    p_cols = [c.name for c in PERSONS.columns if c.name != "updated_at"]
+    hq = select(*(HOUSEHOLDS.c[c] for c in hh_cols))
+    pq = select(*(PERSONS.c[c] for c in p_cols)).join(HOUSEHOLDS, HOUSEHOLDS.c.household_id == PERSONS.c.household_id)
+    if jurisdiction:
+        hq = hq.where(HOUSEHOLDS.c.residence_division.startswith(jurisdiction))
+        pq = pq.where(HOUSEHOLDS.c.residence_division.startswith(jurisdiction))
+    if household_id is not None:
+        hq = hq.where(HOUSEHOLDS.c.household_id == household_id)
+        pq = pq.where(PERSONS.c.household_id == household_id)
+    return _frame(engine, hq, hh_cols), _frame(engine, pq, p_cols)
