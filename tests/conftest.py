@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +28,12 @@ def missing(what: str) -> None:
     if CI:
         pytest.fail(f"{what} (CI=true: a missing component is a failure)")
     pytest.skip(what)
+
+
+@pytest.fixture(scope="session")
+def missing_component() -> Callable[[str], None]:
+    """`missing(what)` for tests in other folders: skip locally, fail under CI."""
+    return missing
 
 
 FIXTURES = Path(os.environ.get("MINSHENG_CONTRACT_FIXTURES", ROOT.parent / "shared" / "contract-fixtures"))

@@ -50,8 +50,14 @@ def population_from_files(households: Path, persons: Path) -> tuple[pl.DataFrame
     return out[0], out[1]
 
 
-def assess(households: pl.DataFrame, persons: pl.DataFrame, *, date: dt.date, params: ParameterSet | None = None,
-           engine: str = "local") -> Result:
+def assess(
+    households: pl.DataFrame,
+    persons: pl.DataFrame,
+    *,
+    date: dt.date,
+    params: ParameterSet | None = None,
+    engine: str = "local",
+) -> Result:
     params = params or baseline()
     if engine == "spark":
         from minsheng.rules.spark import evaluate_on_spark
@@ -65,7 +71,9 @@ def output_frames(result: Result) -> tuple[pl.DataFrame, pl.DataFrame]:
     m = model()
     hh = result.households
     household_cols = [
-        pl.col("household_id"), pl.col("residence_division"), pl.col("household_size").alias("size"),
+        pl.col("household_id"),
+        pl.col("residence_division"),
+        pl.col("household_size").alias("size"),
         (pl.col("income_per_capita_fen") / 100).round(2).alias("income_per_capita"),
     ]
     person_cols = [pl.col("person_id"), pl.col("household_id")]
@@ -107,13 +115,26 @@ def summary(result: Result) -> pl.DataFrame:
         frame = result.households if p.entity == "household" else result.persons
         eligible = frame.get_column(p.eligible)
         benefit = frame.get_column(p.benefit).sum() / 100 if p.benefit else None
-        rows.append({"programme": p.id, "label": p.label_zh, "entity": p.entity,
-                     "eligible": int((eligible == True).sum()),  # noqa: E712 - count of true
-                     "ineligible": int((eligible == False).sum()),  # noqa: E712
-                     "unknown": int(eligible.is_null().sum()), "monthly_benefit_yuan": benefit})
+        rows.append(
+            {
+                "programme": p.id,
+                "label": p.label_zh,
+                "entity": p.entity,
+                "eligible": int((eligible == True).sum()),  # noqa: E712 - count of true
+                "ineligible": int((eligible == False).sum()),  # noqa: E712
+                "unknown": int(eligible.is_null().sum()),
+                "monthly_benefit_yuan": benefit,
+            }
+        )
     return pl.DataFrame(rows)
 
 
-def explain(households: pl.DataFrame, persons: pl.DataFrame, household_id: str, *, date: dt.date,
-            params: ParameterSet | None = None) -> dict[str, Any]:
+def explain(
+    households: pl.DataFrame,
+    persons: pl.DataFrame,
+    household_id: str,
+    *,
+    date: dt.date,
+    params: ParameterSet | None = None,
+) -> dict[str, Any]:
     return explanations.explain_household(model(), params or baseline(), households, persons, household_id, date=date)

@@ -67,5 +67,3 @@ def steps(total: int, title: str) -> Iterator[Callable[[str], None]]:
 
         yield advance
         progress.update(task, completed=total, description=f"{title}: done")
-
-

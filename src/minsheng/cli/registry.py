@@ -273,5 +273,3 @@ def db(
         raise MinshengError(f"未知操作{action}", f"unknown action {action}; use upgrade")
     app_ = bootstrap(settings_for(data))
     console.print(f"数据库已是最新 schema up to date: {app_.engine.url.render_as_string(hide_password=True)}")
-
-

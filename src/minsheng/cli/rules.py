@@ -68,14 +68,21 @@ def assess(
         step("evaluate")
         paths = assessment.write_outputs(result, out, fmt)
         step("write")
-    table = Table(title=f"测算完成 assessment {when}（{hh.height:,} 户 / {pp.height:,} 人，"
-                        f"{time.perf_counter() - started:.1f} s）")
+    table = Table(
+        title=f"测算完成 assessment {when}（{hh.height:,} 户 / {pp.height:,} 人，"
+        f"{time.perf_counter() - started:.1f} s）"
+    )
     for col in ("项目 programme", "符合 eligible", "不符合 ineligible", "无法判定 unknown", "月发放 yuan/month"):
         table.add_column(col, justify="right")
     for row in assessment.summary(result).iter_rows(named=True):
         cost = "" if row["monthly_benefit_yuan"] is None else f"{row['monthly_benefit_yuan']:,.2f}"
-        table.add_row(f"{row['label']} {row['programme']}", f"{row['eligible']:,}", f"{row['ineligible']:,}",
-                      f"{row['unknown']:,}", cost)
+        table.add_row(
+            f"{row['label']} {row['programme']}",
+            f"{row['eligible']:,}",
+            f"{row['ineligible']:,}",
+            f"{row['unknown']:,}",
+            cost,
+        )
     console.print(table)
     for name, path in paths.items():
         console.print(f"{name}: {path}")
@@ -112,8 +119,10 @@ def check() -> None:
     from minsheng.programmes.registry import baseline, model
 
     params = baseline()
-    console.print(f"参数 parameters: {len(params.params)}，公式节点 nodes: {len(model().nodes)}，"
-                  f"项目 programmes: {', '.join(model().programmes)} — OK")
+    console.print(
+        f"参数 parameters: {len(params.params)}，公式节点 nodes: {len(model().nodes)}，"
+        f"项目 programmes: {', '.join(model().programmes)} — OK"
+    )
 
 
 @rules_app.command("test")

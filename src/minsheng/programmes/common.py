@@ -53,10 +53,18 @@ def add_inputs(model: Model) -> None:
         )
         return (years - before_birthday.cast(pl.Int32)).cast(pl.Int32)
 
-    @model.formula(p, label=("计入收入（月）", "counted income per month"), unit="fen/month",
-                   cite="社会救助暂行办法 第九条；育儿补贴不计入家庭收入（2025年育儿补贴制度）")
-    def counted_income_fen(wage_income_fen: pl.Expr, business_income_fen: pl.Expr, property_income_fen: pl.Expr,
-                           transfer_income_fen: pl.Expr) -> pl.Expr:
+    @model.formula(
+        p,
+        label=("计入收入（月）", "counted income per month"),
+        unit="fen/month",
+        cite="社会救助暂行办法 第九条；育儿补贴不计入家庭收入（2025年育儿补贴制度）",
+    )
+    def counted_income_fen(
+        wage_income_fen: pl.Expr,
+        business_income_fen: pl.Expr,
+        property_income_fen: pl.Expr,
+        transfer_income_fen: pl.Expr,
+    ) -> pl.Expr:
         # Wage, business, property and transfer income count; `disregarded_income` (childcare
         # subsidy, awards …) is deliberately not an input here.
         return wage_income_fen + business_income_fen + property_income_fen + transfer_income_fen
@@ -66,11 +74,20 @@ def add_inputs(model: Model) -> None:
         return pl.lit(True)
 
     model.aggregate("household_size", "member", "count", ("共同生活家庭成员人数", "household members"), "persons")
-    model.aggregate("household_counted_income_fen", "counted_income_fen", "sum",
-                    ("家庭月计入收入", "household counted income per month"), "fen/month")
+    model.aggregate(
+        "household_counted_income_fen",
+        "counted_income_fen",
+        "sum",
+        ("家庭月计入收入", "household counted income per month"),
+        "fen/month",
+    )
 
-    @model.formula(h, label=("家庭月人均收入", "counted income per capita per month"), unit="fen/month",
-                   cite="社会救助暂行办法 第九条（共同生活的家庭成员人均收入）")
+    @model.formula(
+        h,
+        label=("家庭月人均收入", "counted income per capita per month"),
+        unit="fen/month",
+        cite="社会救助暂行办法 第九条（共同生活的家庭成员人均收入）",
+    )
     def income_per_capita_fen(household_counted_income_fen: pl.Expr, household_size: pl.Expr) -> pl.Expr:
         return household_counted_income_fen / household_size
 
@@ -82,25 +99,43 @@ def add_inputs(model: Model) -> None:
     def housing_area_per_capita_m2(housing_area_m2: pl.Expr, household_size: pl.Expr) -> pl.Expr:
         return housing_area_m2 / household_size
 
-    @model.formula(p, label=("重度残疾", "severely disabled"),
-                   cite="民政部2021-07-28发布会：重度残疾指一、二级残疾和三级智力、精神残疾")
+    @model.formula(
+        p,
+        label=("重度残疾", "severely disabled"),
+        cite="民政部2021-07-28发布会：重度残疾指一、二级残疾和三级智力、精神残疾",
+    )
     def severely_disabled(disability_grade: pl.Expr, disability_kind: pl.Expr) -> pl.Expr:
         # Disability is what a certificate (残疾人证) says; a blank grade means none is on record.
         grade = disability_grade.cast(pl.Int32, strict=False).fill_null(0)
         mind = disability_kind.is_in(["intellectual", "mental"]).fill_null(False)
         return grade.is_in([1, 2]) | ((grade == 3) & mind)
 
-    model.aggregate("severely_disabled_members", "severely_disabled", "count",
-                    ("重度残疾成员数", "severely disabled members"), "persons")
+    model.aggregate(
+        "severely_disabled_members",
+        "severely_disabled",
+        "count",
+        ("重度残疾成员数", "severely disabled members"),
+        "persons",
+    )
 
-    @model.formula(p, label=("12个月刚性支出", "rigid expenditure over 12 months"), unit="fen",
-                   cite="刚性支出困难家庭认定办法（民政部，2024）：医疗、教育、残疾康复等支出")
-    def rigid_expenditure_fen(medical_expense_fen: pl.Expr, education_expense_fen: pl.Expr,
-                              other_rigid_expense_fen: pl.Expr) -> pl.Expr:
+    @model.formula(
+        p,
+        label=("12个月刚性支出", "rigid expenditure over 12 months"),
+        unit="fen",
+        cite="刚性支出困难家庭认定办法（民政部，2024）：医疗、教育、残疾康复等支出",
+    )
+    def rigid_expenditure_fen(
+        medical_expense_fen: pl.Expr, education_expense_fen: pl.Expr, other_rigid_expense_fen: pl.Expr
+    ) -> pl.Expr:
         return medical_expense_fen + education_expense_fen + other_rigid_expense_fen
 
-    model.aggregate("household_rigid_expenditure_fen", "rigid_expenditure_fen", "sum",
-                    ("家庭12个月刚性支出", "household rigid expenditure over 12 months"), "fen")
+    model.aggregate(
+        "household_rigid_expenditure_fen",
+        "rigid_expenditure_fen",
+        "sum",
+        ("家庭12个月刚性支出", "household rigid expenditure over 12 months"),
+        "fen",
+    )
 
     @model.formula(h, label=("家庭年收入", "household income over 12 months"), unit="fen")
     def household_annual_income_fen(household_counted_income_fen: pl.Expr) -> pl.Expr:

@@ -25,13 +25,21 @@ CITE_23 = "最低生活保障审核确认办法（民发〔2021〕57号）第二
 
 
 def add(model: Model) -> None:
-    @model.formula(H, label=("适用的低保标准", "dibao standard applied"), unit="fen/person/month",
-                   cite="社会救助暂行办法 第十条；民发〔2024〕16号（低保标准＝上年人均消费支出×量化比例）",
-                   params={"published": "dibao.standard", "from_consumption": "dibao.standard_from_consumption",
-                           "ratio": "dibao.consumption_ratio",
-                           "consumption": "general.consumption_per_capita_prior_year"})
-    def dibao_standard_fen(published: pl.Expr, from_consumption: pl.Expr, ratio: pl.Expr,
-                           consumption: pl.Expr) -> pl.Expr:
+    @model.formula(
+        H,
+        label=("适用的低保标准", "dibao standard applied"),
+        unit="fen/person/month",
+        cite="社会救助暂行办法 第十条；民发〔2024〕16号（低保标准＝上年人均消费支出×量化比例）",
+        params={
+            "published": "dibao.standard",
+            "from_consumption": "dibao.standard_from_consumption",
+            "ratio": "dibao.consumption_ratio",
+            "consumption": "general.consumption_per_capita_prior_year",
+        },
+    )
+    def dibao_standard_fen(
+        published: pl.Expr, from_consumption: pl.Expr, ratio: pl.Expr, consumption: pl.Expr
+    ) -> pl.Expr:
         computed = round_fen(consumption / 12 * ratio)
         return pl.when(from_consumption).then(computed).otherwise(published)
 
@@ -41,38 +49,62 @@ def add(model: Model) -> None:
     def dibao_income_below_standard(income_per_capita_fen: pl.Expr, dibao_standard_fen: pl.Expr) -> pl.Expr:
         return income_per_capita_fen < dibao_standard_fen
 
-    @model.condition(H, label=("人均金融资产不超过限额", "financial assets per capita within the limit"), cite=CITE_10,
-                     params={"multiple": "dibao.financial_assets_multiple"})
-    def dibao_financial_assets_within_limit(financial_assets_per_capita_fen: pl.Expr, dibao_standard_fen: pl.Expr,
-                                            multiple: pl.Expr) -> pl.Expr:
+    @model.condition(
+        H,
+        label=("人均金融资产不超过限额", "financial assets per capita within the limit"),
+        cite=CITE_10,
+        params={"multiple": "dibao.financial_assets_multiple"},
+    )
+    def dibao_financial_assets_within_limit(
+        financial_assets_per_capita_fen: pl.Expr, dibao_standard_fen: pl.Expr, multiple: pl.Expr
+    ) -> pl.Expr:
         return financial_assets_per_capita_fen <= multiple * dibao_standard_fen * 12
 
-    @model.condition(H, label=("住房符合规定", "housing within the rules"), cite=CITE_10,
-                     params={"max_properties": "dibao.max_properties",
-                             "exemption_m2": "dibao.housing_area_exemption_m2"})
-    def dibao_housing_within_limit(properties: pl.Expr, housing_area_per_capita_m2: pl.Expr,
-                                   max_properties: pl.Expr, exemption_m2: pl.Expr) -> pl.Expr:
+    @model.condition(
+        H,
+        label=("住房符合规定", "housing within the rules"),
+        cite=CITE_10,
+        params={"max_properties": "dibao.max_properties", "exemption_m2": "dibao.housing_area_exemption_m2"},
+    )
+    def dibao_housing_within_limit(
+        properties: pl.Expr, housing_area_per_capita_m2: pl.Expr, max_properties: pl.Expr, exemption_m2: pl.Expr
+    ) -> pl.Expr:
         # More homes than allowed excludes, unless floor area per capita is below the local figure.
         return (properties <= max_properties) | (housing_area_per_capita_m2 < exemption_m2)
 
-    @model.condition(H, label=("无超标机动车", "no excluded motor vehicle"), cite=CITE_10,
-                     params={"max_vehicles": "dibao.max_vehicles"})
+    @model.condition(
+        H,
+        label=("无超标机动车", "no excluded motor vehicle"),
+        cite=CITE_10,
+        params={"max_vehicles": "dibao.max_vehicles"},
+    )
     def dibao_vehicles_within_limit(vehicles: pl.Expr, max_vehicles: pl.Expr) -> pl.Expr:
         return vehicles <= max_vehicles
 
-    @model.condition(H, label=("经营资本不超过限额", "business capital within the limit"), cite=CITE_10,
-                     params={"limit": "dibao.max_business_capital"})
+    @model.condition(
+        H,
+        label=("经营资本不超过限额", "business capital within the limit"),
+        cite=CITE_10,
+        params={"limit": "dibao.max_business_capital"},
+    )
     def dibao_business_capital_within_limit(business_capital_fen: pl.Expr, limit: pl.Expr) -> pl.Expr:
         return business_capital_fen <= limit
 
-    @model.condition(H, label=("无非住宅房产", "no excluded non-residential property"), cite=CITE_10,
-                     params={"allowed": "dibao.non_residential_property_allowed"})
+    @model.condition(
+        H,
+        label=("无非住宅房产", "no excluded non-residential property"),
+        cite=CITE_10,
+        params={"allowed": "dibao.non_residential_property_allowed"},
+    )
     def dibao_no_excluded_non_residential(non_residential_property: pl.Expr, allowed: pl.Expr) -> pl.Expr:
         return allowed | ~non_residential_property
 
     asset_rules = (
-        "dibao_financial_assets_within_limit", "dibao_housing_within_limit", "dibao_vehicles_within_limit",
-        "dibao_business_capital_within_limit", "dibao_no_excluded_non_residential",
+        "dibao_financial_assets_within_limit",
+        "dibao_housing_within_limit",
+        "dibao_vehicles_within_limit",
+        "dibao_business_capital_within_limit",
+        "dibao_no_excluded_non_residential",
     )
     model.all_of("dibao_assets_ok", H, asset_rules, ("财产状况符合规定", "property within the local rules"))
     conditions = ("dibao_income_below_standard", *asset_rules)
@@ -81,79 +113,157 @@ def add(model: Model) -> None:
     # ---- amounts
 
     @model.formula(H, label=("差额补助", "gap payment"), unit="fen/month", cite=CITE_13)
-    def dibao_gap_fen(dibao_standard_fen: pl.Expr, household_size: pl.Expr,
-                      household_counted_income_fen: pl.Expr) -> pl.Expr:
+    def dibao_gap_fen(
+        dibao_standard_fen: pl.Expr, household_size: pl.Expr, household_counted_income_fen: pl.Expr
+    ) -> pl.Expr:
         # (standard − income per capita) × members = standard × members − income: exact in fen.
         return (dibao_standard_fen * household_size - household_counted_income_fen).clip(lower_bound=0)
 
-    @model.formula(H, label=("分档补助", "tiered payment"), unit="fen/month", cite=CITE_23,
-                   params={"b1": "dibao.tier1_upper", "b2": "dibao.tier2_upper", "t1": "dibao.tier1_payment",
-                           "t2": "dibao.tier2_payment", "t3": "dibao.tier3_payment"})
-    def dibao_tier_fen(income_per_capita_fen: pl.Expr, dibao_standard_fen: pl.Expr, household_size: pl.Expr,
-                       b1: pl.Expr, b2: pl.Expr, t1: pl.Expr, t2: pl.Expr, t3: pl.Expr) -> pl.Expr:
+    @model.formula(
+        H,
+        label=("分档补助", "tiered payment"),
+        unit="fen/month",
+        cite=CITE_23,
+        params={
+            "b1": "dibao.tier1_upper",
+            "b2": "dibao.tier2_upper",
+            "t1": "dibao.tier1_payment",
+            "t2": "dibao.tier2_payment",
+            "t3": "dibao.tier3_payment",
+        },
+    )
+    def dibao_tier_fen(
+        income_per_capita_fen: pl.Expr,
+        dibao_standard_fen: pl.Expr,
+        household_size: pl.Expr,
+        b1: pl.Expr,
+        b2: pl.Expr,
+        t1: pl.Expr,
+        t2: pl.Expr,
+        t3: pl.Expr,
+    ) -> pl.Expr:
         share = income_per_capita_fen / dibao_standard_fen
         rate = pl.when(share < b1).then(t1).when(share < b2).then(t2).otherwise(t3)
         return round_fen(rate * dibao_standard_fen) * household_size
 
-    @model.formula(H, label=("基本保障金（差额或分档，含保底）", "base payment (gap or tier, with floor)"),
-                   unit="fen/month", cite=f"{CITE_13}；{CITE_23}",
-                   params={"tiered": "dibao.tiered", "floor": "dibao.floor_ratio"})
-    def dibao_base_fen(dibao_gap_fen: pl.Expr, dibao_tier_fen: pl.Expr, dibao_standard_fen: pl.Expr,
-                       household_size: pl.Expr, tiered: pl.Expr, floor: pl.Expr) -> pl.Expr:
+    @model.formula(
+        H,
+        label=("基本保障金（差额或分档，含保底）", "base payment (gap or tier, with floor)"),
+        unit="fen/month",
+        cite=f"{CITE_13}；{CITE_23}",
+        params={"tiered": "dibao.tiered", "floor": "dibao.floor_ratio"},
+    )
+    def dibao_base_fen(
+        dibao_gap_fen: pl.Expr,
+        dibao_tier_fen: pl.Expr,
+        dibao_standard_fen: pl.Expr,
+        household_size: pl.Expr,
+        tiered: pl.Expr,
+        floor: pl.Expr,
+    ) -> pl.Expr:
         base = pl.when(tiered).then(dibao_tier_fen).otherwise(dibao_gap_fen)
         minimum = round_fen(floor * dibao_standard_fen) * household_size  # local floor (保底)
         return pl.max_horizontal(base, minimum)
 
-    @model.formula(P, label=("分类施保加发", "classified top-up"), unit="fen/month",
-                   cite="分类施保（地方规定）",
-                   params={"elderly": "dibao.topup_elderly", "severe": "dibao.topup_severe_disability",
-                           "minor": "dibao.topup_minor", "elderly_age": "dibao.elderly_age"})
-    def dibao_topup_person_fen(age: pl.Expr, severely_disabled: pl.Expr, dibao_standard_fen: pl.Expr,
-                               elderly: pl.Expr, severe: pl.Expr, minor: pl.Expr, elderly_age: pl.Expr) -> pl.Expr:
+    @model.formula(
+        P,
+        label=("分类施保加发", "classified top-up"),
+        unit="fen/month",
+        cite="分类施保（地方规定）",
+        params={
+            "elderly": "dibao.topup_elderly",
+            "severe": "dibao.topup_severe_disability",
+            "minor": "dibao.topup_minor",
+            "elderly_age": "dibao.elderly_age",
+        },
+    )
+    def dibao_topup_person_fen(
+        age: pl.Expr,
+        severely_disabled: pl.Expr,
+        dibao_standard_fen: pl.Expr,
+        elderly: pl.Expr,
+        severe: pl.Expr,
+        minor: pl.Expr,
+        elderly_age: pl.Expr,
+    ) -> pl.Expr:
         share = (
             pl.when(age >= elderly_age).then(elderly).otherwise(0.0)
             + pl.when(severely_disabled).then(severe).otherwise(0.0)
             + pl.when(age < 18).then(minor).otherwise(0.0)
         )
-        return round_fen(share * dibao_standard_fen)
+        # A blank birth date is an unknown age: the top-up is unknown, not 0 (a null age
+        # would otherwise fall through both `when`s as "neither elderly nor minor").
+        return pl.when(age.is_not_null()).then(round_fen(share * dibao_standard_fen))
 
-    model.aggregate("dibao_topup_fen", "dibao_topup_person_fen", "sum", ("分类施保加发合计", "classified top-ups"),
-                    "fen/month")
+    model.aggregate(
+        "dibao_topup_fen", "dibao_topup_person_fen", "sum", ("分类施保加发合计", "classified top-ups"), "fen/month"
+    )
 
     @model.formula(H, label=("低保金（月）", "dibao benefit per month"), unit="fen/month", cite=CITE_13)
     def dibao_benefit_fen(dibao_eligible: pl.Expr, dibao_base_fen: pl.Expr, dibao_topup_fen: pl.Expr) -> pl.Expr:
         return pl.when(dibao_eligible).then(dibao_base_fen + dibao_topup_fen).when(~dibao_eligible).then(0)
 
-    model.programme(Programme(
-        id="dibao", label_zh="最低生活保障", label_en="Minimum living allowance (dibao)", entity=H,
-        eligible="dibao_eligible", benefit="dibao_benefit_fen", conditions=conditions,
-        amounts=("dibao_standard_fen", "household_size", "income_per_capita_fen", "dibao_gap_fen",
-                 "dibao_base_fen", "dibao_topup_fen", "dibao_benefit_fen"),
-        basis="社会救助暂行办法 第九条至第十三条；民发〔2021〕57号",
-    ))
+    model.programme(
+        Programme(
+            id="dibao",
+            label_zh="最低生活保障",
+            label_en="Minimum living allowance (dibao)",
+            entity=H,
+            eligible="dibao_eligible",
+            benefit="dibao_benefit_fen",
+            conditions=conditions,
+            amounts=(
+                "dibao_standard_fen",
+                "household_size",
+                "income_per_capita_fen",
+                "dibao_gap_fen",
+                "dibao_base_fen",
+                "dibao_topup_fen",
+                "dibao_benefit_fen",
+            ),
+            basis="社会救助暂行办法 第九条至第十三条；民发〔2021〕57号",
+        )
+    )
 
 
 def add_single_person(model: Model) -> None:
     """单人保: a severely disabled member of a marginal household covered on their own.
     Needs the marginal programme's income test, so it is added after it."""
 
-    @model.condition(P, label=("单人保：边缘家庭中的重度残疾人", "single-person inclusion: severely disabled member "
-                                                        "of a marginal household"),
-                     cite="民政部2021-07-28：低保边缘家庭中的重病、重度残疾人可单独申请",
-                     params={"enabled": "dibao.single_person_inclusion"})
-    def dibao_single_eligible(severely_disabled: pl.Expr, dibao_marginal_eligible: pl.Expr,
-                              enabled: pl.Expr) -> pl.Expr:
+    @model.condition(
+        P,
+        label=(
+            "单人保：边缘家庭中的重度残疾人",
+            "single-person inclusion: severely disabled member of a marginal household",
+        ),
+        cite="民政部2021-07-28：低保边缘家庭中的重病、重度残疾人可单独申请",
+        params={"enabled": "dibao.single_person_inclusion"},
+    )
+    def dibao_single_eligible(
+        severely_disabled: pl.Expr, dibao_marginal_eligible: pl.Expr, enabled: pl.Expr
+    ) -> pl.Expr:
         return enabled & severely_disabled & dibao_marginal_eligible
 
     @model.formula(P, label=("单人保低保金", "single-person dibao benefit"), unit="fen/month", cite=CITE_13)
-    def dibao_single_benefit_fen(dibao_single_eligible: pl.Expr, dibao_standard_fen: pl.Expr,
-                                 counted_income_fen: pl.Expr, dibao_topup_person_fen: pl.Expr) -> pl.Expr:
+    def dibao_single_benefit_fen(
+        dibao_single_eligible: pl.Expr,
+        dibao_standard_fen: pl.Expr,
+        counted_income_fen: pl.Expr,
+        dibao_topup_person_fen: pl.Expr,
+    ) -> pl.Expr:
         own = (dibao_standard_fen - counted_income_fen).clip(lower_bound=0) + dibao_topup_person_fen
         return pl.when(dibao_single_eligible).then(own).when(~dibao_single_eligible).then(0)
 
-    model.programme(Programme(
-        id="dibao_single", label_zh="最低生活保障（单人保）", label_en="Dibao single-person inclusion", entity=P,
-        eligible="dibao_single_eligible", benefit="dibao_single_benefit_fen", conditions=("dibao_single_eligible",),
-        amounts=("dibao_standard_fen", "counted_income_fen", "dibao_topup_person_fen", "dibao_single_benefit_fen"),
-        basis="民发〔2021〕57号；民政部2021-07-28发布会",
-    ))
+    model.programme(
+        Programme(
+            id="dibao_single",
+            label_zh="最低生活保障（单人保）",
+            label_en="Dibao single-person inclusion",
+            entity=P,
+            eligible="dibao_single_eligible",
+            benefit="dibao_single_benefit_fen",
+            conditions=("dibao_single_eligible",),
+            amounts=("dibao_standard_fen", "counted_income_fen", "dibao_topup_person_fen", "dibao_single_benefit_fen"),
+            basis="民发〔2021〕57号；民政部2021-07-28发布会",
+        )
+    )

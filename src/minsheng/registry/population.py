@@ -25,7 +25,9 @@ def _frame(engine: Engine, query: Select[tuple[object, ...]], names: list[str]) 
     return pl.concat(parts, how="vertical_relaxed")
 
 
-def load(engine: Engine, *, jurisdiction: str = "", household_id: str | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+def load(
+    engine: Engine, *, jurisdiction: str = "", household_id: str | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     hh_cols = [c.name for c in HOUSEHOLDS.columns if c.name != "updated_at"]
     p_cols = [c.name for c in PERSONS.columns if c.name != "updated_at"]
     hq = select(*(HOUSEHOLDS.c[c] for c in hh_cols))

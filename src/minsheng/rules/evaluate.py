@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -38,8 +39,14 @@ class Result:
 
 
 def evaluate(
-    model: Model, params: ParameterSet, households: pl.DataFrame, persons: pl.DataFrame, *,
-    date: dt.date | None = None, outputs: list[str] | None = None, keep_all: bool = False,
+    model: Model,
+    params: ParameterSet,
+    households: pl.DataFrame,
+    persons: pl.DataFrame,
+    *,
+    date: dt.date | None = None,
+    outputs: list[str] | None = None,
+    keep_all: bool = False,
 ) -> Result:
     """Compute `outputs` (default: every programme's conditions, eligibility and amounts)."""
     wanted = outputs or default_outputs(model)
@@ -77,7 +84,11 @@ def _is(model: Model, name: str, kind: type, entity: str) -> bool:
 
 
 def _prepare(
-    model: Model, params: ParameterSet, order: list[str], households: pl.DataFrame, persons: pl.DataFrame,
+    model: Model,
+    params: ParameterSet,
+    order: list[str],
+    households: pl.DataFrame,
+    persons: pl.DataFrame,
     date: dt.date | None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Index households, link persons to them, add missing optional inputs as null (= unknown)."""
@@ -95,19 +106,25 @@ def _prepare(
     # Rules depend on where people live (residence), never on hukou alone (requirement A1).
     hh = hh.with_columns(params.regions.of(pl.col("residence_division")).alias(REGION))
     pp = persons.join(hh.select("household_id", HH), on="household_id", how="inner")
-    missing_h, missing_p = [], []
+    missing_h: list[pl.Expr] = []
+    missing_p: list[pl.Expr] = []
     for name in order:
         node = model.nodes[name]
         if isinstance(node, Input):
             frame, bucket = (hh, missing_h) if node.entity == "household" else (pp, missing_p)
             if name not in frame.columns:
                 bucket.append(pl.lit(None, dtype=node.dtype).alias(name))
-            # a column of the right name but another type is cast, so files and the store agree
     hh = hh.with_columns(missing_h) if missing_h else hh
     pp = pp.with_columns(missing_p) if missing_p else pp
-    casts_h = {n: model.nodes[n].dtype for n in order if _is(model, n, Input, "household")}  # type: ignore[union-attr]
-    casts_p = {n: model.nodes[n].dtype for n in order if _is(model, n, Input, "person")}  # type: ignore[union-attr]
+    # A column of an input's name but another type (e.g. from a file) is cast, so files and the store agree.
+    casts_h = _input_types(model, order, "household")
+    casts_p = _input_types(model, order, "person")
     return hh.cast(casts_h, strict=False), pp.cast(casts_p, strict=False)
+
+
+def _input_types(model: Model, order: list[str], entity: str) -> Any:
+    inputs = (model.nodes[n] for n in order)
+    return {node.name: node.dtype for node in inputs if isinstance(node, Input) and node.entity == entity}
 
 
 def _with_params(params: ParameterSet, frame: pl.DataFrame, pids: set[str]) -> pl.DataFrame:
@@ -125,15 +142,21 @@ def _with_params(params: ParameterSet, frame: pl.DataFrame, pids: set[str]) -> p
             axis_values = list(comp.param.axis_values)
             axis_idx = (
                 frame.get_column(comp.param.axis)
-                .replace_strict(dict(zip(axis_values, range(len(axis_values)), strict=True)), default=0,
-                                return_dtype=pl.Int64)
+                .replace_strict(
+                    dict(zip(axis_values, range(len(axis_values)), strict=True)), default=0, return_dtype=pl.Int64
+                )
                 .to_numpy()
             )
         found = comp.lookup(region, dates[0] if one_date else dates, axis_idx)
         comp.check_present(found, region, dates)
         series = pl.Series(param_column(pid), found, nan_to_null=True)
-        cols.append(series.cast(pl.Int64) if comp.param.kind in ("money", "int") else
-                    series.cast(pl.Boolean) if comp.param.kind == "bool" else series)
+        cols.append(
+            series.cast(pl.Int64)
+            if comp.param.kind in ("money", "int")
+            else series.cast(pl.Boolean)
+            if comp.param.kind == "bool"
+            else series
+        )
     return frame.with_columns(cols)
 
 

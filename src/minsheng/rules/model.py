@@ -30,6 +30,7 @@ import polars as pl
 from minsheng.errors import ModelError
 
 ENTITIES = ("household", "person")
+PolarsType = pl.DataType | type[pl.DataType]
 AGGREGATIONS = ("sum", "count", "any", "all", "max", "min")
 
 
@@ -37,7 +38,7 @@ AGGREGATIONS = ("sum", "count", "any", "all", "max", "min")
 class Input:
     name: str
     entity: str
-    dtype: pl.DataType
+    dtype: PolarsType
     label_zh: str
     label_en: str
     unit: str = ""
@@ -106,23 +107,34 @@ class Model:
             raise ModelError(f"未知实体 {node.entity}", f"unknown entity {node.entity}")
         self.nodes[node.name] = node
 
-    def input(self, name: str, entity: str, dtype: pl.DataType, label: tuple[str, str], unit: str = "") -> None:
+    def input(self, name: str, entity: str, dtype: PolarsType, label: tuple[str, str], unit: str = "") -> None:
         self._add(Input(name, entity, dtype, label[0], label[1], unit))
 
     def formula(
-        self, entity: str, *, label: tuple[str, str], unit: str = "", cite: str = "",
-        params: dict[str, str] | None = None, condition: bool = False, name: str | None = None,
+        self,
+        entity: str,
+        *,
+        label: tuple[str, str],
+        unit: str = "",
+        cite: str = "",
+        params: dict[str, str] | None = None,
+        condition: bool = False,
+        name: str | None = None,
     ) -> Callable[[Callable[..., pl.Expr]], Callable[..., pl.Expr]]:
         def register(fn: Callable[..., pl.Expr]) -> Callable[..., pl.Expr]:
             args = tuple(inspect.signature(fn).parameters)
-            self._add(Formula(name or fn.__name__, entity, fn, args, dict(params or {}), label[0], label[1], unit,
-                              cite, condition))
+            self._add(
+                Formula(
+                    name or fn.__name__, entity, fn, args, dict(params or {}), label[0], label[1], unit, cite, condition
+                )
+            )
             return fn
 
         return register
 
-    def condition(self, entity: str, *, label: tuple[str, str], cite: str,
-                  params: dict[str, str] | None = None) -> Callable[[Callable[..., pl.Expr]], Callable[..., pl.Expr]]:
+    def condition(
+        self, entity: str, *, label: tuple[str, str], cite: str, params: dict[str, str] | None = None
+    ) -> Callable[[Callable[..., pl.Expr]], Callable[..., pl.Expr]]:
         """A named rule: a boolean formula with the clause it implements."""
         return self.formula(entity, label=label, cite=cite, params=params, condition=True)
 
@@ -140,8 +152,10 @@ class Model:
     def programme(self, programme: Programme) -> None:
         for ref in (programme.eligible, programme.benefit, *programme.conditions, *programme.amounts):
             if ref is not None and ref not in self.nodes:
-                raise ModelError(f"项目 {programme.id} 引用了不存在的节点 {ref}",
-                                 f"programme {programme.id} refers to unknown node {ref}")
+                raise ModelError(
+                    f"项目 {programme.id} 引用了不存在的节点 {ref}",
+                    f"programme {programme.id} refers to unknown node {ref}",
+                )
         self.programmes[programme.id] = programme
 
     # ------------------------------------------------------------ graph
@@ -161,16 +175,27 @@ class Model:
             for dep in self.deps(name):
                 if dep not in self.nodes:
                     raise ModelError(
-                        f"公式 {name} 的输入 {dep} 没有任何节点提供", f"formula {name}: nothing provides its input {dep!r}")
+                        f"公式 {name} 的输入 {dep} 没有任何节点提供",
+                        f"formula {name}: nothing provides its input {dep!r}",
+                    )
                 if isinstance(node, Aggregate) and self.nodes[dep].entity != "person":
-                    raise ModelError(f"聚合 {name} 的来源应为个人层面", f"aggregate {name} must aggregate a person node")
-                if node.entity == "household" and not isinstance(node, Aggregate) and self.nodes[dep].entity == "person":
+                    raise ModelError(
+                        f"聚合 {name} 的来源应为个人层面", f"aggregate {name} must aggregate a person node"
+                    )
+                if (
+                    node.entity == "household"
+                    and not isinstance(node, Aggregate)
+                    and self.nodes[dep].entity == "person"
+                ):
                     raise ModelError(
                         f"家庭层面公式 {name} 不能直接使用个人层面的 {dep}，请先聚合",
-                        f"household formula {name} uses person node {dep}: aggregate it first")
+                        f"household formula {name} uses person node {dep}: aggregate it first",
+                    )
             for pid in self.params_of(name).values():
                 if pid not in known:
-                    raise ModelError(f"公式 {name} 使用了不存在的参数 {pid}", f"formula {name} uses unknown parameter {pid}")
+                    raise ModelError(
+                        f"公式 {name} 使用了不存在的参数 {pid}", f"formula {name} uses unknown parameter {pid}"
+                    )
         self.order(self.nodes)
 
     def order(self, wanted: Iterable[str]) -> list[str]:
@@ -186,7 +211,7 @@ class Model:
                     if state.get(name) == 2:
                         continue
                     if state.get(name) == 1:
-                        cycle = " → ".join([*path[path.index(name):], name])
+                        cycle = " → ".join([*path[path.index(name) :], name])
                         raise ModelError(f"公式循环依赖：{cycle}", f"formulas form a cycle: {cycle}")
                     if name not in self.nodes:
                         raise ModelError(f"没有节点 {name}", f"no node named {name!r}")
@@ -197,7 +222,7 @@ class Model:
                     stack.append((name, i + 1))
                     dep = deps[i]
                     if state.get(dep) == 1:
-                        cycle = " → ".join([*path[path.index(dep):], dep])
+                        cycle = " → ".join([*path[path.index(dep) :], dep])
                         raise ModelError(f"公式循环依赖：{cycle}", f"formulas form a cycle: {cycle}")
                     if state.get(dep) != 2:
                         stack.append((dep, 0))

@@ -79,7 +79,9 @@ def load_cases(paths: list[Path]) -> list[Case]:
         doc = load(path)
         file = str(path)
         if not isinstance(doc, Located) or "cases" not in doc:
-            raise RuleDataError(file, None, "情景文件需要 programme 和 cases", "a scenario file needs programme and cases")
+            raise RuleDataError(
+                file, None, "情景文件需要 programme 和 cases", "a scenario file needs programme and cases"
+            )
         for raw in doc["cases"]:
             cases.append(_case(raw, file, str(doc.get("programme", ""))))
     return cases
@@ -100,13 +102,19 @@ def _case(raw: Any, file: str, programme: str) -> Case:
         raise RuleDataError(file, raw.line_of("date"), "日期应为 YYYY-MM-DD", "date must be YYYY-MM-DD") from None
     persons = [dict(p) for p in raw["persons"]]
     return Case(
-        file=file, line=raw.line, name=str(raw["name"]), date=date, region=str(raw["region"]),
+        file=file,
+        line=raw.line,
+        name=str(raw["name"]),
+        date=date,
+        region=str(raw["region"]),
         household=dict(raw.get("household") or {}),
         persons=[{k: v for k, v in p.items() if k != "output"} for p in persons],
-        output=dict(raw.get("output") or {}), person_outputs=[dict(p.get("output") or {}) for p in persons],
+        output=dict(raw.get("output") or {}),
+        person_outputs=[dict(p.get("output") or {}) for p in persons],
         failed=list(raw["failed"]) if "failed" in raw else None,
         unknown=list(raw["unknown"]) if "unknown" in raw else None,
-        source=str(raw.get("source", "")), programme=programme,
+        source=str(raw.get("source", "")),
+        programme=programme,
     )
 
 
@@ -115,12 +123,22 @@ def frames(cases: list[Case]) -> tuple[pl.DataFrame, pl.DataFrame]:
     hh_rows, p_rows = [], []
     for i, case in enumerate(cases):
         hid = f"S{i:05d}"
-        hh_rows.append({"urban_rural": "urban", **_text(case.household), "household_id": hid,
-                        "residence_division": case.region})
+        hh_rows.append(
+            {"urban_rural": "urban", **_text(case.household), "household_id": hid, "residence_division": case.region}
+        )
         for j, person in enumerate(case.persons):
-            p_rows.append({"name": f"成员{j + 1}", "relation": "02" if j == 0 else "99", **_text(person),
-                           "person_id": f"{hid}-{j + 1}", "household_id": hid})
-    hh_raw = pl.DataFrame(hh_rows, schema={c.name: pl.String for c in HOUSEHOLD_COLUMNS if any(c.name in r for r in hh_rows)})
+            p_rows.append(
+                {
+                    "name": f"成员{j + 1}",
+                    "relation": "02" if j == 0 else "99",
+                    **_text(person),
+                    "person_id": f"{hid}-{j + 1}",
+                    "household_id": hid,
+                }
+            )
+    hh_raw = pl.DataFrame(
+        hh_rows, schema={c.name: pl.String for c in HOUSEHOLD_COLUMNS if any(c.name in r for r in hh_rows)}
+    )
     p_raw = pl.DataFrame(p_rows, schema={c.name: pl.String for c in PERSON_COLUMNS if any(c.name in r for r in p_rows)})
     _check_columns(hh_rows, HOUSEHOLD_COLUMNS, cases, "household")
     _check_columns(p_rows, PERSON_COLUMNS, cases, "persons")
@@ -132,10 +150,15 @@ def frames(cases: list[Case]) -> tuple[pl.DataFrame, pl.DataFrame]:
             col = next(c for c in cols if c.name == first["column"])
             zh, en = reason_text(col, first["reason"])
             case = _case_of_row(cases, kind, first["row"] - 2, p_rows)
-            raise RuleDataError(case.file, case.line, f"情景“{case.name}”的 {first['column']}={first['value']!r}：{zh}",
-                                f"case {case.name!r}: {first['column']}={first['value']!r}: {en}")
+            raise RuleDataError(
+                case.file,
+                case.line,
+                f"情景“{case.name}”的 {first['column']}={first['value']!r}：{zh}",
+                f"case {case.name!r}: {first['column']}={first['value']!r}: {en}",
+            )
     hh = store_frame(hh.drop("__row"), "households").with_columns(
-        pl.Series(DATE_COLUMN, [c.date for c in cases], dtype=pl.Date))
+        pl.Series(DATE_COLUMN, [c.date for c in cases], dtype=pl.Date)
+    )
     pp = store_frame(pp.drop("__row"), "persons")
     return hh, pp
 
@@ -153,8 +176,12 @@ def _check_columns(rows: list[dict[str, Any]], columns: tuple[Any, ...], cases: 
         extra = set(row) - names
         if extra:
             case = cases[int(row["household_id"][1:6])]
-            raise RuleDataError(case.file, case.line, f"{what} 中有数据约定之外的列 {sorted(extra)}",
-                                f"{what} has columns outside the data contract: {sorted(extra)}")
+            raise RuleDataError(
+                case.file,
+                case.line,
+                f"{what} 中有数据约定之外的列 {sorted(extra)}",
+                f"{what} has columns outside the data contract: {sorted(extra)}",
+            )
 
 
 def _case_of_row(cases: list[Case], kind: str, index: int, p_rows: list[dict[str, Any]]) -> Case:
@@ -175,9 +202,17 @@ def run(model: Model, params: ParameterSet, cases: list[Case]) -> list[CaseResul
             wanted.add(name)
     missing = [n for n in wanted if n not in model.nodes]
     if missing:
-        case = next(c for c in cases if set(c.output) & set(missing) or set(c.failed or []) & set(missing)
-                    or any(set(po) & set(missing) for po in c.person_outputs) or set(c.unknown or []) & set(missing))
-        raise RuleDataError(case.file, case.line, f"没有名为 {missing[0]} 的规则节点", f"no model node named {missing[0]}")
+        case = next(
+            c
+            for c in cases
+            if set(c.output) & set(missing)
+            or set(c.failed or []) & set(missing)
+            or any(set(po) & set(missing) for po in c.person_outputs)
+            or set(c.unknown or []) & set(missing)
+        )
+        raise RuleDataError(
+            case.file, case.line, f"没有名为 {missing[0]} 的规则节点", f"no model node named {missing[0]}"
+        )
     result = evaluate(model, params, hh, pp, outputs=sorted(wanted), keep_all=True)
     hh_rows = result.households.sort("household_id").to_dicts()
     p_rows = result.persons.sort("person_id").to_dicts()

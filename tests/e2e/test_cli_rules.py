@@ -1,0 +1,117 @@
+"""assess and explain from the command line, over the registry and over files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+from typer.testing import CliRunner
+
+from minsheng.cli import app
+
+runner = CliRunner()
+HH = (
+    "household_id,residence_division,urban_rural,financial_assets,properties,housing_area_m2,"
+    "non_residential_property,vehicles,business_capital\n"
+    "A1,110105001001,urban,0,1,30,0,0,0\n"
+    "A2,110105002001,urban,0,1,30,0,1,0\n"
+)
+P = (
+    "person_id,household_id,name,relation,birth_date,wage_income,business_income,property_income,transfer_income,"
+    "supporter_capable,self_care\n"
+    "Q1,A1,王秀英,02,1950-01-01,0,0,0,0,0,partial\n"
+    "Q2,A2,李强,02,1980-01-01,1000,0,0,0,1,full\n"
+)
+
+
+def write(tmp_path: Path) -> tuple[Path, Path]:
+    (tmp_path / "hh.csv").write_text(HH, encoding="utf-8")
+    (tmp_path / "p.csv").write_text(P, encoding="utf-8")
+    return tmp_path / "hh.csv", tmp_path / "p.csv"
+
+
+def test_assess_files_writes_the_contract_output(tmp_path: Path) -> None:
+    hh, p = write(tmp_path)
+    result = runner.invoke(
+        app,
+        [
+            "assess",
+            "--households",
+            str(hh),
+            "--persons",
+            str(p),
+            "--date",
+            "2025-08-01",
+            "--out",
+            str(tmp_path / "out"),
+            "--format",
+            "parquet",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    out = pl.read_parquet(tmp_path / "out" / "assessment_households.parquet").sort("household_id")
+    assert out.select("household_id", "size", "dibao_eligible", "dibao_benefit").rows() == [
+        ("A1", 1, True, 1672.0),  # 1520 gap + 10 % elderly top-up
+        ("A2", 1, False, 0.0),  # owns a vehicle
+    ]
+    persons = pl.read_parquet(tmp_path / "out" / "assessment_persons.parquet").sort("person_id")
+    assert persons.select("person_id", "tekun_eligible").rows() == [("Q1", True), ("Q2", False)]
+    reasons = pl.read_parquet(tmp_path / "out" / "failure_reasons.parquet")
+    vehicles = reasons.filter(
+        (pl.col("condition") == "dibao_vehicles_within_limit") & (pl.col("township") == "110105002")
+    )
+    assert vehicles.get_column("failed").to_list() == [1]
+
+
+def test_explain_a_registered_household_in_both_languages_and_json(tmp_path: Path) -> None:
+    hh, p = write(tmp_path)
+    data = str(tmp_path / "data")
+    assert runner.invoke(app, ["import", str(hh), str(p), "--data", data]).exit_code == 0
+    zh = runner.invoke(app, ["explain", "A1", "--date", "2025-08-01", "--data", data])
+    assert zh.exit_code == 0, zh.output
+    assert "最低生活保障：符合，月发放 1,672.00 元" in zh.output and "社会救助暂行办法 第九条" in zh.output
+    en = runner.invoke(app, ["explain", "A2", "--date", "2025-08-01", "--lang", "en", "--data", data])
+    assert "no excluded motor vehicle" in en.output and "ineligible" in en.output
+    doc = json.loads(runner.invoke(app, ["explain", "A1", "--date", "2025-08-01", "--json", "--data", data]).output)
+    assert doc["format"] == "minsheng.explain/v1"
+    dibao = next(p for p in doc["programmes"] if p["id"] == "dibao")
+    assert dibao["status"] == "eligible" and dibao["benefit"] == 1672.0
+    missing = runner.invoke(app, ["explain", "NOPE", "--data", data])
+    assert missing.exit_code == 1 and "no household with id NOPE" in missing.output
+
+
+def test_a_reform_changes_the_assessment(tmp_path: Path) -> None:
+    hh, p = write(tmp_path)
+    reform = tmp_path / "reform.yaml"
+    reform.write_text(
+        "reform:\n  id: more\n  label: {zh: 提标, en: raise}\nparameters:\n  dibao.standard:\n    values:\n"
+        '      "110105":\n        2025-08-01: {value: 1600}\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        app,
+        [
+            "assess",
+            "--households",
+            str(hh),
+            "--persons",
+            str(p),
+            "--date",
+            "2025-08-01",
+            "--out",
+            str(tmp_path / "out"),
+            "--reform",
+            str(reform),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    out = pl.read_csv(tmp_path / "out" / "assessment_households.csv").sort("household_id")
+    assert out.get_column("dibao_benefit").to_list() == [1760.0, 0.0]  # 1600 + 10 %
+
+
+def test_rules_commands(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["rules", "check"]).exit_code == 0
+    scenarios = sorted((Path(__file__).parents[1] / "scenarios").glob("*.yaml"))
+    result = runner.invoke(app, ["rules", "test", *map(str, scenarios)])
+    assert result.exit_code == 0 and " 0 failed" in result.output
