@@ -9,29 +9,44 @@ import argparse
 import platform
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_import
+import bench_rules
 import bench_synth
+
+
+def fmt_time(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.1f} s"
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    lines = ["| benchmark | time | peak memory | target | result |", "|---|---|---|---|---|"]
+    for row in rows:
+        gb = "" if row.get("peak_gb") is None else f"{row['peak_gb']:.2f} GB"
+        lines.append(
+            f"| {row['what']} | {fmt_time(row['seconds'])} | {gb} | {row['target']} | "
+            f"{'pass' if row['ok'] else 'FAIL'} |"
+        )
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--no-spark", action="store_true", help="skip the Spark local-mode run")
     args = parser.parse_args()
-    rows = [bench_synth.run(args.persons), *bench_import.run(args.persons)]
+    rows = [
+        bench_synth.run(args.persons),
+        *bench_import.run(args.persons),
+        *bench_rules.run(args.persons, spark=not args.no_spark),
+    ]
     print(
-        f"\nminsheng benchmarks — {platform.node()}, {platform.processor() or platform.machine()}, "
-        f"Python {platform.python_version()}\n"
+        f"\nminsheng benchmarks — {platform.machine()}, Python {platform.python_version()}, {args.persons:,} persons\n"
     )
-    print("| benchmark | time | peak memory | target | result |")
-    print("|---|---|---|---|---|")
-    for row in rows:
-        print(
-            f"| {row['what']} | {row['seconds']:.1f} s | {row['peak_gb']:.2f} GB | {row['target']} | "
-            f"{'pass' if row['ok'] else 'FAIL'} |"
-        )
+    print(table(rows))
     if not all(row["ok"] for row in rows):
         sys.exit(1)
 
