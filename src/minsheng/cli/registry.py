@@ -250,12 +250,16 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="不启动网页 stop after the summary")] = False,
     data: DataOption = None,
 ) -> None:
-    """演示：合成区县 → 导入 → 概况 → 网页 The whole pipeline on a synthetic county."""
+    """演示：合成区县 → 导入 → 概况 → 测算 → 网页 The whole pipeline on a synthetic county."""
+    from minsheng.cli.rules import assess
+
     settings = settings_for(data)
     out = settings.data / "synth"
     synth(county=county, households=households, seed=seed, out=out)
     import_(files=[out / "households.csv", out / "persons.csv"], valid_only=False, report_dir=None, data=settings.data)
     summary(division=county, data=settings.data)
+    assess(households=None, persons=None, out=settings.data / "assessment", fmt="csv", date=None, division=county,
+           reform=None, engine="local", data=settings.data)
     if not no_serve:
         serve(host=host, port=port, data=settings.data)
 
