@@ -39,3 +39,19 @@ def test_summary_page_counts_the_registry(tmp_path: Path) -> None:
     assert "Registry summary" in client.get("/", params={"lang": "en"}).text
     # Nothing on the page comes from another host.
     assert "http://" not in page.text.replace("http://testserver", "") and "https://" not in page.text
+
+
+def test_programme_registry_and_parameter_api(tmp_path: Path) -> None:
+    client = TestClient(create_app(bootstrap(Settings(data=tmp_path))))
+    programmes = {p["id"]: p for p in client.get("/api/programmes").json()}
+    assert {"dibao", "tekun", "dibao_marginal", "rigid_expenditure_hardship"} <= set(programmes)
+    assert programmes["dibao"]["label"]["zh"] == "最低生活保障"
+    assert programmes["dibao"]["conditions"][0]["cite"].startswith("社会救助暂行办法")
+    county = client.get("/api/parameters/dibao.standard",
+                        params={"region": "110105001", "date": "2025-08-01", "axis": "urban"}).json()
+    assert (county["value"], county["level"], county["supplied_by"]) == (1520.0, "county", "110105")
+    before = client.get("/api/parameters/dibao.standard", params={"region": "110105", "date": "2025-06-30"}).json()
+    assert (before["value"], before["level"]) == (1450.0, "province")
+    national = client.get("/api/parameters/dibao_marginal.income_multiple", params={"date": "2025-08-01"}).json()
+    assert national["value"] == 1.5 and national["source"]["doc"] == "国办发〔2023〕39号"
+    assert client.get("/api/parameters/no.such").status_code == 404

@@ -24,6 +24,7 @@ rows is one gather (`Compiled.lookup`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
@@ -39,6 +40,8 @@ from minsheng.rules.yamlsrc import Located, load
 
 KINDS = ("money", "ratio", "number", "int", "bool")
 AXES: dict[str, tuple[str, ...]] = {"urban_rural": ("urban", "rural")}
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+MAX_FEN = Decimal(2**53)  # the largest amount of fen a float64 holds exactly
 NATIONAL = ""  # the region key of national values ("CN" in files)
 LEVELS = {0: "national", 2: "province", 4: "city", 6: "county"}
 LEVEL_ZH = {"national": "国家", "province": "省级", "city": "市级", "county": "县级"}
@@ -130,8 +133,16 @@ def parse_parameter(doc: Any, file: str) -> Parameter:
     if missing not in ("error", "unknown"):
         raise _err(file, doc.line_of("missing"), "missing 应为 error 或 unknown", "missing must be error or unknown")
     param = Parameter(
-        id=str(doc["id"]), label_zh=str(label["zh"]), label_en=str(label["en"]), unit=str(doc["unit"]),
-        kind=kind, axis=axis, missing=missing, entries=(), file=file, description=str(doc.get("description", "")),
+        id=str(doc["id"]),
+        label_zh=str(label["zh"]),
+        label_en=str(label["en"]),
+        unit=str(doc["unit"]),
+        kind=kind,
+        axis=axis,
+        missing=missing,
+        entries=(),
+        file=file,
+        description=str(doc.get("description", "")),
     )
     entries = parse_values(param, doc["values"], file, doc.line_of("values"), require_source=True)
     return replace(param, entries=entries)
@@ -141,22 +152,41 @@ def parse_values(param: Parameter, values: Any, file: str, line: int, *, require
     if not isinstance(values, Located) or not values:
         raise _err(file, line, "values 应为“地区: {日期: 值}”的映射", "values must map region → {date: entry}")
     entries: list[Entry] = []
+    seen: dict[str, str] = {}
     for region_key, dated in values.items():
         rline = values.line_of(region_key)
         region = _region(str(region_key), file, rline)
+        if region in seen:
+            # "11" and "110000" are the same province: two lists of dates for one region
+            # would be resolved in file order, not date order.
+            raise _err(
+                file,
+                rline,
+                f"地区 {region_key} 与 {seen[region]} 是同一地区，请合并为一处",
+                f"region {region_key!r} is the same as {seen[region]!r}: list its dates in one place",
+            )
+        seen[region] = str(region_key)
         if not isinstance(dated, Located) or not dated:
             raise _err(file, rline, "每个地区下应为“日期: 值”的映射", "each region needs a mapping of date → entry")
         previous: dt.date | None = None
         for date_key, raw in dated.items():
             dline = dated.line_of(date_key)
             try:
+                # fromisoformat also takes 20240101 and 2024-W01-1; the files promise YYYY-MM-DD.
+                if not ISO_DATE.fullmatch(str(date_key)):
+                    raise ValueError(date_key)
                 effective = dt.date.fromisoformat(str(date_key))
             except ValueError:
-                raise _err(file, dline, f"日期 {date_key} 格式错误，应为 YYYY-MM-DD",
-                           f"date {date_key!r} is not YYYY-MM-DD") from None
+                raise _err(
+                    file, dline, f"日期 {date_key} 格式错误，应为 YYYY-MM-DD", f"date {date_key!r} is not YYYY-MM-DD"
+                ) from None
             if previous is not None and effective <= previous:
-                raise _err(file, dline, f"日期 {effective} 与前一日期 {previous} 重叠或顺序颠倒，请按时间先后排列",
-                           f"date {effective} overlaps or precedes {previous}: list dates in increasing order")
+                raise _err(
+                    file,
+                    dline,
+                    f"日期 {effective} 与前一日期 {previous} 重叠或顺序颠倒，请按时间先后排列",
+                    f"date {effective} overlaps or precedes {previous}: list dates in increasing order",
+                )
             previous = effective
             entries.append(_entry(param, region, effective, raw, file, dline, require_source))
     return tuple(entries)
@@ -170,13 +200,18 @@ def _region(key: str, file: str, line: int) -> str:
     except DivisionError:
         code = ""
     if len(code) not in (2, 4, 6) or not divisions().is_known(code):
-        raise _err(file, line, f"未知的地区代码 {key}（应为CN或已知的省、市、县级区划代码）",
-                   f"unknown region code {key!r}: use CN or a known province, city or county code")
+        raise _err(
+            file,
+            line,
+            f"未知的地区代码 {key}（应为CN或已知的省、市、县级区划代码）",
+            f"unknown region code {key!r}: use CN or a known province, city or county code",
+        )
     return code
 
 
-def _entry(param: Parameter, region: str, effective: dt.date, raw: Any, file: str, line: int,
-           require_source: bool) -> Entry:
+def _entry(
+    param: Parameter, region: str, effective: dt.date, raw: Any, file: str, line: int, require_source: bool
+) -> Entry:
     if not isinstance(raw, Located) or "value" not in raw:
         raise _err(file, line, "每个日期下应为 {value: …, source: …}", "each dated entry must be {value: …, source: …}")
     source = _source(raw.get("source"), file, raw.line_of("source"), require_source)
@@ -186,10 +221,19 @@ def _entry(param: Parameter, region: str, effective: dt.date, raw: Any, file: st
     axis_values = param.axis_values
     if isinstance(value, dict):
         if not param.axis:
-            raise _err(file, raw.line_of("value"), "该参数没有 axis，值应为单个数", "this parameter has no axis: give one value")
+            raise _err(
+                file,
+                raw.line_of("value"),
+                "该参数没有 axis，值应为单个数",
+                "this parameter has no axis: give one value",
+            )
         if set(value) != set(axis_values):
-            raise _err(file, raw.line_of("value"), f"值应给出 {'、'.join(axis_values)}",
-                       f"value must give exactly {', '.join(axis_values)}")
+            raise _err(
+                file,
+                raw.line_of("value"),
+                f"值应给出 {'、'.join(axis_values)}",
+                f"value must give exactly {', '.join(axis_values)}",
+            )
         numbers = {k: _number(param, value[k], file, raw.line_of("value")) for k in axis_values}
     else:
         number = _number(param, value, file, raw.line_of("value"))
@@ -208,9 +252,18 @@ def _number(param: Parameter, value: Any, file: str, line: int) -> float:
         number = Decimal(str(value))
     except InvalidOperation:
         raise _err(file, line, f"值 {value!r} 不是数字", f"value {value!r} is not a number") from None
+    if not number.is_finite():  # .nan / .inf (or 1e400, read as inf) would pass as "no value" or break lookups
+        raise _err(file, line, f"值 {value!r} 不是有限的数", f"value {value!r} is not a finite number")
     if param.kind == "money":
+        if number >= MAX_FEN / 100:  # fen must stay exact in a float64 (and quantize below must not overflow)
+            raise _err(file, line, "金额过大", f"money value {value!r} is too large")
         if number < 0 or number != number.quantize(Decimal("0.01")):
-            raise _err(file, line, "金额应为非负数，最多两位小数（元）", "money must be non-negative yuan with at most 2 decimals")
+            raise _err(
+                file,
+                line,
+                "金额应为非负数，最多两位小数（元）",
+                "money must be non-negative yuan with at most 2 decimals",
+            )
         return float(int(number * 100))  # fen, exact in a float64
     if param.kind == "int" and number != number.to_integral_value():
         raise _err(file, line, "值应为整数", "value must be a whole number")
@@ -220,8 +273,12 @@ def _number(param: Parameter, value: Any, file: str, line: int) -> float:
 def _source(raw: Any, file: str, line: int, required: bool) -> Source:
     if raw is None:
         if required:
-            raise _err(file, line, "值缺少来源 source（文件号、标题、网址、条款，或 local_choice 说明）",
-                       "value has no source: give doc, title, url and clause, or local_choice")
+            raise _err(
+                file,
+                line,
+                "值缺少来源 source（文件号、标题、网址、条款，或 local_choice 说明）",
+                "value has no source: give doc, title, url and clause, or local_choice",
+            )
         return Source()
     if not isinstance(raw, dict):
         raise _err(file, line, "source 应为映射", "source must be a mapping")
@@ -231,8 +288,12 @@ def _source(raw: Any, file: str, line: int, required: bool) -> Source:
         raise _err(file, line, f"source 有未知的键 {sorted(extra)}", f"source has unknown keys {sorted(extra)}")
     source = Source(**{k: str(v) for k, v in raw.items()})
     if not source.local_choice and not ((source.doc or source.title) and (source.url or source.clause)):
-        raise _err(file, line, "source 需要 doc/title 加 url/clause，或 local_choice 说明",
-                   "source needs doc or title plus url or clause, or a local_choice note")
+        raise _err(
+            file,
+            line,
+            "source 需要 doc/title 加 url/clause，或 local_choice 说明",
+            "source needs doc or title plus url or clause, or a local_choice note",
+        )
     return source
 
 
@@ -240,10 +301,15 @@ def load_parameters(folder: Path) -> dict[str, Parameter]:
     """Every *.yaml below `folder` (one parameter each), validated."""
     params: dict[str, Parameter] = {}
     for path in sorted(folder.rglob("*.yaml")):
-        param = parse_parameter(load(path), str(path))
+        doc = load(path)
+        param = parse_parameter(doc, str(path))
         if param.id in params:
-            raise _err(str(path), None, f"参数 {param.id} 重复定义（另见 {params[param.id].file}）",
-                       f"parameter {param.id} is defined twice (also in {params[param.id].file})")
+            raise _err(
+                str(path),
+                doc.line_of("id"),
+                f"参数 {param.id} 重复定义（另见 {params[param.id].file}）",
+                f"parameter {param.id} is defined twice (also in {params[param.id].file})",
+            )
         params[param.id] = param
     return params
 
@@ -357,8 +423,12 @@ class Compiled:
 class ParameterSet:
     """All parameters, compiled on first use. Immutable: a reform makes a new set."""
 
-    def __init__(self, params: dict[str, Parameter], regions: RegionIndex | None = None,
-                 compiled: dict[str, Compiled] | None = None) -> None:
+    def __init__(
+        self,
+        params: dict[str, Parameter],
+        regions: RegionIndex | None = None,
+        compiled: dict[str, Compiled] | None = None,
+    ) -> None:
         self.params = params
         self.regions = regions or region_index()
         self._compiled: dict[str, Compiled] = dict(compiled or {})
@@ -380,9 +450,16 @@ class ParameterSet:
         return ParameterSet(self.params | changed, self.regions, kept)
 
     def value(self, pid: str, region: str, date: dt.date, axis: str | None = None) -> float | None:
-        """One value, as people read it (yuan for money), for a division code and date."""
+        """One value, as people read it (yuan for money), for a division code ("" = national) and date."""
+        return self.resolve(pid, region, date, axis)[0]
+
+    def resolve(
+        self, pid: str, region: str, date: dt.date, axis: str | None = None
+    ) -> tuple[float | None, str | None, Entry | None]:
+        """(value as people read it, level that supplied it, the entry) for a division code and date."""
         comp = self.compiled(pid)
-        idx = pl.select(self.regions.of(pl.lit(region))).item()
+        idx = pl.select(self.regions.of(pl.lit(region))).item() if region else 0
         axis_idx = np.array([self.params[pid].axis_values.index(axis) if axis else 0])
         raw = comp.lookup(np.array([idx]), np.datetime64(date, "D"), axis_idx)[0]
-        return None if np.isnan(raw) else self.params[pid].to_display(float(raw))
+        level, entry = comp.provenance(idx, date)
+        return (None if np.isnan(raw) else self.params[pid].to_display(float(raw))), level, entry
