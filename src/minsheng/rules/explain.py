@@ -18,8 +18,8 @@ import polars as pl
 from minsheng import __version__
 from minsheng.codes.divisions import divisions
 from minsheng.errors import MinshengError
-from minsheng.rules.evaluate import HH, REGION, Result, evaluate, param_column
-from minsheng.rules.model import Formula, Input, Model, Programme
+from minsheng.rules.evaluate import DATE_COLUMN, HH, REGION, Result, evaluate, param_column
+from minsheng.rules.model import Aggregate, Formula, Input, Model, Programme
 from minsheng.rules.parameters import LEVEL_ZH, ParameterSet
 
 SCHEMA = "minsheng.explain/v1"
@@ -28,7 +28,12 @@ STATUS_ZH = {"eligible": "符合", "ineligible": "不符合", "unknown": "无法
 
 
 def explain_household(
-    model: Model, params: ParameterSet, households: pl.DataFrame, persons: pl.DataFrame, household_id: str, *,
+    model: Model,
+    params: ParameterSet,
+    households: pl.DataFrame,
+    persons: pl.DataFrame,
+    household_id: str,
+    *,
     date: dt.date,
 ) -> dict[str, Any]:
     """The explanation of every programme for one household (frames may hold more households)."""
@@ -36,6 +41,9 @@ def explain_household(
     if hh.is_empty():
         raise MinshengError(f"没有编号为 {household_id} 的家庭", f"no household with id {household_id}")
     pp = persons.filter(pl.col("household_id") == household_id)
+    # The date asked for is the date explained: a frame's own assessment_date would be
+    # evaluated instead, while parameter provenance and the header used `date`.
+    hh = hh.drop(DATE_COLUMN, strict=False)
     result = evaluate(model, params, hh, pp, date=date, keep_all=True)
     return build(model, result, date)
 
@@ -62,24 +70,35 @@ def build(model: Model, result: Result, date: dt.date) -> dict[str, Any]:
 
 
 def _programme(
-    model: Model, result: Result, programme: Programme, row: dict[str, Any], hh_row: dict[str, Any],
-    members: list[dict[str, Any]], date: dt.date,
+    model: Model,
+    result: Result,
+    programme: Programme,
+    row: dict[str, Any],
+    hh_row: dict[str, Any],
+    members: list[dict[str, Any]],
+    date: dt.date,
 ) -> dict[str, Any]:
     eligible = row[programme.eligible]
     status = STATUS[eligible]
     conditions = [_condition(model, result, name, row, hh_row, members, date) for name in programme.conditions]
+    missing = [m for c in conditions if c["result"] is None for m in c["missing"]]
+    if programme.benefit and row[programme.benefit] is None and status == "eligible":
+        # Eligible but the amount is unknown (a blank birth date hides a top-up): say what it lacks.
+        missing += _missing(model, result, programme.benefit, row, hh_row, members)
     entry: dict[str, Any] = {
         "id": programme.id,
         "label": {"zh": programme.label_zh, "en": programme.label_en},
         "basis": programme.basis,
-        "subject": {"entity": programme.entity,
-                    "id": row["household_id"] if programme.entity == "household" else row["person_id"],
-                    "name": row.get("name")},
+        "subject": {
+            "entity": programme.entity,
+            "id": row["household_id"] if programme.entity == "household" else row["person_id"],
+            "name": row.get("name"),
+        },
         "status": status,
         "failed": [c["id"] for c in conditions if c["result"] is False],
         "unknown": [c["id"] for c in conditions if c["result"] is None],
         "conditions": conditions,
-        "missing_inputs": _dedupe([m for c in conditions if c["result"] is None for m in c["missing"]]),
+        "missing_inputs": _dedupe(missing),
         "amounts": [_value(model, name, row.get(name, hh_row.get(name))) for name in programme.amounts],
         "benefit": _money(row[programme.benefit]) if programme.benefit else None,
     }
@@ -97,33 +116,20 @@ def _dedupe(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _condition(
-    model: Model, result: Result, name: str, row: dict[str, Any], hh_row: dict[str, Any],
-    members: list[dict[str, Any]], date: dt.date,
+    model: Model,
+    result: Result,
+    name: str,
+    row: dict[str, Any],
+    hh_row: dict[str, Any],
+    members: list[dict[str, Any]],
+    date: dt.date,
 ) -> dict[str, Any]:
     node = model.nodes[name]
     assert isinstance(node, Formula)
     value = row[name]
     inputs = [_value(model, dep, row.get(dep, hh_row.get(dep))) for dep in node.deps]
-    ancestors = model.order([name])
-    params = []
-    for n in ancestors:
-        for pid in model.params_of(n).values():
-            if pid not in (p["id"] for p in params):
-                params.append(_parameter(result, pid, hh_row, date))
-    missing: list[dict[str, Any]] = []
-    if value is None:
-        for leaf in model.leaves(name):
-            inp = model.nodes[leaf]
-            assert isinstance(inp, Input)
-            if inp.entity == "household" and hh_row.get(leaf) is None:
-                missing.append({"kind": "input", "name": leaf, "label": {"zh": inp.label_zh, "en": inp.label_en},
-                                "entity": "household"})
-            if inp.entity == "person":
-                who = [m for m in ([row] if "person_id" in row else members) if m.get(leaf) is None]
-                missing += [{"kind": "input", "name": leaf, "label": {"zh": inp.label_zh, "en": inp.label_en},
-                             "entity": "person", "person_id": m["person_id"], "person": m.get("name")} for m in who]
-        missing += [{"kind": "parameter", "name": p["id"], "label": p["label"], "region": hh_row["residence_division"]}
-                    for p in params if p["value"] is None]
+    params = _parameters(model, result, name, hh_row, date)
+    missing = _missing(model, result, name, row, hh_row, members) if value is None else []
     return {
         "id": name,
         "label": {"zh": node.label_zh, "en": node.label_en},
@@ -133,6 +139,58 @@ def _condition(
         "parameters": params,
         "missing": missing,
     }
+
+
+def _parameters(model: Model, result: Result, name: str, hh_row: dict[str, Any], date: dt.date) -> list[dict[str, Any]]:
+    """Every parameter a node depends on (through its ancestors), with its provenance."""
+    params: list[dict[str, Any]] = []
+    for n in model.order([name]):
+        for pid in model.params_of(n).values():
+            if pid not in (p["id"] for p in params):
+                params.append(_parameter(result, pid, hh_row, date))
+    return params
+
+
+def _missing(
+    model: Model, result: Result, name: str, row: dict[str, Any], hh_row: dict[str, Any],
+    members: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The blank inputs and unset parameters that leave `name` unknown for this subject.
+
+    Walks back from the node through the dependencies that are themselves unknown, so an input
+    that is blank but did not matter (a blank disability grade reads as "none on record") is
+    not reported as missing."""
+    missing: list[dict[str, Any]] = []
+    seen: set[tuple[str, Any]] = set()
+
+    def visit(n: str, at: dict[str, Any]) -> None:
+        if (n, at.get("person_id")) in seen or at.get(n) is not None:
+            return
+        seen.add((n, at.get("person_id")))
+        node = model.nodes[n]
+        label = {"zh": node.label_zh, "en": node.label_en}
+        if isinstance(node, Input):
+            if node.entity == "household":
+                missing.append({"kind": "input", "name": n, "label": label, "entity": "household"})
+            else:
+                missing.append({"kind": "input", "name": n, "label": label, "entity": "person",
+                                "person_id": at["person_id"], "person": at.get("name")})
+        elif isinstance(node, Aggregate):
+            for member in members:
+                visit(node.of, member)
+        else:
+            for pid in node.params.values():
+                column = param_column(pid)
+                if column in at and at[column] is None:
+                    param = result.params[pid]
+                    missing.append({"kind": "parameter", "name": pid,
+                                    "label": {"zh": param.label_zh, "en": param.label_en},
+                                    "region": hh_row["residence_division"]})
+            for dep in node.deps:
+                visit(dep, hh_row if model.nodes[dep].entity == "household" else at)
+
+    visit(name, hh_row if model.nodes[name].entity == "household" else row)
+    return _dedupe(missing)
 
 
 def _parameter(result: Result, pid: str, hh_row: dict[str, Any], date: dt.date) -> dict[str, Any]:
@@ -184,8 +242,11 @@ def _value(model: Model, name: str, raw: Any) -> dict[str, Any]:
 
 def render(expl: dict[str, Any], lang: str = "zh") -> str:
     zh = lang == "zh"
-    head = (f"家庭 {expl['household_id']} · {expl['region']['name'] or expl['region']['code']} · 测算日期 {expl['date']}"
-            if zh else f"Household {expl['household_id']} · {expl['region']['code']} · assessed on {expl['date']}")
+    head = (
+        f"家庭 {expl['household_id']} · {expl['region']['name'] or expl['region']['code']} · 测算日期 {expl['date']}"
+        if zh
+        else f"Household {expl['household_id']} · {expl['region']['code']} · assessed on {expl['date']}"
+    )
     lines = [head, ""]
     for prog in expl["programmes"]:
         label = prog["label"]["zh" if zh else "en"]
@@ -201,16 +262,24 @@ def render(expl: dict[str, Any], lang: str = "zh") -> str:
         for cond in prog["conditions"]:
             mark = {True: "✓", False: "✗", None: "?"}[cond["result"]]
             lines.append(f"  {mark} {cond['label']['zh' if zh else 'en']}  〔{cond['cite']}〕")
-            shown = "；".join(_fmt(v, zh) for v in cond["inputs"]) if zh else "; ".join(_fmt(v, zh) for v in cond["inputs"])
+            shown = (
+                "；".join(_fmt(v, zh) for v in cond["inputs"]) if zh else "; ".join(_fmt(v, zh) for v in cond["inputs"])
+            )
             if shown:
                 lines.append(f"      {shown}")
             for p in cond["parameters"]:
                 lines.append("      " + _fmt_param(p, zh))
             for m in cond["missing"]:
                 who_m = f"（{m.get('person') or m.get('person_id')}）" if m.get("person_id") else ""
-                lines.append(f"      缺少：{m['label']['zh']}{who_m}" if zh else f"      missing: {m['label']['en']} {who_m}")
+                lines.append(
+                    f"      缺少：{m['label']['zh']}{who_m}" if zh else f"      missing: {m['label']['en']} {who_m}"
+                )
         if prog["amounts"] and prog["status"] != "ineligible":
-            amounts = "；".join(_fmt(a, zh) for a in prog["amounts"]) if zh else "; ".join(_fmt(a, zh) for a in prog["amounts"])
+            amounts = (
+                "；".join(_fmt(a, zh) for a in prog["amounts"])
+                if zh
+                else "; ".join(_fmt(a, zh) for a in prog["amounts"])
+            )
             lines.append(f"  金额：{amounts}" if zh else f"  amounts: {amounts}")
         lines.append("")
     return "\n".join(lines)
@@ -234,16 +303,24 @@ def _fmt_param(p: dict[str, Any], zh: bool) -> str:
     if isinstance(p["value"], bool):
         value = ("是" if p["value"] else "否") if zh else ("yes" if p["value"] else "no")
     elif p["value"] is not None:
-        value = f"{p['value']:,.2f}" if isinstance(p["value"], float) and not p["value"].is_integer() else \
-            f"{p['value']:,.0f}" if isinstance(p["value"], float) else str(p["value"])
+        value = (
+            f"{p['value']:,.2f}"
+            if isinstance(p["value"], float) and not p["value"].is_integer()
+            else f"{p['value']:,.0f}"
+            if isinstance(p["value"], float)
+            else str(p["value"])
+        )
     source = p["source"] or {}
-    cite = (source.get("local_choice") and (("地方选择：" if zh else "local choice: ") + source["local_choice"])) or \
-        " ".join(x for x in (source.get("doc"), source.get("clause")) if x)
+    cite = (
+        source.get("local_choice") and (("地方选择：" if zh else "local choice: ") + source["local_choice"])
+    ) or " ".join(x for x in (source.get("doc"), source.get("clause")) if x)
     if zh:
         level = LEVEL_ZH.get(p["level"] or "", "无")
         return f"参数 {p['label']['zh']} = {value} {p['unit']}（{level} {p['region'] or ''}，{p['effective'] or ''}起；来源：{cite}）"
-    return f"parameter {p['label']['en']} = {value} {p['unit']} ({p['level'] or 'none'} {p['region'] or ''}, " \
-           f"from {p['effective'] or ''}; source: {cite})"
+    return (
+        f"parameter {p['label']['en']} = {value} {p['unit']} ({p['level'] or 'none'} {p['region'] or ''}, "
+        f"from {p['effective'] or ''}; source: {cite})"
+    )
 
 
 # ---------------------------------------------------------------- over a whole run
@@ -254,22 +331,33 @@ def failure_counts(model: Model, result: Result, by: str = "township") -> pl.Dat
     size = 9 if by == "township" else 6
     parts = []
     for programme in model.programmes.values():
-        frame = result.households if programme.entity == "household" else result.persons.join(
-            result.households.select("household_id", "residence_division"), on="household_id", how="left")
+        frame = (
+            result.households
+            if programme.entity == "household"
+            else result.persons.join(
+                result.households.select("household_id", "residence_division"), on="household_id", how="left"
+            )
+        )
         frame = frame.with_columns(pl.col("residence_division").str.slice(0, size).alias(by))
         for cond in programme.conditions:
             if cond not in frame.columns:
                 continue
-            parts.append(frame.group_by(by).agg(
-                pl.lit(programme.id).alias("programme"), pl.lit(cond).alias("condition"),
-                (pl.col(cond) == False).sum().alias("failed"),  # noqa: E712 - a count of false, not a truth test
-                pl.col(cond).is_null().sum().alias("unknown"),
-                pl.len().alias("assessed"),
-            ))
+            parts.append(
+                frame.group_by(by).agg(
+                    pl.lit(programme.id).alias("programme"),
+                    pl.lit(cond).alias("condition"),
+                    (pl.col(cond) == False).sum().alias("failed"),  # noqa: E712 - a count of false, not a truth test
+                    pl.col(cond).is_null().sum().alias("unknown"),
+                    pl.len().alias("assessed"),
+                )
+            )
     if not parts:
         return pl.DataFrame()
-    return pl.concat(parts).select(by, "programme", "condition", "failed", "unknown", "assessed").sort(
-        by, "programme", "condition")
+    return (
+        pl.concat(parts)
+        .select(by, "programme", "condition", "failed", "unknown", "assessed")
+        .sort(by, "programme", "condition")
+    )
 
 
 __all__ = ["HH", "SCHEMA", "build", "explain_household", "failure_counts", "render"]

@@ -47,7 +47,9 @@ def load_reform(path: Path, params: ParameterSet) -> Reform:
         try:
             json.loads(path.read_text(encoding="utf-8"))  # reject malformed JSON with its own message first
         except json.JSONDecodeError as exc:
-            raise RuleDataError(str(path), exc.lineno, f"JSON格式错误：{exc.msg}", f"malformed JSON: {exc.msg}") from None
+            raise RuleDataError(
+                str(path), exc.lineno, f"JSON格式错误：{exc.msg}", f"malformed JSON: {exc.msg}"
+            ) from None
     return parse_reform(load(path), str(path), params)
 
 
@@ -74,7 +76,9 @@ def parse_reform(doc: Any, file: str, params: ParameterSet) -> Reform:
             raise RuleDataError(file, line, "每个参数下需要 values", "each parameter needs 'values'")
         entries = parse_values(params[pid], spec["values"], file, spec.line_of("values"), require_source=False)
         cited = Source(local_choice=f"改革方案 reform {head['id']}")
-        changes[pid] = tuple(e if (e.source.doc or e.source.local_choice) else replace(e, source=cited) for e in entries)
+        changes[pid] = tuple(
+            e if (e.source.doc or e.source.local_choice) else replace(e, source=cited) for e in entries
+        )
     return Reform(str(head["id"]), str(label.get("zh", head["id"])), str(label.get("en", head["id"])), changes, file)
 
 

@@ -25,18 +25,28 @@ class Located(dict[str, Any]):
         return self.key_lines.get(key, self.line)
 
 
-def _convert(node: yaml.Node) -> Any:
+def _convert(node: yaml.Node, file: str) -> Any:
     if isinstance(node, yaml.MappingNode):
         out = Located()
         out.line = node.start_mark.line + 1
         out.key_lines = {}
         for key_node, value_node in node.value:
             key = str(key_node.value)
-            out[key] = _convert(value_node)
-            out.key_lines[key] = key_node.start_mark.line + 1
+            line = key_node.start_mark.line + 1
+            if key in out:
+                # PyYAML keeps the last of two equal keys; a repeated date or region would
+                # silently replace the first value, so it is an error here.
+                raise RuleDataError(
+                    file,
+                    line,
+                    f"键 {key} 重复（第{out.key_lines[key]}行已出现），请删除或合并其中一个",
+                    f"key {key!r} is repeated (already on line {out.key_lines[key]}): remove or merge one",
+                )
+            out[key] = _convert(value_node, file)
+            out.key_lines[key] = line
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(v) for v in node.value]
+        return [_convert(v, file) for v in node.value]
     assert isinstance(node, yaml.ScalarNode)
     if node.tag.endswith(":timestamp") or node.style in ("'", '"'):
         return node.value  # dates and quoted values stay text
@@ -61,7 +71,7 @@ def load_text(text: str, file: str) -> Any:
         raise RuleDataError(file, line, f"YAML格式错误：{problem}", f"malformed YAML: {problem}") from None
     if node is None:
         raise RuleDataError(file, None, "文件为空", "the file is empty")
-    return _convert(node)
+    return _convert(node, file)
 
 
 def load(path: Path) -> Any:
