@@ -47,8 +47,9 @@ def test_programme_registry_and_parameter_api(tmp_path: Path) -> None:
     assert {"dibao", "tekun", "dibao_marginal", "rigid_expenditure_hardship"} <= set(programmes)
     assert programmes["dibao"]["label"]["zh"] == "最低生活保障"
     assert programmes["dibao"]["conditions"][0]["cite"].startswith("社会救助暂行办法")
-    county = client.get("/api/parameters/dibao.standard",
-                        params={"region": "110105001", "date": "2025-08-01", "axis": "urban"}).json()
+    county = client.get(
+        "/api/parameters/dibao.standard", params={"region": "110105001", "date": "2025-08-01", "axis": "urban"}
+    ).json()
     assert (county["value"], county["level"], county["supplied_by"]) == (1520.0, "county", "110105")
     before = client.get("/api/parameters/dibao.standard", params={"region": "110105", "date": "2025-06-30"}).json()
     assert (before["value"], before["level"]) == (1450.0, "province")

@@ -258,8 +258,17 @@ def demo(
     synth(county=county, households=households, seed=seed, out=out)
     import_(files=[out / "households.csv", out / "persons.csv"], valid_only=False, report_dir=None, data=settings.data)
     summary(division=county, data=settings.data)
-    assess(households=None, persons=None, out=settings.data / "assessment", fmt="csv", date=None, division=county,
-           reform=None, engine="local", data=settings.data)
+    assess(
+        households=None,
+        persons=None,
+        out=settings.data / "assessment",
+        fmt="csv",
+        date=None,
+        division=county,
+        reform=None,
+        engine="local",
+        data=settings.data,
+    )
     if not no_serve:
         serve(host=host, port=port, data=settings.data)
 

@@ -17,8 +17,8 @@ CITE = "国办发〔2023〕39号（低保边缘家庭：人均收入低于低保
 
 def add(model: Model) -> None:
     @model.condition(H, label=("不属于低保或特困", "not in dibao or tekun"), cite=CITE)
-    def dibao_marginal_not_dibao_or_tekun(dibao_eligible: pl.Expr, tekun_members: pl.Expr) -> pl.Expr:
-        return ~dibao_eligible & (tekun_members == 0)
+    def dibao_marginal_not_dibao_or_tekun(dibao_eligible: pl.Expr, has_tekun_member: pl.Expr) -> pl.Expr:
+        return ~dibao_eligible & ~has_tekun_member
 
     @model.condition(
         H,

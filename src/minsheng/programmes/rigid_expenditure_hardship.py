@@ -22,9 +22,9 @@ CITE = "刚性支出困难家庭认定办法（2024）"
 def add(model: Model) -> None:
     @model.condition(H, label=("不属于低保、特困或低保边缘", "not in dibao, tekun or marginal"), cite=f"{CITE} 条件一")
     def rigid_not_other_assistance(
-        dibao_eligible: pl.Expr, tekun_members: pl.Expr, dibao_marginal_eligible: pl.Expr
+        dibao_eligible: pl.Expr, has_tekun_member: pl.Expr, dibao_marginal_eligible: pl.Expr
     ) -> pl.Expr:
-        return ~dibao_eligible & (tekun_members == 0) & ~dibao_marginal_eligible
+        return ~dibao_eligible & ~has_tekun_member & ~dibao_marginal_eligible
 
     @model.condition(
         H,

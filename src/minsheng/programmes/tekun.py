@@ -116,6 +116,8 @@ def add(model: Model) -> None:
         return pl.when(tekun_eligible).then(tekun_basic_living_fen + tekun_care_fen).when(~tekun_eligible).then(0)
 
     model.aggregate("tekun_members", "tekun_eligible", "count", ("特困人员数", "tekun members"), "persons")
+    # Kleene "any": a member whose tekun status is unknown makes "no tekun member" unknown too.
+    model.aggregate("has_tekun_member", "tekun_eligible", "any", ("有特困人员", "has a tekun member"))
 
     model.programme(
         Programme(

@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from minsheng.errors import ModelError
@@ -138,17 +139,17 @@ def _with_params(params: ParameterSet, frame: pl.DataFrame, pids: set[str]) -> p
     for pid in new:
         comp = params.compiled(pid)
         axis_idx = None
+        unknown_axis = None
         if comp.param.axis:
-            axis_values = list(comp.param.axis_values)
-            axis_idx = (
-                frame.get_column(comp.param.axis)
-                .replace_strict(
-                    dict(zip(axis_values, range(len(axis_values)), strict=True)), default=0, return_dtype=pl.Int64
-                )
-                .to_numpy()
-            )
+            # A blank or unrecognised axis value (say urban_rural) makes the value unknown, not urban.
+            positions = dict(zip(comp.param.axis_values, range(len(comp.param.axis_values)), strict=True))
+            coded = frame.get_column(comp.param.axis).replace_strict(positions, default=-1, return_dtype=pl.Int64)
+            unknown_axis = (coded == -1).to_numpy()
+            axis_idx = coded.clip(lower_bound=0).to_numpy()
         found = comp.lookup(region, dates[0] if one_date else dates, axis_idx)
-        comp.check_present(found, region, dates)
+        if unknown_axis is not None and unknown_axis.any():
+            found = np.where(unknown_axis, np.nan, found)
+        comp.check_present(found if unknown_axis is None else np.where(unknown_axis, 0.0, found), region, dates)
         series = pl.Series(param_column(pid), found, nan_to_null=True)
         cols.append(
             series.cast(pl.Int64)

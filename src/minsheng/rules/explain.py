@@ -152,7 +152,11 @@ def _parameters(model: Model, result: Result, name: str, hh_row: dict[str, Any],
 
 
 def _missing(
-    model: Model, result: Result, name: str, row: dict[str, Any], hh_row: dict[str, Any],
+    model: Model,
+    result: Result,
+    name: str,
+    row: dict[str, Any],
+    hh_row: dict[str, Any],
     members: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
     """The blank inputs and unset parameters that leave `name` unknown for this subject.
@@ -173,8 +177,16 @@ def _missing(
             if node.entity == "household":
                 missing.append({"kind": "input", "name": n, "label": label, "entity": "household"})
             else:
-                missing.append({"kind": "input", "name": n, "label": label, "entity": "person",
-                                "person_id": at["person_id"], "person": at.get("name")})
+                missing.append(
+                    {
+                        "kind": "input",
+                        "name": n,
+                        "label": label,
+                        "entity": "person",
+                        "person_id": at["person_id"],
+                        "person": at.get("name"),
+                    }
+                )
         elif isinstance(node, Aggregate):
             for member in members:
                 visit(node.of, member)
@@ -183,9 +195,14 @@ def _missing(
                 column = param_column(pid)
                 if column in at and at[column] is None:
                     param = result.params[pid]
-                    missing.append({"kind": "parameter", "name": pid,
-                                    "label": {"zh": param.label_zh, "en": param.label_en},
-                                    "region": hh_row["residence_division"]})
+                    missing.append(
+                        {
+                            "kind": "parameter",
+                            "name": pid,
+                            "label": {"zh": param.label_zh, "en": param.label_en},
+                            "region": hh_row["residence_division"],
+                        }
+                    )
             for dep in node.deps:
                 visit(dep, hh_row if model.nodes[dep].entity == "household" else at)
 
@@ -251,7 +268,8 @@ def render(expl: dict[str, Any], lang: str = "zh") -> str:
     for prog in expl["programmes"]:
         label = prog["label"]["zh" if zh else "en"]
         subject = prog["subject"]
-        who = "" if subject["entity"] == "household" else f" · {subject.get('name') or ''}（{subject['id']}）"
+        left, right = ("（", "）") if zh else (" (", ")")
+        who = "" if subject["entity"] == "household" else f" · {subject.get('name') or ''}{left}{subject['id']}{right}"
         status = STATUS_ZH[prog["status"]] if zh else prog["status"]
         benefit = ""
         if prog["benefit"] is not None and prog["status"] == "eligible":
@@ -270,7 +288,7 @@ def render(expl: dict[str, Any], lang: str = "zh") -> str:
             for p in cond["parameters"]:
                 lines.append("      " + _fmt_param(p, zh))
             for m in cond["missing"]:
-                who_m = f"（{m.get('person') or m.get('person_id')}）" if m.get("person_id") else ""
+                who_m = f"{left}{m.get('person') or m.get('person_id')}{right}" if m.get("person_id") else ""
                 lines.append(
                     f"      缺少：{m['label']['zh']}{who_m}" if zh else f"      missing: {m['label']['en']} {who_m}"
                 )
@@ -298,6 +316,28 @@ def _fmt(v: dict[str, Any], zh: bool) -> str:
     return f"{v['label']['zh' if zh else 'en']} = {shown}"
 
 
+# Units of the parameter files, as a Chinese reader expects them.
+UNITS_ZH = {
+    "yuan/person/month": " 元/人/月",
+    "yuan/person/year": " 元/人/年",
+    "yuan/month": " 元/月",
+    "yuan": " 元",
+    "yuan per 12 months": " 元/12个月",
+    "ratio": "",
+    "flag": "",
+    "years": " 周岁",
+    "months": " 个月",
+    "m²/person": " 平方米/人",
+    "properties": " 套",
+    "vehicles": " 辆",
+    "times the annual standard": " 倍（年低保标准）",
+    "times the standard": " 倍（低保标准）",
+    "times the dibao standard": " 倍（低保标准）",
+    "share of the monthly minimum wage": "（占月最低工资的比例）",
+    "share of household income over 12 months": "（占家庭12个月收入的比例）",
+}
+
+
 def _fmt_param(p: dict[str, Any], zh: bool) -> str:
     value = "（未设定）" if zh else "(not set)"
     if isinstance(p["value"], bool):
@@ -316,7 +356,8 @@ def _fmt_param(p: dict[str, Any], zh: bool) -> str:
     ) or " ".join(x for x in (source.get("doc"), source.get("clause")) if x)
     if zh:
         level = LEVEL_ZH.get(p["level"] or "", "无")
-        return f"参数 {p['label']['zh']} = {value} {p['unit']}（{level} {p['region'] or ''}，{p['effective'] or ''}起；来源：{cite}）"
+        unit = UNITS_ZH.get(p["unit"], p["unit"])
+        return f"参数 {p['label']['zh']} = {value}{unit}（{level} {p['region'] or ''}，{p['effective'] or ''}起；来源：{cite}）"
     return (
         f"parameter {p['label']['en']} = {value} {p['unit']} ({p['level'] or 'none'} {p['region'] or ''}, "
         f"from {p['effective'] or ''}; source: {cite})"
