@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import polars as pl
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from minsheng.cli import app
 
@@ -31,24 +31,14 @@ def write(tmp_path: Path) -> tuple[Path, Path]:
     return tmp_path / "hh.csv", tmp_path / "p.csv"
 
 
-def test_assess_files_writes_the_contract_output(tmp_path: Path) -> None:
+def assess_files(tmp_path: Path, *extra: str) -> Result:
     hh, p = write(tmp_path)
-    result = runner.invoke(
-        app,
-        [
-            "assess",
-            "--households",
-            str(hh),
-            "--persons",
-            str(p),
-            "--date",
-            "2025-08-01",
-            "--out",
-            str(tmp_path / "out"),
-            "--format",
-            "parquet",
-        ],
-    )
+    args = ["assess", "--households", str(hh), "--persons", str(p), "--date", "2025-08-01"]
+    return runner.invoke(app, [*args, "--out", str(tmp_path / "out"), *extra])
+
+
+def test_assess_files_writes_the_contract_output(tmp_path: Path) -> None:
+    result = assess_files(tmp_path, "--format", "parquet")
     assert result.exit_code == 0, result.output
     out = pl.read_parquet(tmp_path / "out" / "assessment_households.parquet").sort("household_id")
     assert out.select("household_id", "size", "dibao_eligible", "dibao_benefit").rows() == [
@@ -82,29 +72,13 @@ def test_explain_a_registered_household_in_both_languages_and_json(tmp_path: Pat
 
 
 def test_a_reform_changes_the_assessment(tmp_path: Path) -> None:
-    hh, p = write(tmp_path)
     reform = tmp_path / "reform.yaml"
     reform.write_text(
         "reform:\n  id: more\n  label: {zh: 提标, en: raise}\nparameters:\n  dibao.standard:\n    values:\n"
         '      "110105":\n        2025-08-01: {value: 1600}\n',
         encoding="utf-8",
     )
-    result = runner.invoke(
-        app,
-        [
-            "assess",
-            "--households",
-            str(hh),
-            "--persons",
-            str(p),
-            "--date",
-            "2025-08-01",
-            "--out",
-            str(tmp_path / "out"),
-            "--reform",
-            str(reform),
-        ],
-    )
+    result = assess_files(tmp_path, "--reform", str(reform))
     assert result.exit_code == 0, result.output
     out = pl.read_csv(tmp_path / "out" / "assessment_households.csv").sort("household_id")
     assert out.get_column("dibao_benefit").to_list() == [1760.0, 0.0]  # 1600 + 10 %
