@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from minsheng.registry.store import open_engine
+from minsheng.security.keys import load_cipher
+from minsheng.security.personal_data import PersonalDataCipher
 from minsheng.settings import Settings, get_settings
 
 
@@ -18,9 +20,11 @@ from minsheng.settings import Settings, get_settings
 class App:
     settings: Settings
     engine: Engine
+    cipher: PersonalDataCipher
 
 
 def bootstrap(settings: Settings | None = None) -> App:
     settings = settings or get_settings()
     settings.data.mkdir(parents=True, exist_ok=True)
-    return App(settings, open_engine(settings.resolved_database_url()))
+    cipher = load_cipher(settings.data_key, settings.data, env=settings.env, algorithm=settings.cipher)
+    return App(settings, open_engine(settings.resolved_database_url(), cipher), cipher)

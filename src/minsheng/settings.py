@@ -17,6 +17,9 @@ class Settings(BaseSettings):
 
     data: Path = Path("minsheng-data")
     database_url: str | None = None
+    data_key: str | None = None
+    env: str = "development"
+    cipher: str = "sm4-gcm"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

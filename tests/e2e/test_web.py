@@ -28,7 +28,7 @@ def test_summary_page_counts_the_registry(tmp_path: Path) -> None:
         "Q3,A2,丙,20,2000-01-01\n",
         encoding="utf-8",
     )
-    import_files(app.engine, hh, p)
+    import_files(app.engine, app.cipher, hh, p)
     page = client.get("/")
     assert page.status_code == 200
     assert '<dd id="households">3</dd>' in page.text and '<dd id="persons">3</dd>' in page.text

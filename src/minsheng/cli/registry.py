@@ -73,11 +73,12 @@ def import_(
     report_dir = report_dir or settings.data / "reports"
     started = time.perf_counter()
     kinds = sort_by_kind(files)
-    engine = bootstrap(settings).engine
+    app_ = bootstrap(settings)
     try:
         with steps(3, "导入 import") as step:
             outcome = import_files(
-                engine,
+                app_.engine,
+                app_.cipher,
                 kinds.get("households"),
                 kinds.get("persons"),
                 valid_only=valid_only,
@@ -157,9 +158,16 @@ def export(
         raise MinshengError(
             f"不支持的格式{fmt}，可选：{'、'.join(FORMATS)}", f"unknown format {fmt}; use {', '.join(FORMATS)}"
         )
-    engine = bootstrap(settings_for(data)).engine
+    app_ = bootstrap(settings_for(data))
     with steps(1, "导出 export") as step:
-        results = export_registry(engine, out, fmt, division_prefix=division, mask=mask, chinese_headers=zh_headers)
+        results = export_registry(
+            app_.engine,
+            out,
+            fmt,
+            cipher=None if mask else app_.cipher,
+            division_prefix=division,
+            chinese_headers=zh_headers,
+        )
         step("written")
     table = Table(title="导出完成 export finished")
     table.add_column("类别 kind")

@@ -1,8 +1,9 @@
 """Export the registry (导出) in the contract's formats: the same files an import takes.
 
 Money goes back to yuan with two decimals, exactly (from integer fen).
-`mask=True` hides ID and phone numbers (110105********002X) for lists that
-leave the office; a full export round-trips through `import_files`.
+Without the cipher, ID and phone numbers are the stored masked forms
+(110105********002X) for lists that leave the office; with it, the export is
+in clear and round-trips through `import_files`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import Connection, Engine, Table, select
 
 from minsheng.registry.columns import COLUMNS, Column
 from minsheng.registry.models import ENROLMENTS, HOUSEHOLDS, PERSONS
+from minsheng.security.personal_data import PersonalDataCipher
 
 FORMATS = ("csv", "gb18030", "xlsx", "parquet")
 
@@ -25,15 +27,6 @@ class ExportResult:
     kind: str
     path: Path
     rows: int
-
-
-def mask_id_number(col: pl.Expr) -> pl.Expr:
-    """Keep the region code and the last four characters: 110105********002X."""
-    return pl.when(col.str.len_chars() == 18).then(col.str.slice(0, 6) + pl.lit("*" * 8) + col.str.slice(14, 4))
-
-
-def mask_phone(col: pl.Expr) -> pl.Expr:
-    return pl.when(col.str.len_chars() >= 7).then(col.str.slice(0, 3) + pl.lit("****") + col.str.slice(-4, 4))
 
 
 def yuan(fen: pl.Expr) -> pl.Expr:
@@ -85,15 +78,23 @@ def households_frame(conn: Connection, division_prefix: str | None = None) -> pl
     return _to_contract(hh, COLUMNS["households"])
 
 
-def persons_frame(conn: Connection, division_prefix: str | None = None, *, mask: bool = False) -> pl.DataFrame:
+def persons_frame(
+    conn: Connection, division_prefix: str | None = None, *, cipher: PersonalDataCipher | None = None
+) -> pl.DataFrame:
+    """Persons in the contract's columns. With a cipher the ID and phone numbers are
+    decrypted (a full, re-importable export); without one they are the masked forms."""
     table = PERSONS
     names = [c.store_name for c in COLUMNS["persons"] if c.store_name in table.c]
-    frame = _to_contract(_read(conn, table, names, division_prefix).sort("person_id"), COLUMNS["persons"])
-    if mask:
-        frame = frame.with_columns(
-            mask_id_number(pl.col("id_number")).alias("id_number"), mask_phone(pl.col("phone")).alias("phone")
+    secret = ["id_number_enc", "phone_enc"] if cipher else ["id_number_masked", "phone_masked"]
+    raw = _read(conn, table, [*names, *secret], division_prefix).sort("person_id")
+    if cipher:
+        raw = raw.with_columns(
+            pl.Series("id_number", cipher.decrypt_all(raw.get_column("id_number_enc")), dtype=pl.String),
+            pl.Series("phone", cipher.decrypt_all(raw.get_column("phone_enc")), dtype=pl.String),
         )
-    return frame
+    else:
+        raw = raw.rename({"id_number_masked": "id_number", "phone_masked": "phone"})
+    return _to_contract(raw, COLUMNS["persons"])
 
 
 def write_frame(frame: pl.DataFrame, path: Path, fmt: str, *, kind: str, chinese_headers: bool = False) -> Path:
@@ -118,14 +119,15 @@ def export_registry(
     out_dir: Path,
     fmt: str = "csv",
     *,
+    cipher: PersonalDataCipher | None = None,
     division_prefix: str | None = None,
-    mask: bool = False,
     chinese_headers: bool = False,
 ) -> list[ExportResult]:
-    """Write households and persons (in one workbook for xlsx) to `out_dir`."""
+    """Write households and persons (in one workbook for xlsx) to `out_dir`: with the
+    cipher in clear (re-importable), without it masked."""
     with engine.connect() as conn:
         hh = households_frame(conn, division_prefix)
-        persons = persons_frame(conn, division_prefix, mask=mask)
+        persons = persons_frame(conn, division_prefix, cipher=cipher)
     suffix = {"csv": "csv", "gb18030": "csv", "xlsx": "xlsx", "parquet": "parquet"}[fmt]
     if fmt == "xlsx":
         import xlsxwriter

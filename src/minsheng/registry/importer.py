@@ -32,6 +32,8 @@ from minsheng.registry.models import ENROLMENTS, HOUSEHOLDS, IMPORT_BATCHES, PER
 from minsheng.registry.store import bulk_insert
 from minsheng.registry.uow import UnitOfWork
 from minsheng.registry.validation import REASONS, ROW, empty_errors, parse_table, reason_text
+from minsheng.security.masking import mask_id_number, mask_phone
+from minsheng.security.personal_data import PersonalDataCipher
 
 Progress = Callable[[str], None]
 
@@ -87,6 +89,7 @@ class ImportOutcome:
 
 def import_files(
     engine: Engine,
+    cipher: PersonalDataCipher,
     households: Path | None = None,
     persons: Path | None = None,
     *,
@@ -114,7 +117,7 @@ def import_files(
         step("validate")
         hh, hh_err = _check_households(conn, hh_table, today) if hh_table else (None, empty_errors())
         hh_ok = hh.filter(~pl.col(ROW).is_in(hh_err["row"].implode())) if hh is not None else None
-        p, p_err = _check_persons(conn, p_table, hh, hh_ok, today) if p_table else (None, empty_errors())
+        p, p_err = _check_persons(conn, cipher, p_table, hh, hh_ok, today) if p_table else (None, empty_errors())
         outcome.errors = pl.concat([_explain(hh_err, hh_table), _explain(p_err, p_table)], how="vertical")
         if not outcome.ok and not valid_only:
             _write_report(outcome, report_dir)
@@ -131,7 +134,7 @@ def import_files(
                 outcome.summaries.append(_write_households(conn, hh_table, hh_ok, hh_err))
             if p_table is not None and p is not None:
                 p_ok = p.filter(~pl.col(ROW).is_in(p_err["row"].implode()))
-                outcome.summaries.append(_write_persons(conn, p_table, p_ok, p_err))
+                outcome.summaries.append(_write_persons(conn, cipher, p_table, p_ok, p_err))
             for s, path in ((s, households if s.kind == "households" else persons) for s in outcome.summaries):
                 assert path is not None
                 conn.execute(
@@ -240,7 +243,12 @@ def _check_households(conn: Connection, table: files.Table, today: dt.date) -> t
 
 
 def _check_persons(
-    conn: Connection, table: files.Table, hh_all: pl.DataFrame | None, hh_ok: pl.DataFrame | None, today: dt.date
+    conn: Connection,
+    cipher: PersonalDataCipher,
+    table: files.Table,
+    hh_all: pl.DataFrame | None,
+    hh_ok: pl.DataFrame | None,
+    today: dt.date,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     p, errors = parse_table(table.frame, "persons", today=today)
     bad_id = errors.filter(pl.col("column") == "id_number")["row"].implode()
@@ -298,9 +306,10 @@ def _check_persons(
         )
     )
     # An ID number may not move silently from another registered person to this one.
-    owners = _existing(conn, PERSONS, "id_number", p["id_number"].drop_nulls(), ["person_id"])
+    p = _protect(p, cipher)
+    owners = _existing(conn, PERSONS, "id_number_hash", p["id_number_hash"].drop_nulls(), ["person_id"])
     if not owners.is_empty():
-        joined = p.join(owners.rename({"person_id": "db_person"}), on="id_number", how="inner")
+        joined = p.join(owners.rename({"person_id": "db_person"}), on="id_number_hash", how="inner")
         moved = (pl.col("db_person") != pl.col("person_id")) & ~pl.col("db_person").is_in(p["person_id"].implode())
         found.append(_flag(joined, moved, "id_number", "id_number_taken"))
     return p, pl.concat(found).unique(subset=["row", "column"], keep="first", maintain_order=True)
@@ -322,30 +331,48 @@ def _rows_for_keys(conn: Connection, table: SATable, key: str, keys: pl.Series, 
         tmp.drop(conn)
 
 
+def _protect(p: pl.DataFrame, cipher: PersonalDataCipher) -> pl.DataFrame:
+    """Blind indexes and masks beside the clear values (encryption waits for the write)."""
+    return p.with_columns(
+        pl.Series("id_number_hash", cipher.index_all(p.get_column("id_number")), dtype=pl.String),
+        mask_id_number(pl.col("id_number")).alias("id_number_masked"),
+        pl.Series("phone_hash", cipher.index_all(p.get_column("phone")), dtype=pl.String),
+        mask_phone(pl.col("phone")).alias("phone_masked"),
+    )
+
+
 def _existing(conn: Connection, table: SATable, key: str, keys: pl.Series, columns: list[str]) -> pl.DataFrame:
     rows = _rows_for_keys(conn, table, key, keys, columns)
     return pl.DataFrame(rows, schema={c: pl.String for c in [key, *columns]}, orient="row")
 
 
-def _upsert(conn: Connection, table: SATable, key: str, frame: pl.DataFrame) -> tuple[int, int, int]:
-    """Insert new rows, update changed ones, leave equal ones alone. Returns (inserted, updated, unchanged)."""
+Finish = Callable[[pl.DataFrame], pl.DataFrame]
+
+
+def _upsert(
+    conn: Connection, table: SATable, key: str, frame: pl.DataFrame, finish: Finish = lambda f: f
+) -> tuple[int, int, int]:
+    """Insert new rows, update changed ones, leave equal ones alone. Returns (inserted, updated, unchanged).
+    `finish` adds columns only the rows being written need (ciphertexts: random nonces
+    would make every row look changed, so rows are compared without them)."""
     cols = [c for c in frame.columns if c != key]
     existing = _existing_full(conn, table, key, frame[key], cols)
     if existing.is_empty():
-        bulk_insert(conn, table, frame)
+        bulk_insert(conn, table, finish(frame))
         return frame.height, 0, 0
     existing = existing.cast({f"{c}__db": frame.schema[c] for c in cols}, strict=False)
     joined = frame.join(existing, on=key, how="left", suffix="__db", coalesce=True)
     known = joined.filter(pl.col("__present__db").is_not_null())
     new = joined.filter(pl.col("__present__db").is_null()).select(frame.columns)
     changed_mask = pl.any_horizontal(pl.col(c).ne_missing(pl.col(f"{c}__db")) for c in cols)
-    changed = known.filter(changed_mask).select(frame.columns)
-    bulk_insert(conn, table, new)
+    changed = finish(known.filter(changed_mask).select(frame.columns))
+    bulk_insert(conn, table, finish(new))
     if not changed.is_empty():
+        written = [c for c in changed.columns if c != key]
         stmt = (
             table.update()
             .where(table.c[key] == bindparam("__key"))
-            .values({c: bindparam(c) for c in cols} | {"updated_at": func.now()})
+            .values({c: bindparam(c) for c in written} | {"updated_at": func.now()})
         )
         for batch in changed.rename({key: "__key"}).iter_slices(20_000):
             conn.execute(stmt, batch.to_dicts())
@@ -402,12 +429,25 @@ def _sync_enrolments(conn: Connection, hh: pl.DataFrame) -> None:
         )
 
 
-def _write_persons(conn: Connection, table: files.Table, p_ok: pl.DataFrame, errors: pl.DataFrame) -> ImportSummary:
+def _write_persons(
+    conn: Connection, cipher: PersonalDataCipher, table: files.Table, p_ok: pl.DataFrame, errors: pl.DataFrame
+) -> ImportSummary:
     summary = ImportSummary("persons", table.file, rows=table.frame.height, encoding=table.encoding)
     summary.rejected = errors["row"].n_unique()
     rows = store_frame(p_ok, "persons")
+    clear = rows.select("person_id", "id_number", "phone")
     store_cols = [c.name for c in PERSONS.columns if c.name in rows.columns]
-    summary.inserted, summary.updated, summary.unchanged = _upsert(conn, PERSONS, "person_id", rows.select(store_cols))
+
+    def encrypt(frame: pl.DataFrame) -> pl.DataFrame:
+        values = frame.select("person_id").join(clear, on="person_id", how="left")
+        return frame.with_columns(
+            pl.Series("id_number_enc", cipher.encrypt_all(values.get_column("id_number")), dtype=pl.Binary),
+            pl.Series("phone_enc", cipher.encrypt_all(values.get_column("phone")), dtype=pl.Binary),
+        )
+
+    summary.inserted, summary.updated, summary.unchanged = _upsert(
+        conn, PERSONS, "person_id", rows.select(store_cols), encrypt
+    )
     return summary
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -71,7 +72,12 @@ class Person(Base):
 
     person_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     household_id: Mapped[str] = mapped_column(ForeignKey("households.household_id"), index=True)
-    id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
+    # 公民身份号码 and phone: never stored in clear (security.personal_data). `_enc` is the
+    # SM4-GCM ciphertext, `_hash` the HMAC-SM3 blind index used to find and de-duplicate,
+    # `_masked` what pages and exports show.
+    id_number_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    id_number_masked: Mapped[str | None] = mapped_column(String(18))
     name: Mapped[str] = mapped_column(String(64))
     relation: Mapped[str] = mapped_column(String(2))
     sex: Mapped[str | None] = mapped_column(String(1))
@@ -95,7 +101,9 @@ class Person(Base):
     zero_claim_years: Mapped[int | None] = mapped_column(Integer)
     pension_insurance: Mapped[str | None] = mapped_column(String(8))
     supporter_capable: Mapped[bool | None] = mapped_column(Boolean)
-    phone: Mapped[str | None] = mapped_column(String(32))
+    phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_masked: Mapped[str | None] = mapped_column(String(16))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     household: Mapped[Household] = relationship(back_populates="persons")

@@ -29,7 +29,8 @@ def load(
     engine: Engine, *, jurisdiction: str = "", household_id: str | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     hh_cols = [c.name for c in HOUSEHOLDS.columns if c.name != "updated_at"]
-    p_cols = [c.name for c in PERSONS.columns if c.name != "updated_at"]
+    # Ciphertexts and blind indexes stay in the store: no rule needs them.
+    p_cols = [c.name for c in PERSONS.columns if c.name != "updated_at" and not c.name.endswith(("_enc", "_hash"))]
     hq = select(*(HOUSEHOLDS.c[c] for c in hh_cols))
     pq = select(*(PERSONS.c[c] for c in p_cols)).join(HOUSEHOLDS, HOUSEHOLDS.c.household_id == PERSONS.c.household_id)
     if jurisdiction:

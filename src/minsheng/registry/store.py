@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.exc import OperationalError
 
 from minsheng.errors import StoreError
+from minsheng.security.personal_data import PersonalDataCipher
 
 BATCH_ROWS = 50_000
 
@@ -64,8 +65,9 @@ def create(url: str) -> Engine:
     )
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration (a no-op when it is current)."""
+def upgrade(engine: Engine, cipher: PersonalDataCipher | None = None) -> None:
+    """Bring the schema to the newest migration (a no-op when it is current). A migration
+    that must encrypt existing personal data gets the `cipher`."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     head = ScriptDirectory.from_config(cfg).get_current_head()
     try:
@@ -73,6 +75,7 @@ def upgrade(engine: Engine) -> None:
             if MigrationContext.configure(conn).get_current_revision() == head:
                 return
             cfg.attributes["connection"] = conn
+            cfg.attributes["cipher"] = cipher
             command.upgrade(cfg, "head")
     except OperationalError as exc:
         raise StoreError(
@@ -81,9 +84,9 @@ def upgrade(engine: Engine) -> None:
         ) from exc
 
 
-def open_engine(url: str) -> Engine:
+def open_engine(url: str, cipher: PersonalDataCipher | None = None) -> Engine:
     engine = create(url)
-    upgrade(engine)
+    upgrade(engine, cipher)
     return engine
 
 
@@ -101,6 +104,10 @@ def bulk_insert(conn: Connection, table: Table, frame: pl.DataFrame) -> None:
 def _copy(conn: Connection, table: Table, frame: pl.DataFrame) -> None:
     # COPY is an order of magnitude faster than INSERT for a million rows.
     cols = ", ".join(f'"{c}"' for c in frame.columns)
+    # CSV cannot carry bytes: bytea goes in PostgreSQL's hex form, \x0102….
+    frame = frame.with_columns(
+        (pl.lit("\\x") + pl.col(c).bin.encode("hex")).alias(c) for c, t in frame.schema.items() if t == pl.Binary
+    )
     raw = conn.connection.driver_connection
     assert raw is not None
     with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN WITH (FORMAT csv)') as copy:

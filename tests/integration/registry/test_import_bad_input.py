@@ -11,9 +11,12 @@ from sqlalchemy import Engine, func, select
 from minsheng.errors import ImportRejected
 from minsheng.registry.importer import import_files
 from minsheng.registry.models import Household, Person
+from minsheng.security.personal_data import PersonalDataCipher
 
 HH_HEADER = "household_id,residence_division,urban_rural,financial_assets\n"
 P_HEADER = "person_id,household_id,id_number,name,relation,sex,birth_date,wage_income\n"
+
+CIPHER = PersonalDataCipher.from_secret(b"minsheng test key, not a secret!")
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
@@ -28,7 +31,7 @@ def count(engine: Engine, table: type) -> int:
 
 def rejected(engine: Engine, households: Path | None, persons: Path | None) -> pl.DataFrame:
     with pytest.raises(ImportRejected) as info:
-        import_files(engine, households, persons)
+        import_files(engine, CIPHER, households, persons)
     return info.value.report.errors  # type: ignore[union-attr]
 
 
@@ -41,7 +44,7 @@ def test_valid_only_imports_good_rows_and_writes_a_fixable_rejects_file(engine: 
         + "Q2,A2,,李强,02,1,1980-01-01,200\n"
         + "Q3,A3,,赵敏,02,2,1985-05-05,-3\n",
     )
-    outcome = import_files(engine, hh, persons, valid_only=True, report_dir=tmp_path / "out")
+    outcome = import_files(engine, CIPHER, hh, persons, valid_only=True, report_dir=tmp_path / "out")
     assert [(s.kind, s.inserted, s.rejected) for s in outcome.summaries] == [("households", 2, 1), ("persons", 1, 2)]
     assert sorted(outcome.errors.select("file", "row", "column").rows()) == [
         ("hh.csv", 3, "residence_division"),
@@ -53,7 +56,7 @@ def test_valid_only_imports_good_rows_and_writes_a_fixable_rejects_file(engine: 
     fixed_hh = outcome.rejects["households"].read_text(encoding="utf-8-sig").replace("999999", "110105003")
     fixed_p = outcome.rejects["persons"].read_text(encoding="utf-8-sig").replace("-3", "3")
     assert "原因" in fixed_hh.splitlines()[0]
-    again = import_files(engine, write(tmp_path / "hh2.csv", fixed_hh), write(tmp_path / "p2.csv", fixed_p))
+    again = import_files(engine, CIPHER, write(tmp_path / "hh2.csv", fixed_hh), write(tmp_path / "p2.csv", fixed_p))
     assert again.ok and [(s.inserted, s.updated) for s in again.summaries] == [(1, 0), (2, 0)]
     assert count(engine, Household) == 3 and count(engine, Person) == 3
 
@@ -69,7 +72,7 @@ def test_a_file_in_neither_encoding_is_refused_with_its_position(engine: Engine,
 def test_gb18030_is_detected_not_guessed(engine: Engine, tmp_path: Path) -> None:
     header = "家庭编号,居住地区划代码,城乡属性\n"
     path = write(tmp_path / "hh.csv", header + "A1,110105001001,农村\n", encoding="gb18030")
-    outcome = import_files(engine, path, None)
+    outcome = import_files(engine, CIPHER, path, None)
     assert outcome.summaries[0].encoding == "gb18030"
     with engine.connect() as conn:
         assert conn.scalar(select(Household.urban_rural)) == "rural"
@@ -105,7 +108,7 @@ def test_unsupported_file_type(engine: Engine, tmp_path: Path) -> None:
 
 
 def test_a_household_of_another_county_is_not_overwritten(engine: Engine, tmp_path: Path) -> None:
-    import_files(engine, write(tmp_path / "a.csv", HH_HEADER + "A1,110105001001,urban,100\n"), None)
+    import_files(engine, CIPHER, write(tmp_path / "a.csv", HH_HEADER + "A1,110105001001,urban,100\n"), None)
     errors = rejected(engine, write(tmp_path / "b.csv", HH_HEADER + "A1,130102001,urban,100\n"), None)
     assert errors.select("row", "column").rows() == [(2, "household_id")]
     assert "another county" in errors["reason_en"][0]
@@ -115,7 +118,7 @@ def test_a_household_of_another_county_is_not_overwritten(engine: Engine, tmp_pa
 
 def test_an_id_number_cannot_move_to_another_person_silently(engine: Engine, tmp_path: Path) -> None:
     hh = write(tmp_path / "hh.csv", HH_HEADER + "A1,110105001001,urban,100\n")
-    import_files(engine, hh, write(tmp_path / "p1.csv", P_HEADER + "Q1,A1,11010519491231002X,王秀英,02,2,,\n"))
+    import_files(engine, CIPHER, hh, write(tmp_path / "p1.csv", P_HEADER + "Q1,A1,11010519491231002X,王秀英,02,2,,\n"))
     errors = rejected(engine, None, write(tmp_path / "p2.csv", P_HEADER + "Q9,A1,11010519491231002X,王秀英,02,,,\n"))
     assert errors.select("row", "column").rows() == [(2, "id_number")]
     assert count(engine, Person) == 1
@@ -124,10 +127,11 @@ def test_an_id_number_cannot_move_to_another_person_silently(engine: Engine, tmp
 def test_id_number_fills_birth_date_and_sex_and_duplicates_are_caught(engine: Engine, tmp_path: Path) -> None:
     hh = write(tmp_path / "hh.csv", HH_HEADER + "A1,110105001001,urban,100\n")
     persons = write(tmp_path / "p.csv", P_HEADER + "Q1,A1,11010519491231002x,王秀英,02,,,\n")
-    import_files(engine, hh, persons)
+    import_files(engine, CIPHER, hh, persons)
     with engine.connect() as conn:
-        row = conn.execute(select(Person.id_number, Person.sex, Person.birth_date)).one()
-    assert (row.id_number, row.sex, str(row.birth_date)) == ("11010519491231002X", "2", "1949-12-31")
+        row = conn.execute(select(Person.id_number_enc, Person.id_number_masked, Person.sex, Person.birth_date)).one()
+    assert CIPHER.decrypt(row.id_number_enc) == "11010519491231002X"  # upper-cased X, stored encrypted
+    assert (row.id_number_masked, row.sex, str(row.birth_date)) == ("110105********002X", "2", "1949-12-31")
     dup = write(tmp_path / "d.csv", P_HEADER + "Q2,A1,11010519491231002X,甲,02,,,\nQ3,A1,11010519491231002X,乙,10,,,\n")
     errors = rejected(engine, None, dup)
     assert (3, "id_number") in errors.select("row", "column").rows()
@@ -135,7 +139,7 @@ def test_id_number_fills_birth_date_and_sex_and_duplicates_are_caught(engine: En
 
 def test_money_is_exact_to_the_fen_and_more_decimals_are_refused(engine: Engine, tmp_path: Path) -> None:
     ok = write(tmp_path / "hh.csv", HH_HEADER + 'A1,110105001001,urban,0.1\nA2,110105001002,urban,"1,234.05"\n')
-    import_files(engine, ok, None)
+    import_files(engine, CIPHER, ok, None)
     with engine.connect() as conn:
         assert dict(conn.execute(select(Household.household_id, Household.financial_assets_fen)).all()) == {
             "A1": 10,
@@ -147,7 +151,7 @@ def test_money_is_exact_to_the_fen_and_more_decimals_are_refused(engine: Engine,
 
 @pytest.mark.slow
 def test_a_100_mb_file_with_one_bad_row_at_the_end_writes_nothing(engine: Engine, tmp_path: Path) -> None:
-    import_files(engine, write(tmp_path / "hh.csv", HH_HEADER + "A1,110105001001,urban,100\n"), None)
+    import_files(engine, CIPHER, write(tmp_path / "hh.csv", HH_HEADER + "A1,110105001001,urban,100\n"), None)
     n = 800_000
     row = ",A1,,姓名很长的一位居民,20,1,1990-01-01,1234.56,这一列是多余的备注信息用来把文件撑到一百兆以上的大小而已"
     header = P_HEADER.strip() + ",备注\n"

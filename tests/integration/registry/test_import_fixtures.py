@@ -14,6 +14,7 @@ from minsheng.errors import ImportRejected
 from minsheng.registry.exporter import export_registry
 from minsheng.registry.importer import import_files
 from minsheng.registry.models import Enrolment, Household, ImportBatch, Person
+from minsheng.security.personal_data import PersonalDataCipher
 
 # The shared valid fixture has two persons (P004 王芳, P006 赵桂兰) recorded as female
 # whose ID numbers carry an odd sequence code, i.e. male (GB 11643: odd = male). The
@@ -22,6 +23,8 @@ from minsheng.registry.models import Enrolment, Household, ImportBatch, Person
 # two ID numbers are replaced by valid female numbers with the same birth dates.
 PARITY_FIXES = {"11010519650101441X": ("110105", "1965-01-01"), "11010519400220667X": ("110105", "1940-02-20")}
 PERSON_FILES = {"persons.csv": "utf-8", "persons_bom.csv": "utf-8-sig", "persons_zh_gb18030.csv": "gb18030"}
+
+CIPHER = PersonalDataCipher.from_secret(b"minsheng test key, not a secret!")
 
 
 def corrected(src: Path, encoding: str, out_dir: Path) -> Path:
@@ -52,7 +55,7 @@ def counts(engine: Engine) -> tuple[int, int, int]:
 
 def snapshot(engine: Engine) -> dict[str, pl.DataFrame]:
     with engine.connect() as conn:
-        return {
+        return {  # ciphertexts included: an unchanged row must keep its very bytes
             name: pl.DataFrame(
                 conn.execute(
                     select(*[c for c in t.__table__.c if c.name != "updated_at"]).order_by(
@@ -69,7 +72,9 @@ def snapshot(engine: Engine) -> dict[str, pl.DataFrame]:
 
 def test_unmodified_valid_fixture_reports_the_two_parity_conflicts(engine: Engine, contract_fixtures: Path) -> None:
     with pytest.raises(ImportRejected) as info:
-        import_files(engine, contract_fixtures / "valid/households.csv", contract_fixtures / "valid/persons.csv")
+        import_files(
+            engine, CIPHER, contract_fixtures / "valid/households.csv", contract_fixtures / "valid/persons.csv"
+        )
     errors = info.value.report.errors  # type: ignore[union-attr]
     assert errors.select("row", "column").rows() == [(5, "sex"), (7, "sex")]
     assert counts(engine) == (0, 0, 0)
@@ -87,7 +92,7 @@ def test_unmodified_valid_fixture_reports_the_two_parity_conflicts(engine: Engin
 def test_each_valid_form_imports_the_same_registry(
     engine: Engine, valid: dict[str, Path], households: str, persons: str
 ) -> None:
-    outcome = import_files(engine, valid[households], valid[persons])
+    outcome = import_files(engine, CIPHER, valid[households], valid[persons])
     assert outcome.ok
     assert [(s.kind, s.inserted, s.updated, s.unchanged) for s in outcome.summaries] == [
         ("households", 5, 0, 0),
@@ -102,20 +107,21 @@ def test_each_valid_form_imports_the_same_registry(
     assert h2.financial_assets_fen == 300050  # 3000.50 yuan, exact
     assert h5.hukou_division == "110105"  # defaults to residence_division
     assert h5.township is None and h5.county == "110105"
-    assert p7.id_number is None and str(p7.birth_date) == "1990-10-10"
+    assert p7.id_number_hash is None and str(p7.birth_date) == "1990-10-10"
+    assert p1.id_number_hash == CIPHER.blind_index("110105198003121238")
     assert p1.name == "张伟" and p1.sex == "1" and p1.wage_income_fen == 180000
 
 
 def test_all_forms_give_identical_registries(
     engine: Engine, valid: dict[str, Path], contract_fixtures: Path, tmp_path: Path
 ) -> None:
-    import_files(engine, valid["households.csv"], valid["persons.csv"])
+    import_files(engine, CIPHER, valid["households.csv"], valid["persons.csv"])
     first = snapshot(engine)
     for hh, p in (("households_zh_gb18030.csv", "persons_zh_gb18030.csv"), ("households.csv", "persons_bom.csv")):
-        outcome = import_files(engine, valid[hh], valid[p])
+        outcome = import_files(engine, CIPHER, valid[hh], valid[p])
         assert all(s.inserted == 0 and s.updated == 0 for s in outcome.summaries), hh
     workbook = contract_fixtures / "valid" / "registry.xlsx"
-    outcome = import_files(engine, workbook, None)
+    outcome = import_files(engine, CIPHER, workbook, None)
     assert outcome.summaries[0].unchanged == 5
     for name, frame in snapshot(engine).items():
         assert frame.equals(first[name]), name
@@ -124,9 +130,9 @@ def test_all_forms_give_identical_registries(
 def test_reimport_is_idempotent_and_updates_changed_rows(
     engine: Engine, valid: dict[str, Path], tmp_path: Path
 ) -> None:
-    import_files(engine, valid["households.csv"], valid["persons.csv"])
+    import_files(engine, CIPHER, valid["households.csv"], valid["persons.csv"])
     before = snapshot(engine)
-    again = import_files(engine, valid["households.csv"], valid["persons.csv"])
+    again = import_files(engine, CIPHER, valid["households.csv"], valid["persons.csv"])
     assert [(s.inserted, s.updated, s.unchanged) for s in again.summaries] == [(0, 0, 5), (0, 0, 7)]
     assert all(snapshot(engine)[k].equals(v) for k, v in before.items())
     # One changed cell and one dropped enrolment: exactly that row is updated.
@@ -135,7 +141,7 @@ def test_reimport_is_idempotent_and_updates_changed_rows(
     text = text.replace("H002,110105002003,110105,urban,3000.50", "H002,110105002003,110105,urban,3100.00")
     text = text.replace("tekun,2020-01-01,1300", ",,")
     changed.write_text(text, encoding="utf-8")
-    outcome = import_files(engine, changed, None)
+    outcome = import_files(engine, CIPHER, changed, None)
     assert [(s.inserted, s.updated, s.unchanged) for s in outcome.summaries] == [(0, 2, 3)]
     assert counts(engine) == (5, 7, 1)
     with engine.connect() as conn:
@@ -144,19 +150,19 @@ def test_reimport_is_idempotent_and_updates_changed_rows(
 
 
 def test_export_round_trips(engine: Engine, valid: dict[str, Path], tmp_path: Path) -> None:
-    import_files(engine, valid["households.csv"], valid["persons.csv"])
+    import_files(engine, CIPHER, valid["households.csv"], valid["persons.csv"])
     before = snapshot(engine)
     for fmt in ("csv", "gb18030", "xlsx", "parquet"):
-        results = export_registry(engine, tmp_path / fmt, fmt)
+        results = export_registry(engine, tmp_path / fmt, fmt, cipher=CIPHER)
         paths = {r.kind: r.path for r in results}
-        outcome = import_files(engine, paths["households"], paths["persons"])
+        outcome = import_files(engine, CIPHER, paths["households"], paths["persons"])
         assert [(s.inserted, s.updated) for s in outcome.summaries] == [(0, 0), (0, 0)], fmt
     assert all(snapshot(engine)[k].equals(v) for k, v in before.items())
 
 
 def test_masked_export_hides_id_and_phone(engine: Engine, valid: dict[str, Path], tmp_path: Path) -> None:
-    import_files(engine, valid["households.csv"], valid["persons.csv"])
-    [_, persons] = export_registry(engine, tmp_path, "csv", mask=True)
+    import_files(engine, CIPHER, valid["households.csv"], valid["persons.csv"])
+    [_, persons] = export_registry(engine, tmp_path, "csv")  # no cipher: only the masked forms exist to export
     frame = pl.read_csv(persons.path, infer_schema=False)
     row = frame.filter(pl.col("person_id") == "P001").row(0, named=True)
     assert row["id_number"] == "110105********1238"
@@ -172,7 +178,7 @@ def test_each_faulty_file_is_rejected_and_writes_nothing(
     households = faulty if name.startswith("households") else valid["households.csv"]
     persons = valid["persons.csv"] if name.startswith("households") else faulty
     with pytest.raises(ImportRejected) as info:
-        import_files(engine, households, persons, report_dir=tmp_path / "reports")
+        import_files(engine, CIPHER, households, persons, report_dir=tmp_path / "reports")
     assert expected["reject"] is True
     outcome = info.value.report
     errors = outcome.errors  # type: ignore[union-attr]
@@ -184,3 +190,22 @@ def test_each_faulty_file_is_rejected_and_writes_nothing(
     # The error report is an .xlsx a caseworker can open, naming the same place.
     report = pl.read_excel(outcome.error_report)  # type: ignore[union-attr]
     assert (expected["row"], expected["column"]) in report.select("行号 row", "列 column").rows()
+
+
+def test_no_clear_id_or_phone_number_reaches_the_database_file(valid: dict[str, Path], tmp_path: Path) -> None:
+    from minsheng.registry.store import open_engine
+
+    engine = open_engine(f"sqlite:///{tmp_path / 'grep.db'}")
+    import_files(engine, CIPHER, valid["households.csv"], valid["persons.csv"])
+    engine.dispose()
+    text = valid["persons.csv"].read_text(encoding="utf-8")
+    secrets = [
+        cell
+        for line in text.splitlines()[1:]
+        for cell in line.split(",")
+        if (len(cell) == 18 and cell[:17].isdigit()) or (len(cell) == 11 and cell.startswith("138"))
+    ]
+    assert len(secrets) >= 6  # the fixture's ID numbers and its phone number
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("grep.db*"))  # the database, WAL and shared memory
+    for secret in secrets:
+        assert secret.encode() not in stored, secret

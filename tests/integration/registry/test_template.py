@@ -12,6 +12,9 @@ from minsheng.registry.columns import HOUSEHOLD_COLUMNS, PERSON_COLUMNS
 from minsheng.registry.importer import import_files
 from minsheng.registry.models import Person
 from minsheng.registry.template import write_template
+from minsheng.security.personal_data import PersonalDataCipher
+
+CIPHER = PersonalDataCipher.from_secret(b"minsheng test key, not a secret!")
 
 
 def test_template_has_chinese_headers_english_notes_and_code_lists(tmp_path: Path) -> None:
@@ -46,7 +49,7 @@ def test_a_filled_template_imports(engine: Engine, tmp_path: Path) -> None:
     row[p["姓名"]], row[p["与户主关系"]], row[p["性别"]], row[p["工资性收入"]] = "王秀英", "02", "女", 1500.5
     book["家庭成员"].append(row)
     book.save(path)
-    outcome = import_files(engine, path, path)
+    outcome = import_files(engine, CIPHER, path, path)
     assert outcome.ok and [s.inserted for s in outcome.summaries] == [1, 1]
     with engine.connect() as conn:
         assert conn.scalar(select(Person.wage_income_fen)) == 150050

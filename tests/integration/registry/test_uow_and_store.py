@@ -53,4 +53,4 @@ def test_schema_is_migrated_and_upgrade_is_idempotent(engine: Engine) -> None:
     assert {"households", "persons", "enrolments", "import_batches", "alembic_version"} <= tables
     upgrade(engine)  # already at head: nothing to do, nothing breaks
     with engine.connect() as conn:
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0001"
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
