@@ -55,3 +55,29 @@ def test_pipeline_synth_import_summary_export(tmp_path: Path) -> None:
 def test_template_command(tmp_path: Path) -> None:
     result = runner.invoke(app, ["template", str(tmp_path / "t.xlsx")])
     assert result.exit_code == 0 and (tmp_path / "t.xlsx").exists()
+
+
+def test_exports_and_reads_are_audited_and_verify_detects_tampering(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    data = tmp_path / "data"
+    hh = tmp_path / "hh.csv"
+    hh.write_text("household_id,residence_division,urban_rural\nA1,110105001001,urban\n", encoding="utf-8")
+    p = tmp_path / "p.csv"
+    p.write_text(
+        "person_id,household_id,id_number,name,relation\nQ1,A1,11010519491231002X,王秀英,02\n", encoding="utf-8"
+    )
+    assert runner.invoke(app, ["import", str(hh), str(p), "--data", str(data)]).exit_code == 0
+    assert runner.invoke(app, ["export", "--out", str(tmp_path / "exp"), "--data", str(data)]).exit_code == 0
+    assert runner.invoke(app, ["explain", "A1", "--date", "2025-08-01", "--data", str(data)]).exit_code == 0
+    result = runner.invoke(app, ["audit", "verify", "--data", str(data)])
+    assert result.exit_code == 0 and "2 条 entries" in result.output
+    engine = bootstrap(Settings(data=data)).engine
+    with engine.connect() as conn:
+        actions = conn.execute(text("SELECT action, subject_id FROM audit_log ORDER BY id")).all()
+    assert [tuple(a) for a in actions] == [("export_registry", "*"), ("read_household", "A1")]
+    with engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER audit_log_no_update"))
+        conn.execute(text("UPDATE audit_log SET subject_id = 'A2' WHERE id = 2"))
+    tampered = runner.invoke(app, ["audit", "verify", "--data", str(data)])
+    assert tampered.exit_code == 2 and "entry 2 was altered" in tampered.output

@@ -158,6 +158,8 @@ def export(
         raise MinshengError(
             f"不支持的格式{fmt}，可选：{'、'.join(FORMATS)}", f"unknown format {fmt}; use {', '.join(FORMATS)}"
         )
+    from minsheng.security.audit import cli_actor, record_now
+
     app_ = bootstrap(settings_for(data))
     with steps(1, "导出 export") as step:
         results = export_registry(
@@ -167,6 +169,15 @@ def export(
             cipher=None if mask else app_.cipher,
             division_prefix=division,
             chinese_headers=zh_headers,
+        )
+        # Every export is audited; one with clear ID numbers says so.
+        record_now(
+            app_.engine,
+            cli_actor(),
+            "export_registry",
+            "division",
+            division or "*",
+            {"format": fmt, "clear_personal_data": not mask, "rows": {r.kind: r.rows for r in results}},
         )
         step("written")
     table = Table(title="导出完成 export finished")

@@ -103,9 +103,12 @@ def explain(
     from minsheng.bootstrap import bootstrap
     from minsheng.registry import population
     from minsheng.rules.explain import render
+    from minsheng.security.audit import cli_actor, record_now
 
-    hh, pp = population.load(bootstrap(settings_for(data)).engine, household_id=household_id)
+    app_ = bootstrap(settings_for(data))
+    hh, pp = population.load(app_.engine, household_id=household_id)
     result = assessment.explain(hh, pp, household_id, date=_date(date), params=assessment.parameters(reform))
+    record_now(app_.engine, cli_actor(), "read_household", "household", household_id, {"purpose": "explain"})
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))
     else:

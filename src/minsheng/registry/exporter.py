@@ -16,7 +16,7 @@ import polars as pl
 from sqlalchemy import Connection, Engine, Table, select
 
 from minsheng.registry.columns import COLUMNS, Column
-from minsheng.registry.models import ENROLMENTS, HOUSEHOLDS, PERSONS
+from minsheng.registry.models import ENROLMENTS, HOUSEHOLDS, PERSONS, polars_schema
 from minsheng.security.personal_data import PersonalDataCipher
 
 FORMATS = ("csv", "gb18030", "xlsx", "parquet")
@@ -46,7 +46,7 @@ def _read(conn: Connection, table: Table, names: list[str], division_prefix: str
             hh.c.residence_division.startswith(division_prefix)
         )
     rows = conn.execute(query).all()
-    return pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
+    return pl.DataFrame(rows, schema=polars_schema(table, names), orient="row")
 
 
 def _to_contract(frame: pl.DataFrame, columns: Iterable[Column]) -> pl.DataFrame:

@@ -8,8 +8,9 @@ because every query is filtered by jurisdiction (a division-code prefix).
 from __future__ import annotations
 
 import datetime as dt
-from typing import cast
+from typing import Any, cast
 
+import polars as pl
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
     func,
 )
@@ -140,8 +142,56 @@ class ImportBatch(Base):
     finished_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class AuditEntry(Base):
+    """审计日志: one read, decision or export. Append-only (triggers), hash-chained (security.audit)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    subject_kind: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(128), index=True)
+    detail: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The newest audit entry's id and hash: anchors the chain's end."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_id: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
 # Core tables, typed as Table (the ORM types `__table__` as a bare FromClause).
 HOUSEHOLDS = cast(Table, Household.__table__)
 PERSONS = cast(Table, Person.__table__)
 ENROLMENTS = cast(Table, Enrolment.__table__)
 IMPORT_BATCHES = cast(Table, ImportBatch.__table__)
+AUDIT_LOG = cast(Table, AuditEntry.__table__)
+AUDIT_HEAD = cast(Table, AuditHead.__table__)
+
+
+def polars_schema(table: Table, names: list[str]) -> dict[str, Any]:
+    """Polars types for the named columns, so a column that happens to be all null keeps its type."""
+    mapping = [
+        (LargeBinary, pl.Binary),
+        (Boolean, pl.Boolean),
+        (BigInteger, pl.Int64),
+        (Integer, pl.Int64),
+        (Float, pl.Float64),
+        (DateTime, pl.Datetime),
+        (Date, pl.Date),
+        (String, pl.String),
+        (Text, pl.String),
+    ]
+    schema: dict[str, Any] = {}
+    for name in names:
+        col_type = table.c[name].type
+        schema[name] = next((pl_type for sa_type, pl_type in mapping if isinstance(col_type, sa_type)), pl.String)
+    return schema

@@ -9,20 +9,20 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy import Engine, Select, select
 
-from minsheng.registry.models import HOUSEHOLDS, PERSONS
+from minsheng.registry.models import HOUSEHOLDS, PERSONS, polars_schema
 
 BATCH = 200_000
 
 
-def _frame(engine: Engine, query: Select[tuple[object, ...]], names: list[str]) -> pl.DataFrame:
+def _frame(engine: Engine, query: Select[tuple[object, ...]], schema: dict[str, object]) -> pl.DataFrame:
     parts = []
     with engine.connect() as conn:
         result = conn.execution_options(stream_results=True).execute(query)
         while rows := result.fetchmany(BATCH):
-            parts.append(pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None))
+            parts.append(pl.DataFrame(rows, schema=schema, orient="row"))  # type: ignore[arg-type]
     if not parts:
-        return pl.DataFrame(schema=names)
-    return pl.concat(parts, how="vertical_relaxed")
+        return pl.DataFrame(schema=schema)  # type: ignore[arg-type]
+    return pl.concat(parts)
 
 
 def load(
@@ -39,4 +39,4 @@ def load(
     if household_id is not None:
         hq = hq.where(HOUSEHOLDS.c.household_id == household_id)
         pq = pq.where(PERSONS.c.household_id == household_id)
-    return _frame(engine, hq, hh_cols), _frame(engine, pq, p_cols)
+    return _frame(engine, hq, polars_schema(HOUSEHOLDS, hh_cols)), _frame(engine, pq, polars_schema(PERSONS, p_cols))
