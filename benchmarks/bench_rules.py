@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import multiprocessing as mp
 import resource
 import statistics
 import tempfile
@@ -22,6 +21,8 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+
+from child import run_in_child
 
 DATE = dt.date(2025, 8, 1)
 
@@ -42,7 +43,7 @@ def prepare(persons: int, folder: Path) -> tuple[Path, Path]:
     return paths[0], paths[1]
 
 
-def _assess_child(hh_path: str, p_path: str, queue: mp.Queue) -> None:  # type: ignore[type-arg]
+def _assess_child(hh_path: str, p_path: str) -> tuple[float, float, int]:
     from minsheng.assessment import assess
     from minsheng.programmes.registry import baseline, model
 
@@ -54,16 +55,11 @@ def _assess_child(hh_path: str, p_path: str, queue: mp.Queue) -> None:  # type: 
         started = time.perf_counter()
         assess(hh, pp, date=DATE)
         times.append(time.perf_counter() - started)
-    queue.put((statistics.median(times), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, pp.height))
+    return statistics.median(times), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, pp.height
 
 
 def bench_assess(hh_path: Path, p_path: Path) -> dict[str, Any]:
-    ctx = mp.get_context("spawn")
-    queue: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
-    proc = ctx.Process(target=_assess_child, args=(str(hh_path), str(p_path), queue))
-    proc.start()
-    seconds, gb, n = queue.get()
-    proc.join()
+    seconds, gb, n = run_in_child(_assess_child, str(hh_path), str(p_path))
     return {
         "what": f"4 programmes over {n:,} persons (median of 3)",
         "seconds": seconds,

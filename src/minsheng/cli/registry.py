@@ -20,14 +20,23 @@ def synth(
     households: Annotated[int, typer.Option(help="户数 number of households")] = 100_000,
     seed: Annotated[int, typer.Option(help="随机种子 random seed")] = 1,
     out: Annotated[Path, typer.Option(help="输出目录 output directory")] = Path("synth-out"),
+    feeds_months: Annotated[int, typer.Option(help="部门比对数据月数 months of department feeds (0: none)")] = 12,
+    feeds_start: Annotated[str, typer.Option(help="部门数据起始日期 first day of the feeds")] = "2025-07-01",
 ) -> None:
-    """生成合成区县 Generate a synthetic county: households, persons, ground truth, calibration report."""
+    """生成合成区县 Generate a synthetic county: households, persons, department feeds, ground truth, calibration."""
+    import datetime as dt
+
     from minsheng.synth import SynthConfig, generate, write
+    from minsheng.synth.feeds import FeedConfig, generate_feeds, write_feeds
 
     started = time.perf_counter()
-    with steps(12, "合成 synth") as step:
+    with steps(13, "合成 synth") as step:
         pop = generate(SynthConfig(county=county, households=households, seed=seed), progress=step)
         paths = write(pop, out)
+        if feeds_months > 0:
+            step("feeds")
+            config = FeedConfig(start=dt.date.fromisoformat(feeds_start), months=feeds_months, seed=seed)
+            paths |= {f"feeds/{k}": v for k, v in write_feeds(generate_feeds(pop, config), out / "feeds").items()}
     seconds = time.perf_counter() - started
     table = Table(title=f"合成区县 synthetic county {county}（{seconds:.1f} s）")
     table.add_column("文件 file")

@@ -1,0 +1,106 @@
+"""Benchmark: a year of department feeds for a synthetic county of about a million persons.
+
+    python benchmarks/bench_feeds_synth.py [--persons 1000000] [--county 110105]
+
+prints one markdown table row:
+
+    | feeds 1,000,000 persons, 12 months | seconds | peak GB | target ≤ 30 s | pass/fail |
+
+The timed work is `generate_feeds` plus `write_feeds`; generating the population
+they are drawn from is timed apart (`population_seconds`, see bench_synth.py).
+The work runs in a child process so that its peak resident memory (`ru_maxrss`,
+KB on Linux) measures this job alone. `run(persons)` returns the same figures as
+a dict with the keys benchmarks/run.py reads: what, seconds, peak_gb, target, ok.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGET_SECONDS = 30.0
+MEAN_HOUSEHOLD_SIZE = 2.62  # the generator's calibrated mean (census 2020)
+
+
+def _child(persons: int, county: str, out_dir: str) -> dict[str, float | int]:
+    import datetime as dt
+
+    from minsheng.synth import SynthConfig, generate
+    from minsheng.synth.feeds import FeedConfig, generate_feeds, write_feeds
+
+    start = time.perf_counter()
+    pop = generate(SynthConfig(county=county, households=round(persons / MEAN_HOUSEHOLD_SIZE), seed=1))
+    generated = time.perf_counter()
+    feeds = generate_feeds(pop, FeedConfig(start=dt.date(2025, 7, 1), months=12, seed=1))
+    drawn = time.perf_counter()
+    write_feeds(feeds, out_dir)
+    done = time.perf_counter()
+    return {
+        "persons": pop.persons.height,
+        "households": pop.households.height,
+        "records": sum(f.height for f in feeds.records.values()),
+        "events": feeds.truth.height,
+        "population_seconds": generated - start,
+        "feeds_seconds": drawn - generated,
+        "write_seconds": done - drawn,
+        "seconds": done - generated,
+        "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    }
+
+
+def run(persons: int = 1_000_000, county: str = "110105") -> dict[str, float | int | bool | str]:
+    """Run the benchmark in a fresh interpreter; seconds, peak GB and pass/fail."""
+    with tempfile.TemporaryDirectory(prefix="bench-feeds-") as tmp:
+        child = ["--child", "--persons", str(persons), "--county", county, "--out", tmp]
+        proc = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), *child],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    result: dict[str, float | int | bool | str] = json.loads(proc.stdout.strip().splitlines()[-1])
+    peak_gb = float(result["peak_kb"]) / 1024**2
+    passed = float(result["seconds"]) <= TARGET_SECONDS
+    result.update(
+        what=f"feeds {persons:,} persons, 12 months",
+        peak_gb=peak_gb,
+        target=f"≤ {TARGET_SECONDS:.0f} s",
+        ok=passed,
+    )
+    result["row"] = (
+        f"| {result['what']} | {float(result['seconds']):.1f} s | {peak_gb:.2f} GB "
+        f"| target {result['target']} | {'pass' if passed else 'fail'} |"
+    )
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--county", default="110105")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(_child(args.persons, args.county, args.out)))
+        return
+    result = run(args.persons, args.county)
+    print(result["row"])
+    print(
+        f"(population {float(result['population_seconds']):.1f} s, not timed; feeds "
+        f"{float(result['feeds_seconds']):.1f} s, write {float(result['write_seconds']):.1f} s; "
+        f"{int(result['records']):,} records, {int(result['events']):,} events, "
+        f"{int(result['persons']):,} persons in {int(result['households']):,} households)",
+        file=sys.stderr,
+    )
+    sys.exit(0 if result["ok"] else 1)
+
+
+if __name__ == "__main__":
+    main()
