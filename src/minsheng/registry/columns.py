@@ -116,7 +116,98 @@ PERSON_COLUMNS: tuple[Column, ...] = (
     _c("phone", "联系电话", "text", "personal data: masked in exports"),
 )
 
-COLUMNS = {"households": HOUSEHOLD_COLUMNS, "persons": PERSON_COLUMNS}
+# Department feeds (部门比对数据): an envelope every kind shares, then the kind's own columns.
+FEED_SOURCES = CodeList(
+    "feed_source",
+    "数据来源部门",
+    {
+        "medical_insurance": ("医保部门", "medical insurance"),
+        "human_resources": ("人社部门", "human resources"),
+        "public_security": ("公安部门", "public security"),
+        "disabled_federation": ("残联", "disabled persons' federation"),
+        "emergency_management": ("应急管理部门", "emergency management"),
+        "education": ("教育部门", "education"),
+        "housing": ("住建部门", "housing"),
+        "market_regulation": ("市场监管部门", "market regulation"),
+        "tax": ("税务部门", "tax"),
+        "provident_fund": ("公积金中心", "provident fund"),
+        "bank": ("银行", "bank"),
+        "civil_affairs": ("民政部门", "civil affairs"),
+    },
+)
+UNEMPLOYMENT_STATUS = CodeList(
+    "unemployment_status",
+    "失业状态",
+    {
+        "registered": ("失业登记", "registered"),
+        "benefit_start": ("开始领取失业金", "benefit starts"),
+        "benefit_end": ("停止领取失业金", "benefit ends"),
+    },
+)
+FEED_ENVELOPE: tuple[Column, ...] = (
+    _c("source", "数据来源部门", "enum", "department that delivered the record", required=True, codes=FEED_SOURCES),
+    _c("record_id", "记录编号", "id", "unique within the source", required=True),
+    _c("event_date", "发生日期", "date", "date of the event", required=True),
+    _c("id_number", "公民身份号码", "id_number", "may be missing or wrong"),
+    _c("name", "姓名", "text", "name as the department holds it", required=True),
+    _c("birth_date", "出生日期", "date", "birth date"),
+    _c("sex", "性别", "enum", "1/2", codes=enums.SEX),
+    _c("residence_division", "居住地区划代码", "division", "residence division"),
+)
+FEED_KINDS: dict[str, tuple[Column, ...]] = {
+    "medical_claim": (
+        _c("total_cost", "医疗总费用", "money", "yuan"),
+        _c("out_of_pocket", "个人自付", "money", "yuan"),
+        _c("inpatient", "住院", "bool", "inpatient stay", codes=enums.BOOLEAN),
+        _c("major_illness", "大病", "bool", "major illness", codes=enums.BOOLEAN),
+    ),
+    "unemployment": (
+        _c(
+            "status",
+            "失业状态",
+            "enum",
+            "registered/benefit_start/benefit_end",
+            required=True,
+            codes=UNEMPLOYMENT_STATUS,
+        ),
+        _c("monthly_benefit", "月失业金", "money", "yuan/month"),
+    ),
+    "death": (),
+    "disability_certification": (
+        _c("disability_grade", "残疾等级", "enum", "1 most severe … 4", required=True, codes=enums.DISABILITY_GRADE),
+        _c("disability_kind", "残疾类别", "enum", "kind", codes=enums.DISABILITY_KIND),
+    ),
+    "disaster_loss": (_c("loss_amount", "损失金额", "money", "yuan"), _c("disaster_kind", "灾害类别", "text", "kind")),
+    "education_enrolment": (
+        _c("school_stage", "在读学段", "enum", "stage", required=True, codes=enums.SCHOOL_STAGE),
+        _c("annual_fee", "年学费", "money", "yuan/year"),
+    ),
+    "wage_record": (
+        _c("monthly_wage", "月工资", "money", "yuan/month, from social-insurance contributions", required=True),
+    ),
+    "pension_payment": (_c("monthly_amount", "月养老金", "money", "yuan/month", required=True),),
+    "property_registration": (
+        _c("area_m2", "面积", "decimal", "m²"),
+        _c("value", "价值", "money", "yuan"),
+        _c("residential", "住宅", "bool", "residential", codes=enums.BOOLEAN),
+    ),
+    "vehicle_registration": (
+        _c("value", "价值", "money", "yuan"),
+        _c("commercial", "营运车辆", "bool", "commercial", codes=enums.BOOLEAN),
+    ),
+    "business_registration": (_c("capital", "注册资本", "money", "yuan"),),
+    "provident_fund": (
+        _c("monthly_contribution", "月缴存额", "money", "yuan/month"),
+        _c("balance", "余额", "money", "yuan"),
+    ),
+    "deposit_balance": (_c("amount", "存款余额", "money", "yuan", required=True),),
+}
+
+COLUMNS = {
+    "households": HOUSEHOLD_COLUMNS,
+    "persons": PERSON_COLUMNS,
+    **{f"feed:{kind}": (*FEED_ENVELOPE, *cols) for kind, cols in FEED_KINDS.items()},
+}
 KEYS = {"households": "household_id", "persons": "person_id"}
 TITLES = {"households": ("家庭", "households"), "persons": ("家庭成员", "persons")}
 # Sheet names accepted in a workbook, besides the first sheet of a single-kind file.

@@ -158,7 +158,8 @@ def _read_xlsx(path: Path, kind: str, sheet: str | None, file: str) -> pl.DataFr
     except Exception as exc:  # fastexcel raises its own types for a corrupt or encrypted workbook
         raise reject(file, None, None, None, f"无法读取Excel文件：{exc}", f"cannot read the workbook: {exc}") from None
     names = book.sheet_names
-    wanted = [sheet] if sheet else [n for n in names if n in SHEET_NAMES[kind]]
+    sheets = SHEET_NAMES.get(kind, (kind.split(":")[-1],))
+    wanted = [sheet] if sheet else [n for n in names if n in sheets]
     if not wanted:
         other = {k for k, v in SHEET_NAMES.items() if k != kind for n in names if n in v}
         if other:  # a workbook of the other kind only
@@ -167,8 +168,8 @@ def _read_xlsx(path: Path, kind: str, sheet: str | None, file: str) -> pl.DataFr
                 None,
                 None,
                 None,
-                f"工作簿中没有名为{'/'.join(SHEET_NAMES[kind])}的工作表",
-                f"the workbook has no sheet named {'/'.join(SHEET_NAMES[kind])}",
+                f"工作簿中没有名为{'/'.join(sheets)}的工作表",
+                f"the workbook has no sheet named {'/'.join(sheets)}",
             )
         wanted = names[:1]
     if wanted[0] not in names:

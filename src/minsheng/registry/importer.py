@@ -20,9 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Column as SAColumn
-from sqlalchemy import Connection, Engine, MetaData, String, bindparam, func, select
-from sqlalchemy import Table as SATable
+from sqlalchemy import Connection, Engine, bindparam
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from minsheng.errors import ImportRejected, StoreError
@@ -31,6 +29,7 @@ from minsheng.registry.columns import COLUMNS, store_frame
 from minsheng.registry.models import ENROLMENTS, HOUSEHOLDS, IMPORT_BATCHES, PERSONS
 from minsheng.registry.store import bulk_insert
 from minsheng.registry.uow import UnitOfWork
+from minsheng.registry.upsert import existing, rows_for_keys, upsert
 from minsheng.registry.validation import REASONS, ROW, empty_errors, parse_table, reason_text
 from minsheng.security.masking import mask_id_number, mask_phone
 from minsheng.security.personal_data import PersonalDataCipher
@@ -233,9 +232,9 @@ def _check_households(conn: Connection, table: files.Table, today: dt.date) -> t
             "duplicate_id",
         ),
     ]
-    existing = _existing(conn, HOUSEHOLDS, "household_id", hh["household_id"].drop_nulls(), ["county"])
-    if not existing.is_empty():
-        joined = hh.join(existing.rename({"county": "db_county"}), on="household_id", how="inner")
+    stored = existing(conn, HOUSEHOLDS, "household_id", hh["household_id"].drop_nulls(), ["county"])
+    if not stored.is_empty():
+        joined = hh.join(stored.rename({"county": "db_county"}), on="household_id", how="inner")
         bad_division = errors.filter(pl.col("column") == "residence_division")["row"].implode()
         moved = (pl.col("db_county") != pl.col("county")) & ~pl.col(ROW).is_in(bad_division)
         found.append(_flag(joined, moved, "household_id", "other_county"))
@@ -285,7 +284,7 @@ def _check_persons(
     ).drop("__id_birth", "__id_sex")
     # Household must exist: in this import (and not rejected) or already in the registry.
     ids = p["household_id"].drop_nulls().unique()
-    in_db = _existing(conn, HOUSEHOLDS, "household_id", ids, [])["household_id"]
+    in_db = existing(conn, HOUSEHOLDS, "household_id", ids, [])["household_id"]
     in_file = hh_all["household_id"] if hh_all is not None else pl.Series([], dtype=pl.String)
     ok_in_file = hh_ok["household_id"] if hh_ok is not None else pl.Series([], dtype=pl.String)
     hid = pl.col("household_id")
@@ -307,28 +306,12 @@ def _check_persons(
     )
     # An ID number may not move silently from another registered person to this one.
     p = _protect(p, cipher)
-    owners = _existing(conn, PERSONS, "id_number_hash", p["id_number_hash"].drop_nulls(), ["person_id"])
+    owners = existing(conn, PERSONS, "id_number_hash", p["id_number_hash"].drop_nulls(), ["person_id"])
     if not owners.is_empty():
         joined = p.join(owners.rename({"person_id": "db_person"}), on="id_number_hash", how="inner")
         moved = (pl.col("db_person") != pl.col("person_id")) & ~pl.col("db_person").is_in(p["person_id"].implode())
         found.append(_flag(joined, moved, "id_number", "id_number_taken"))
     return p, pl.concat(found).unique(subset=["row", "column"], keep="first", maintain_order=True)
-
-
-def _rows_for_keys(conn: Connection, table: SATable, key: str, keys: pl.Series, columns: list[str]) -> list:
-    """Rows (key, *columns) of `table` whose `key` is among `keys`. The keys are
-    staged in a temporary table, so a million keys cost one join, not a million queries."""
-    if keys.is_empty() or not conn.scalar(select(func.count()).select_from(table)):
-        return []
-    tmp = SATable("tmp_import_keys", MetaData(), SAColumn("k", String(64), primary_key=True), prefixes=["TEMPORARY"])
-    tmp.drop(conn, checkfirst=True)
-    tmp.create(conn)
-    try:
-        bulk_insert(conn, tmp, keys.drop_nulls().unique().to_frame("k"))
-        query = select(table.c[key], *(table.c[c] for c in columns)).join(tmp, tmp.c.k == table.c[key])
-        return list(conn.execute(query).all())
-    finally:
-        tmp.drop(conn)
 
 
 def _protect(p: pl.DataFrame, cipher: PersonalDataCipher) -> pl.DataFrame:
@@ -341,58 +324,12 @@ def _protect(p: pl.DataFrame, cipher: PersonalDataCipher) -> pl.DataFrame:
     )
 
 
-def _existing(conn: Connection, table: SATable, key: str, keys: pl.Series, columns: list[str]) -> pl.DataFrame:
-    rows = _rows_for_keys(conn, table, key, keys, columns)
-    return pl.DataFrame(rows, schema={c: pl.String for c in [key, *columns]}, orient="row")
-
-
-Finish = Callable[[pl.DataFrame], pl.DataFrame]
-
-
-def _upsert(
-    conn: Connection, table: SATable, key: str, frame: pl.DataFrame, finish: Finish = lambda f: f
-) -> tuple[int, int, int]:
-    """Insert new rows, update changed ones, leave equal ones alone. Returns (inserted, updated, unchanged).
-    `finish` adds columns only the rows being written need (ciphertexts: random nonces
-    would make every row look changed, so rows are compared without them)."""
-    cols = [c for c in frame.columns if c != key]
-    existing = _existing_full(conn, table, key, frame[key], cols)
-    if existing.is_empty():
-        bulk_insert(conn, table, finish(frame))
-        return frame.height, 0, 0
-    existing = existing.cast({f"{c}__db": frame.schema[c] for c in cols}, strict=False)
-    joined = frame.join(existing, on=key, how="left", suffix="__db", coalesce=True)
-    known = joined.filter(pl.col("__present__db").is_not_null())
-    new = joined.filter(pl.col("__present__db").is_null()).select(frame.columns)
-    changed_mask = pl.any_horizontal(pl.col(c).ne_missing(pl.col(f"{c}__db")) for c in cols)
-    changed = finish(known.filter(changed_mask).select(frame.columns))
-    bulk_insert(conn, table, finish(new))
-    if not changed.is_empty():
-        written = [c for c in changed.columns if c != key]
-        stmt = (
-            table.update()
-            .where(table.c[key] == bindparam("__key"))
-            .values({c: bindparam(c) for c in written} | {"updated_at": func.now()})
-        )
-        for batch in changed.rename({key: "__key"}).iter_slices(20_000):
-            conn.execute(stmt, batch.to_dicts())
-    return new.height, changed.height, known.height - changed.height
-
-
-def _existing_full(conn: Connection, table: SATable, key: str, keys: pl.Series, cols: list[str]) -> pl.DataFrame:
-    rows = _rows_for_keys(conn, table, key, keys, cols)
-    if not rows:
-        return pl.DataFrame()
-    frame = pl.DataFrame(rows, schema=[key, *cols], orient="row", infer_schema_length=None)
-    return frame.rename({c: f"{c}__db" for c in cols}).with_columns(pl.lit(True).alias("__present__db"))
-
-
 def _write_households(conn: Connection, table: files.Table, hh_ok: pl.DataFrame, errors: pl.DataFrame) -> ImportSummary:
     summary = ImportSummary("households", table.file, rows=table.frame.height, encoding=table.encoding)
     summary.rejected = errors["row"].n_unique()
     rows = store_frame(hh_ok, "households")
     store_cols = [c.name for c in HOUSEHOLDS.columns if c.name in rows.columns]
-    summary.inserted, summary.updated, summary.unchanged = _upsert(
+    summary.inserted, summary.updated, summary.unchanged = upsert(
         conn, HOUSEHOLDS, "household_id", rows.select(store_cols)
     )
     if "enrolled" in table.frame.columns:
@@ -408,7 +345,7 @@ def _sync_enrolments(conn: Connection, hh: pl.DataFrame) -> None:
         .filter(pl.col("programme").is_not_null())
     )
     table = ENROLMENTS
-    rows = _rows_for_keys(conn, table, "household_id", hh["household_id"], ["programme", "since"])
+    rows = rows_for_keys(conn, table, "household_id", hh["household_id"], ["programme", "since"])
     have = pl.DataFrame(
         rows, schema={"household_id": pl.String, "programme": pl.String, "since": pl.Date}, orient="row"
     )
@@ -445,7 +382,7 @@ def _write_persons(
             pl.Series("phone_enc", cipher.encrypt_all(values.get_column("phone")), dtype=pl.Binary),
         )
 
-    summary.inserted, summary.updated, summary.unchanged = _upsert(
+    summary.inserted, summary.updated, summary.unchanged = upsert(
         conn, PERSONS, "person_id", rows.select(store_cols), encrypt
     )
     return summary
