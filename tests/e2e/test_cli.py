@@ -81,3 +81,18 @@ def test_exports_and_reads_are_audited_and_verify_detects_tampering(tmp_path: Pa
         conn.execute(text("UPDATE audit_log SET subject_id = 'A2' WHERE id = 2"))
     tampered = runner.invoke(app, ["audit", "verify", "--data", str(data)])
     assert tampered.exit_code == 2 and "entry 2 was altered" in tampered.output
+
+
+def test_feeds_import_command(tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    feed = tmp_path / "death.csv"
+    feed.write_text(
+        "source,record_id,event_date,id_number,name,birth_date,sex,residence_division\n"
+        "public_security,D1,2025-09-01,,王秀英,1949-12-31,2,110105001001\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["feeds", "import", str(feed), "--data", data])
+    assert result.exit_code == 0, result.output
+    assert "feeds ingested" in result.output
+    bad = runner.invoke(app, ["feeds", "import", str(tmp_path / "x.csv"), "--data", data])
+    assert bad.exit_code == 1 and "unknown feed kind" in bad.output

@@ -278,7 +278,7 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="不启动网页 stop after the summary")] = False,
     data: DataOption = None,
 ) -> None:
-    """演示：合成区县 → 导入 → 概况 → 测算 → 网页 The whole pipeline on a synthetic county."""
+    """演示：合成区县 → 导入 → 部门数据 → 测算 → 网页 The whole pipeline on a synthetic county."""
     from minsheng.cli.rules import assess
 
     settings = settings_for(data)
@@ -286,6 +286,9 @@ def demo(
     synth(county=county, households=households, seed=seed, out=out)
     import_(files=[out / "households.csv", out / "persons.csv"], valid_only=False, report_dir=None, data=settings.data)
     summary(division=county, data=settings.data)
+    from minsheng.cli.feeds import import_feeds
+
+    import_feeds(files=sorted((out / "feeds").glob("*.csv")), kind=None, data=settings.data)
     assess(
         households=None,
         persons=None,

@@ -1,0 +1,61 @@
+"""Feed commands: `minsheng feeds import`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from minsheng.cli.common import DataOption, app, console, friendly, settings_for, steps
+
+feeds_app = typer.Typer(help="部门比对数据 Department feeds.", no_args_is_help=True)
+app.add_typer(feeds_app, name="feeds")
+
+
+@feeds_app.command("import")
+@friendly
+def import_feeds(
+    files: Annotated[list[Path], typer.Argument(help="部门数据文件，文件名即类别 feed files named after their kind")],
+    kind: Annotated[str | None, typer.Option(help="类别 feed kind, when the file name does not say it")] = None,
+    data: DataOption = None,
+) -> None:
+    """接收部门数据 Ingest department feeds: validate, quarantine bad rows, link to the registry."""
+    from minsheng.bootstrap import bootstrap
+    from minsheng.feeds.ingest import ingest_feed
+
+    app_ = bootstrap(settings_for(data))
+    outcomes = []
+    with steps(len(files), "部门数据 feeds") as step:
+        for path in files:
+            outcomes.append(ingest_feed(app_.engine, app_.cipher, path, kind=kind))
+            step(path.name)
+    table = Table(title="部门数据接收完成 feeds ingested")
+    for col in (
+        "文件 file",
+        "类别 kind",
+        "行 rows",
+        "新增 new",
+        "更新 updated",
+        "未变 unchanged",
+        "隔离 quarantined",
+        "已关联 linked",
+        "号码冲突 id conflict",
+        "未匹配 unmatched",
+    ):
+        table.add_column(col, justify="right")
+    for o in outcomes:
+        table.add_row(
+            o.file,
+            o.kind,
+            f"{o.rows:,}",
+            f"{o.inserted:,}",
+            f"{o.updated:,}",
+            f"{o.unchanged:,}",
+            f"{o.quarantined:,}",
+            f"{o.links.get('linked', 0):,}",
+            f"{o.links.get('id_conflict', 0):,}",
+            f"{o.links.get('unmatched', 0):,}",
+        )
+    console.print(table)
