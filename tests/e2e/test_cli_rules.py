@@ -89,3 +89,19 @@ def test_rules_commands(tmp_path: Path) -> None:
     scenarios = sorted((Path(__file__).parents[1] / "scenarios").glob("*.yaml"))
     result = runner.invoke(app, ["rules", "test", *map(str, scenarios)])
     assert result.exit_code == 0 and " 0 failed" in result.output
+
+
+def test_monitor_discover_command(tmp_path: Path) -> None:
+    hh, p = write(tmp_path)
+    data = str(tmp_path / "data")
+    assert runner.invoke(app, ["import", str(hh), str(p), "--data", data]).exit_code == 0
+    result = runner.invoke(
+        app, ["monitor", "discover", "--date", "2025-08-01", "--out", str(tmp_path / "d"), "--data", data]
+    )
+    assert result.exit_code == 0, result.output
+    found = pl.read_csv(tmp_path / "d" / "discovery.csv").sort("programme", "household_id")
+    # A1 (80, alone, no income, no supporter) qualifies for dibao and tekun and receives neither.
+    assert found.select("kind", "programme", "household_id").rows() == [
+        ("missed", "dibao", "A1"),
+        ("missed", "tekun", "A1"),
+    ]

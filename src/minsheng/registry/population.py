@@ -9,7 +9,7 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy import Engine, Select, select
 
-from minsheng.registry.models import HOUSEHOLDS, PERSONS, polars_schema
+from minsheng.registry.models import ENROLMENTS, HOUSEHOLDS, PERSONS, polars_schema
 
 BATCH = 200_000
 
@@ -40,3 +40,13 @@ def load(
         hq = hq.where(HOUSEHOLDS.c.household_id == household_id)
         pq = pq.where(PERSONS.c.household_id == household_id)
     return _frame(engine, hq, polars_schema(HOUSEHOLDS, hh_cols)), _frame(engine, pq, polars_schema(PERSONS, p_cols))
+
+
+def enrolments(engine: Engine, *, jurisdiction: str = "") -> pl.DataFrame:
+    """Who receives what now: household_id, programme, since."""
+    query = select(ENROLMENTS.c.household_id, ENROLMENTS.c.programme, ENROLMENTS.c.since).join(
+        HOUSEHOLDS, HOUSEHOLDS.c.household_id == ENROLMENTS.c.household_id
+    )
+    if jurisdiction:
+        query = query.where(HOUSEHOLDS.c.residence_division.startswith(jurisdiction))
+    return _frame(engine, query, polars_schema(ENROLMENTS, ["household_id", "programme", "since"]))
