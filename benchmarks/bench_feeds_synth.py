@@ -2,7 +2,7 @@
 
     python benchmarks/bench_feeds_synth.py [--persons 1000000] [--county 110105]
 
-prints one markdown table row:
+prints one markdown table row (the child process runs through benchmarks/child.py):
 
     | feeds 1,000,000 persons, 12 months | seconds | peak GB | target ≤ 30 s | pass/fail |
 
@@ -16,13 +16,12 @@ a dict with the keys benchmarks/run.py reads: what, seconds, peak_gb, target, ok
 from __future__ import annotations
 
 import argparse
-import json
 import resource
-import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
+from typing import Any
+
+from child import run_in_child
 
 TARGET_SECONDS = 30.0
 MEAN_HOUSEHOLD_SIZE = 2.62  # the generator's calibrated mean (census 2020)
@@ -54,53 +53,25 @@ def _child(persons: int, county: str, out_dir: str) -> dict[str, float | int]:
     }
 
 
-def run(persons: int = 1_000_000, county: str = "110105") -> dict[str, float | int | bool | str]:
-    """Run the benchmark in a fresh interpreter; seconds, peak GB and pass/fail."""
-    with tempfile.TemporaryDirectory(prefix="bench-feeds-") as tmp:
-        child = ["--child", "--persons", str(persons), "--county", county, "--out", tmp]
-        proc = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), *child],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    result: dict[str, float | int | bool | str] = json.loads(proc.stdout.strip().splitlines()[-1])
-    peak_gb = float(result["peak_kb"]) / 1024**2
-    passed = float(result["seconds"]) <= TARGET_SECONDS
+def run(persons: int = 1_000_000, county: str = "110105") -> dict[str, Any]:
+    """Run the benchmark in a fresh process; seconds, peak GB and pass/fail (the keys benchmarks/run.py reads)."""
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        result: dict[str, Any] = run_in_child(_child, persons, county, tmp)
+    peak_gb = result["peak_kb"] / 1024**2
     result.update(
         what=f"feeds {persons:,} persons, 12 months",
         peak_gb=peak_gb,
         target=f"≤ {TARGET_SECONDS:.0f} s",
-        ok=passed,
-    )
-    result["row"] = (
-        f"| {result['what']} | {float(result['seconds']):.1f} s | {peak_gb:.2f} GB "
-        f"| target {result['target']} | {'pass' if passed else 'fail'} |"
+        ok=result["seconds"] <= TARGET_SECONDS,
     )
     return result
 
 
-def main() -> None:
+if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--county", default="110105")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        print(json.dumps(_child(args.persons, args.county, args.out)))
-        return
-    result = run(args.persons, args.county)
-    print(result["row"])
-    print(
-        f"(population {float(result['population_seconds']):.1f} s, not timed; feeds "
-        f"{float(result['feeds_seconds']):.1f} s, write {float(result['write_seconds']):.1f} s; "
-        f"{int(result['records']):,} records, {int(result['events']):,} events, "
-        f"{int(result['persons']):,} persons in {int(result['households']):,} households)",
-        file=sys.stderr,
-    )
-    sys.exit(0 if result["ok"] else 1)
+    from run import table
 
-
-if __name__ == "__main__":
-    main()
+    print(table([run(args.persons, args.county)]))
