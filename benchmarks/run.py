@@ -13,6 +13,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_feeds_synth
 import bench_import
 import bench_rules
 import bench_synth
@@ -40,6 +41,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = [
         bench_synth.run(args.persons),
+        bench_feeds_synth.run(args.persons),
         *bench_import.run(args.persons),
         *bench_rules.run(args.persons, spark=not args.no_spark),
     ]
