@@ -103,7 +103,9 @@ def read(path: Path, kind: str, *, sheet: str | None = None) -> Table:
     if suffix == ".csv" or suffix == ".txt":
         frame, enc = _read_csv(path, file)
     elif suffix in (".xlsx", ".xlsm"):
-        frame, enc = _read_xlsx(path, kind, sheet, file), "xlsx"
+        frame, chosen = _read_xlsx(path, kind, sheet, file)
+        # One workbook may hold both kinds: the sheet is part of the name rows are reported under.
+        file, enc = f"{file}#{chosen}", "xlsx"
     elif suffix == ".parquet":
         frame, enc = pl.read_parquet(path).cast(pl.String), "parquet"
     else:
@@ -150,7 +152,7 @@ def _read_csv(path: Path, file: str) -> tuple[pl.DataFrame, str]:
     return frame, enc
 
 
-def _read_xlsx(path: Path, kind: str, sheet: str | None, file: str) -> pl.DataFrame:
+def _read_xlsx(path: Path, kind: str, sheet: str | None, file: str) -> tuple[pl.DataFrame, str]:
     import fastexcel
 
     try:
@@ -176,7 +178,7 @@ def _read_xlsx(path: Path, kind: str, sheet: str | None, file: str) -> pl.DataFr
         raise reject(file, None, None, None, f"工作簿中没有工作表{wanted[0]}", f"the workbook has no sheet {wanted[0]}")
     frame = book.load_sheet_by_name(wanted[0], dtypes="string").to_polars()
     # Excel date cells come back as "YYYY-MM-DD 00:00:00"; the date parser takes the date part.
-    return frame
+    return frame, wanted[0]
 
 
 def _rename(frame: pl.DataFrame, kind: str, file: str, enc: str) -> Table:

@@ -160,7 +160,7 @@ def import_files(
             for kind, table in (("households", hh_table), ("persons", p_table)):
                 rejected = outcome.errors.filter(pl.col("file") == (table.file if table else None))
                 if table is not None and not rejected.is_empty():
-                    path = report_dir / f"{Path(table.file).stem}.rejected.csv"
+                    path = report_dir / f"{Path(table.file.replace('#', '-')).stem}.rejected.csv"
                     outcome.rejects[kind] = report.write_rejects(table, rejected, path)
     return outcome
 

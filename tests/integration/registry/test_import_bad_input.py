@@ -165,3 +165,32 @@ def test_a_100_mb_file_with_one_bad_row_at_the_end_writes_nothing(engine: Engine
     errors = rejected(engine, None, path)
     assert errors.select("row", "column").rows() == [(n + 2, "birth_date")]
     assert count(engine, Person) == 0
+
+
+def test_one_workbook_with_both_sheets_reports_each_sheet_apart(engine: Engine, tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "registry.xlsx"
+    with xlsxwriter.Workbook(path) as book:
+        hh = book.add_worksheet("家庭")
+        for r, row in enumerate(
+            [["家庭编号", "居住地区划代码", "城乡属性"], ["A1", "110105001001", "城镇"], ["A2", "999999", "城镇"]]
+        ):
+            hh.write_row(r, 0, row)
+        p = book.add_worksheet("家庭成员")
+        for r, row in enumerate(
+            [
+                ["成员编号", "家庭编号", "姓名", "与户主关系", "出生日期"],
+                ["Q1", "A1", "王秀英", "02", "1949-12-31"],
+                ["Q2", "A1", "李强", "x", "1980-01-01"],
+            ]
+        ):
+            p.write_row(r, 0, row)
+    outcome = import_files(engine, CIPHER, path, path, valid_only=True, report_dir=tmp_path / "out")
+    assert sorted(outcome.errors.select("file", "row", "column").rows()) == [
+        ("registry.xlsx#家庭", 3, "residence_division"),
+        ("registry.xlsx#家庭成员", 3, "relation"),
+    ]
+    assert outcome.rejects["households"].read_text(encoding="utf-8-sig").count("\n") == 2  # header + A2
+    assert "李强" in outcome.rejects["persons"].read_text(encoding="utf-8-sig")
+    assert count(engine, Household) == 1 and count(engine, Person) == 1
