@@ -105,3 +105,20 @@ def test_monitor_discover_command(tmp_path: Path) -> None:
         ("missed", "dibao", "A1"),
         ("missed", "tekun", "A1"),
     ]
+
+
+def test_monitor_run_command(tmp_path: Path) -> None:
+    hh, p = write(tmp_path)
+    data = str(tmp_path / "data")
+    assert runner.invoke(app, ["import", str(hh), str(p), "--data", data]).exit_code == 0
+    result = runner.invoke(app, ["monitor", "run", "--date", "2025-08-01", "--data", data])
+    assert result.exit_code == 0, result.output
+    assert "discovery: missed 2" in result.output
+    from sqlalchemy import text
+
+    from minsheng.bootstrap import bootstrap
+    from minsheng.settings import Settings
+
+    with bootstrap(Settings(data=Path(data))).engine.connect() as conn:
+        alerts = conn.execute(text("SELECT household_id, reason, severity FROM alerts")).all()
+    assert [tuple(a) for a in alerts] == [("A1", "elderly_alone", "yellow")]  # 75 and living alone

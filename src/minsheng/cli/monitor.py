@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 from rich.table import Table
 
@@ -49,3 +50,41 @@ def discover(
         table.add_row(row["programme"], row["kind"], f"{row['households']:,}")
     console.print(table)
     console.print(f"明细 details: {out / 'discovery.csv'}（逐户原因：minsheng explain 家庭编号）")
+
+
+@monitor_app.command("run")
+@friendly
+def run(
+    date: Annotated[str | None, typer.Option("--date", help="监测日期 YYYY-MM-DD (default: today)")] = None,
+    division: Annotated[str, typer.Option(help="区划代码前缀 only this division")] = "",
+    window_months: Annotated[int, typer.Option(help="部门数据回看月数 months of records to read")] = 12,
+    data: DataOption = None,
+) -> None:
+    """监测运行 Warning rules over linked department records → graded alerts; then proactive discovery."""
+    from minsheng.bootstrap import bootstrap
+    from minsheng.monitoring.run import run_monitoring
+
+    when = dt.date.fromisoformat(date) if date else dt.date.today()
+    app_ = bootstrap(settings_for(data))
+    with steps(1, "监测 monitor") as step:
+        outcome = run_monitoring(app_.engine, date=when, jurisdiction=division, window_months=window_months)
+        step("done")
+    merged = outcome.merged
+    table = Table(
+        title=f"预警 alerts {when}：{outcome.records:,} 条部门记录 records，新增 opened {merged.opened:,}，"
+        f"更新 updated {merged.updated:,}，未变 unchanged {merged.unchanged:,}"
+    )
+    for col in ("原因 reason", "方向 direction", "户 households", "红 red", "橙 orange", "黄 yellow"):
+        table.add_column(col, justify="right")
+    for row in outcome.by_reason.iter_rows(named=True):
+        table.add_row(
+            row["reason"],
+            row["direction"],
+            f"{row['households']:,}",
+            f"{row['red']:,}",
+            f"{row['orange']:,}",
+            f"{row['yellow']:,}",
+        )
+    console.print(table)
+    found = outcome.discovery.group_by("kind").agg(pl.len().alias("n")).sort("kind")
+    console.print("主动发现 discovery: " + "，".join(f"{k} {n:,}" for k, n in found.iter_rows()))

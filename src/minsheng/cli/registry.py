@@ -278,7 +278,7 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="不启动网页 stop after the summary")] = False,
     data: DataOption = None,
 ) -> None:
-    """演示：合成区县 → 导入 → 部门数据 → 测算 → 主动发现 → 网页 The whole pipeline on a synthetic county."""
+    """演示：合成区县 → 导入 → 部门数据 → 测算 → 预警 → 主动发现 → 网页 The whole pipeline on a synthetic county."""
     from minsheng.cli.rules import assess
 
     settings = settings_for(data)
@@ -300,8 +300,10 @@ def demo(
         engine="local",
         data=settings.data,
     )
-    from minsheng.cli.monitor import discover
+    from minsheng.cli.monitor import discover, run
 
+    # Monitoring on the last day of the synthetic feeds' year, so the demo opens with real alerts.
+    run(date="2026-06-30", division=county, window_months=12, data=settings.data)
     discover(date=None, division=county, out=settings.data / "discovery", data=settings.data)
     if not no_serve:
         serve(host=host, port=port, data=settings.data)
