@@ -96,3 +96,30 @@ def test_feeds_import_command(tmp_path: Path) -> None:
     assert "feeds ingested" in result.output
     bad = runner.invoke(app, ["feeds", "import", str(tmp_path / "x.csv"), "--data", data])
     assert bad.exit_code == 1 and "unknown feed kind" in bad.output
+
+
+def test_users_add_command_is_audited(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    data = tmp_path / "data"
+    result = runner.invoke(
+        app,
+        [
+            "users",
+            "add",
+            "wang",
+            "--role",
+            "county_reviewer",
+            "--jurisdiction",
+            "110105",
+            "--name",
+            "王敏",
+            "--data",
+            str(data),
+        ],
+        input="a long enough secret\n" * 2,
+    )
+    assert result.exit_code == 0, result.output
+    with bootstrap(Settings(data=data)).engine.connect() as conn:
+        assert conn.execute(text("SELECT role, jurisdiction FROM users")).one() == ("county_reviewer", "110105")
+        assert conn.execute(text("SELECT action, subject_id FROM audit_log")).one() == ("add_user", "wang")

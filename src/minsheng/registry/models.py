@@ -210,6 +210,20 @@ class Alert(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class User(Base):
+    """A person who uses minsheng: a role and a jurisdiction (a division code)."""
+
+    __tablename__ = "users"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(24))
+    jurisdiction: Mapped[str] = mapped_column(String(12), index=True)
+    password_hash: Mapped[str] = mapped_column(String(256))  # argon2id
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
 class AuditEntry(Base):
     """审计日志: one read, decision or export. Append-only (triggers), hash-chained (security.audit)."""
 
@@ -244,6 +258,7 @@ IMPORT_BATCHES = cast(Table, ImportBatch.__table__)
 FEED_RECORDS = cast(Table, FeedRecord.__table__)
 ALERTS = cast(Table, Alert.__table__)
 FEED_QUARANTINE = cast(Table, FeedQuarantine.__table__)
+USERS = cast(Table, User.__table__)
 AUDIT_LOG = cast(Table, AuditEntry.__table__)
 AUDIT_HEAD = cast(Table, AuditHead.__table__)
 
