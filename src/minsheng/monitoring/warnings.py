@@ -99,14 +99,19 @@ def medical_cost(feeds: dict[str, pl.DataFrame], ctx: Context) -> pl.DataFrame:
         pl.col("out_of_pocket").sum().alias("oop"), pl.col("event_date").max(), pl.col("feed_key")
     )
     frame = _with_household(
-        per_household, ctx, "monitoring.medical_share_threshold", "monitoring.medical_amount_threshold"
+        per_household,
+        ctx,
+        "monitoring.medical_share_threshold",
+        "monitoring.medical_amount_threshold",
+        "monitoring.red_multiple",
     )
     annual = pl.col("household_counted_income_fen") * 12
     share = pl.col("oop") / annual
     amount = pl.col("monitoring.medical_amount_threshold")
+    red = pl.col("monitoring.red_multiple")
     limit = pl.col("monitoring.medical_share_threshold")
     severity = (
-        pl.when((pl.col("oop") >= 2 * amount) | (share >= 2 * limit))
+        pl.when((pl.col("oop") >= red * amount) | (share >= red * limit))
         .then(pl.lit("red"))
         .when((pl.col("oop") >= amount) | (share >= limit))
         .then(pl.lit("orange"))
@@ -163,10 +168,10 @@ def disaster_loss(feeds: dict[str, pl.DataFrame], ctx: Context) -> pl.DataFrame:
     records = feeds.get("disaster_loss")
     if records is None or records.is_empty():
         return pl.DataFrame(schema=ALERT_SCHEMA)
-    frame = _with_household(records, ctx, "monitoring.disaster_loss_threshold")
+    frame = _with_household(records, ctx, "monitoring.disaster_loss_threshold", "monitoring.red_multiple")
     limit = pl.col("monitoring.disaster_loss_threshold")
     severity = (
-        pl.when(pl.col("loss_amount") >= 2 * limit)
+        pl.when(pl.col("loss_amount") >= pl.col("monitoring.red_multiple") * limit)
         .then(pl.lit("red"))
         .when(pl.col("loss_amount") >= limit)
         .then(pl.lit("orange"))

@@ -174,6 +174,7 @@ def add(model: Model) -> None:
             "elderly": "dibao.topup_elderly",
             "severe": "dibao.topup_severe_disability",
             "minor": "dibao.topup_minor",
+            "adult_age": "general.adult_age",
             "elderly_age": "dibao.elderly_age",
         },
     )
@@ -184,12 +185,13 @@ def add(model: Model) -> None:
         elderly: pl.Expr,
         severe: pl.Expr,
         minor: pl.Expr,
+        adult_age: pl.Expr,
         elderly_age: pl.Expr,
     ) -> pl.Expr:
         share = (
             pl.when(age >= elderly_age).then(elderly).otherwise(0.0)
             + pl.when(severely_disabled).then(severe).otherwise(0.0)
-            + pl.when(age < 18).then(minor).otherwise(0.0)
+            + pl.when(age < adult_age).then(minor).otherwise(0.0)
         )
         # A blank birth date is an unknown age: the top-up is unknown, not 0 (a null age
         # would otherwise fall through both `when`s as "neither elderly nor minor").
