@@ -89,3 +89,21 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         eng = _reset_pg(request.getfixturevalue("pg_server"))
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def world(engine: Engine, tmp_path: Path) -> object:
+    """Two counties with alerts and users of every role (see tests/world.py), on each backend."""
+    from world import build
+
+    return build(engine, tmp_path)
+
+
+@pytest.fixture
+def pg_world(pg_server: str, tmp_path: Path) -> Iterator[object]:
+    """The two-county world on PostgreSQL only (row-level security)."""
+    from world import build
+
+    engine = _reset_pg(pg_server)
+    yield build(engine, tmp_path)
+    engine.dispose()

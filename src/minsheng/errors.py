@@ -7,6 +7,14 @@
     ├── ConfigError                settings or data directory unusable
     ├── ImportRejected             an input file was refused; nothing was written
     ├── StoreError                 the registry database is unreachable or out of date
+    ├── AccessError                what the acting user may not do or see
+    │   ├── NotAuthenticated       no valid session or token (HTTP 401)
+    │   ├── Forbidden              the role may not do this (403)
+    │   └── NotFound               no such record in the user's jurisdiction (404): a record
+    │                              of another area looks exactly like one that does not exist
+    ├── Conflict                   changed by someone else since it was read, or not allowed
+    │                              in its current state (409)
+    ├── InvalidInput               a request's content is wrong; says which field (422)
     └── RuleError                  rules as code
         ├── RuleDataError          a parameter, reform or scenario file is wrong: file, line, what to fix
         ├── ModelError             formulas do not form a valid graph (cycle, unknown input)
@@ -65,6 +73,34 @@ class ImportRejected(MinshengError):
 
 class StoreError(MinshengError):
     """The registry database is unreachable or its schema is out of date."""
+
+
+class AccessError(MinshengError):
+    """The acting user may not do or see this."""
+
+
+class NotAuthenticated(AccessError):
+    """No valid session or token: log in again."""
+
+
+class Forbidden(AccessError):
+    """The user's role does not allow the operation."""
+
+
+class NotFound(AccessError):
+    """No such record within the user's jurisdiction."""
+
+
+class Conflict(MinshengError):
+    """A stale version (optimistic locking) or a transition the record's state does not allow."""
+
+
+class InvalidInput(MinshengError):
+    """A request's content is wrong; `field` names where."""
+
+    def __init__(self, field: str, zh: str, en: str) -> None:
+        super().__init__(f"{field}：{zh}", f"{field}: {en}")
+        self.field = field
 
 
 class RuleError(MinshengError):

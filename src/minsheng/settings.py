@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     data_key: str | None = None
     env: str = "development"
     cipher: str = "sm4-gcm"
+    session_minutes: int = 480  # a working day; a lost laptop's session dies by evening
+    department_token_days: int = 90
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -111,9 +111,11 @@ def test_monitor_run_command(tmp_path: Path) -> None:
     hh, p = write(tmp_path)
     data = str(tmp_path / "data")
     assert runner.invoke(app, ["import", str(hh), str(p), "--data", data]).exit_code == 0
-    result = runner.invoke(app, ["monitor", "run", "--date", "2025-08-01", "--data", data])
+    out = tmp_path / "found"
+    result = runner.invoke(app, ["monitor", "run", "--date", "2025-08-01", "--out", str(out), "--data", data])
     assert result.exit_code == 0, result.output
     assert "discovery: missed 2" in result.output
+    assert pl.read_csv(out / "discovery.csv").filter(pl.col("kind") == "missed").height == 2
     from sqlalchemy import text
 
     from minsheng.bootstrap import bootstrap

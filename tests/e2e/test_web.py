@@ -8,13 +8,22 @@ from fastapi.testclient import TestClient
 
 from minsheng.bootstrap import bootstrap
 from minsheng.registry.importer import import_files
+from minsheng.security.users import create_user
 from minsheng.settings import Settings
 from minsheng.web.app import create_app
 
 
-def test_summary_page_counts_the_registry(tmp_path: Path) -> None:
+def test_summary_page_counts_the_registry_of_the_users_jurisdiction(tmp_path: Path) -> None:
     app = bootstrap(Settings(data=tmp_path))
+    with app.engine.begin() as conn:
+        create_user(conn, "county", "县审核员", "county_reviewer", "110105", "a long enough password")
+        create_user(conn, "town", "街道经办", "township_caseworker", "110105002", "a long enough password")
     client = TestClient(create_app(app))
+    first = client.get("/", follow_redirects=False)
+    assert first.status_code == 303 and first.headers["location"].startswith("/login")  # no session, no page
+    refused = client.post("/login", data={"username": "county", "password": "wrong password!!"})
+    assert "用户名或密码错误" in refused.text
+    client.post("/login", data={"username": "county", "password": "a long enough password"})
     assert "对象库为空" in client.get("/").text
     hh = tmp_path / "hh.csv"
     hh.write_text(
@@ -33,7 +42,9 @@ def test_summary_page_counts_the_registry(tmp_path: Path) -> None:
     assert page.status_code == 200
     assert '<dd id="households">3</dd>' in page.text and '<dd id="persons">3</dd>' in page.text
     assert "建外街道" in page.text and "朝外街道" in page.text
-    data = client.get("/api/summary", params={"division": "110105002"}).json()
+    town = TestClient(create_app(app))
+    town.post("/login", data={"username": "town", "password": "a long enough password"})
+    data = town.get("/api/summary").json()  # the township's own figures only
     assert (data["households"], data["persons"]) == (2, 2)
     assert data["townships"][0]["rural_persons"] == 2
     assert "Registry summary" in client.get("/", params={"lang": "en"}).text

@@ -33,3 +33,19 @@ def test_settings_are_documented() -> None:
 def test_readme_starts_with_the_two_commands() -> None:
     head = (ROOT / "README.md").read_text(encoding="utf-8").split("\n## ", 1)[0]
     assert "make demo" in head and "make test" in head
+
+
+def test_every_api_route_is_in_the_api_reference() -> None:
+    from sqlalchemy import create_engine
+
+    from minsheng.bootstrap import App
+    from minsheng.security.personal_data import PersonalDataCipher
+    from minsheng.settings import Settings
+    from minsheng.web.app import create_app
+
+    cipher = PersonalDataCipher.from_secret(b"documentation only: not a secret")
+    spec = create_app(App(Settings(), create_engine("sqlite://"), cipher)).openapi()
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    for path, operations in spec["paths"].items():
+        for method in operations:
+            assert f"| {method.upper()} | `{path}` |" in text, f"{method.upper()} {path} missing from docs/api.md"

@@ -24,7 +24,7 @@ def discover(
     out: Annotated[Path, typer.Option(help="输出目录 output directory")] = Path("discovery"),
     data: DataOption = None,
 ) -> None:
-    """主动发现 List the eligible-but-not-enrolled, the enrolled-but-no-longer-eligible and changed benefits."""
+    """主动发现（按申报数据）Discovery on the registry as declared: eligible-but-not-enrolled, enrolled-but-no-longer-eligible, changed benefits. `monitor run` discovers on the population with department records applied."""
     from minsheng import assessment
     from minsheng.bootstrap import bootstrap
     from minsheng.monitoring import discovery
@@ -58,6 +58,7 @@ def run(
     date: Annotated[str | None, typer.Option("--date", help="监测日期 YYYY-MM-DD (default: today)")] = None,
     division: Annotated[str, typer.Option(help="区划代码前缀 only this division")] = "",
     window_months: Annotated[int, typer.Option(help="部门数据回看月数 months of records to read")] = 12,
+    out: Annotated[Path, typer.Option(help="主动发现明细输出目录 where discovery.csv goes")] = Path("discovery"),
     data: DataOption = None,
 ) -> None:
     """监测运行 Warning rules over linked department records → graded alerts; then proactive discovery."""
@@ -86,5 +87,12 @@ def run(
             f"{row['yellow']:,}",
         )
     console.print(table)
+    console.print(
+        f"部门数据已比对 records applied: {outcome.applied:,}，"
+        f"与申报不一致的家庭 households whose records differ from their declaration: {outcome.changed_households:,}"
+    )
     found = outcome.discovery.group_by("kind").agg(pl.len().alias("n")).sort("kind")
     console.print("主动发现 discovery: " + "，".join(f"{k} {n:,}" for k, n in found.iter_rows()))
+    out.mkdir(parents=True, exist_ok=True)
+    outcome.discovery.write_csv(out / "discovery.csv", include_bom=True)
+    console.print(f"明细 details: {out / 'discovery.csv'}（含部门数据与申报的差异 with the observed changes）")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -258,13 +259,19 @@ def serve(
     data: DataOption = None,
 ) -> None:
     """启动网页 Serve the web pages on this machine."""
+    import logging
+
     import uvicorn
 
     from minsheng.bootstrap import bootstrap
     from minsheng.web.app import create_app
 
     console.print(f"打开 open http://{host}:{port}/")
-    uvicorn.run(create_app(bootstrap(settings_for(data))), host=host, port=port, log_level="warning")
+    # our access log (path without query string, user, status) instead of uvicorn's, which
+    # would print query strings
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("minsheng.access").setLevel(logging.INFO)
+    uvicorn.run(create_app(bootstrap(settings_for(data))), host=host, port=port, log_level="warning", access_log=False)
 
 
 @app.command()
@@ -300,11 +307,21 @@ def demo(
         engine="local",
         data=settings.data,
     )
-    from minsheng.cli.monitor import discover, run
+    from minsheng.cli.monitor import run
 
     # Monitoring on the last day of the synthetic feeds' year, so the demo opens with real alerts.
-    run(date="2026-06-30", division=county, window_months=12, data=settings.data)
-    discover(date=None, division=county, out=settings.data / "discovery", data=settings.data)
+    run(date="2026-06-30", division=county, window_months=12, out=settings.data / "discovery", data=settings.data)
+    from minsheng.bootstrap import bootstrap
+    from minsheng.synth.desk import seed_desk
+
+    made, opened = seed_desk(bootstrap(settings).engine, county, settings.data, today=dt.date.today())
+    console.print(f"已建核查工单 work orders opened from red alerts: {opened}")
+    if made:
+        console.print(
+            "演示用户（密码仅显示一次，另存于 demo-users.txt）demo users (passwords shown once, also in demo-users.txt):"
+        )
+        for user in made:
+            console.print(f"  {user.username:<10} {user.role:<20} {user.jurisdiction:<12} {user.password}")
     if not no_serve:
         serve(host=host, port=port, data=settings.data)
 

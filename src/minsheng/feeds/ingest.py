@@ -64,10 +64,15 @@ def ingest_feed(
     kind: str | None = None,
     linker: Linker | None = None,
     today: dt.date | None = None,
+    source: str | None = None,
+    jurisdiction: str = "",
 ) -> FeedOutcome:
+    """`source` and `jurisdiction`: a department delivering through its token may send only
+    its own records about its own area; any other row refuses the whole file."""
     kind = kind_of(path, kind)
     table = files.read(path, f"feed:{kind}")
     parsed, errors = parse_table(table.frame, f"feed:{kind}", today=today)
+    _check_delivery(parsed, source, jurisdiction)
     duplicate = parsed.filter(~pl.struct("source", "record_id").is_first_distinct() & pl.col("record_id").is_not_null())
     errors = pl.concat(
         [
@@ -106,6 +111,27 @@ def ingest_feed(
         _quarantine(conn, cipher, table, kind, errors, checksum)
         uow.commit()
     return outcome
+
+
+def _check_delivery(parsed: pl.DataFrame, source: str | None, jurisdiction: str) -> None:
+    if source is not None:
+        foreign = parsed.filter(pl.col("source").is_not_null() & (pl.col("source") != source))
+        if not foreign.is_empty():
+            row = foreign.get_column(ROW)[0]
+            raise ImportRejected(
+                f"第{row}行：数据来源不是本部门（{source}），整个文件未导入",
+                f"row {row}: the source is not your department ({source}); nothing was imported",
+            )
+    if jurisdiction:
+        outside = parsed.filter(
+            pl.col("residence_division").is_not_null() & ~pl.col("residence_division").str.starts_with(jurisdiction)
+        )
+        if not outside.is_empty():
+            row = outside.get_column(ROW)[0]
+            raise ImportRejected(
+                f"第{row}行：居住地不在令牌的辖区（{jurisdiction}）内，整个文件未导入",
+                f"row {row}: the residence is outside the token's area ({jurisdiction}); nothing was imported",
+            )
 
 
 def _records(good: pl.DataFrame, kind: str, file: str, cipher: PersonalDataCipher) -> pl.DataFrame:

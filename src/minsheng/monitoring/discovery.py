@@ -9,7 +9,11 @@ Run the programmes over the registry and compare with who is enrolled:
   from what is paid now.
 
 Each entry names the conditions that failed, so `minsheng explain` can take it
-from there. Tekun is decided per person and enrolled per household: a household
+from there. When the population assessed is the observed one (`feeds.apply`),
+`observed_changes` lists the department facts that differ from the declaration
+and that the programme reads (a medical claim is not shown against dibao), with
+their records: a caseworker sees why the registry alone would not say so.
+Tekun is decided per person and enrolled per household: a household
 is `missed` when a member qualifies and the household has no tekun enrolment.
 """
 
@@ -17,8 +21,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from minsheng.feeds.apply import MEMBERSHIP, describe
 from minsheng.rules.evaluate import Result
-from minsheng.rules.model import Model
+from minsheng.rules.model import Input, Model
 
 KINDS = ("missed", "leaked", "changed")
 SCHEMA = {
@@ -31,16 +36,26 @@ SCHEMA = {
     "current_benefit": pl.Float64,
     "computed_benefit": pl.Float64,
     "failed_conditions": pl.String,
+    "observed_changes": pl.String,  # department facts that differ from the declaration (feeds.apply.describe)
 }
 
 
-def discover(model: Model, result: Result, enrolments: pl.DataFrame, households: pl.DataFrame) -> pl.DataFrame:
-    """`enrolments`: household_id, programme; `households`: household_id, current_benefit_fen."""
+def discover(
+    model: Model,
+    result: Result,
+    enrolments: pl.DataFrame,
+    households: pl.DataFrame,
+    changes: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """`enrolments`: household_id, programme; `households`: household_id, current_benefit_fen;
+    `changes`: what applying the feeds changed (`feeds.apply.Applied.changes`), if they were applied."""
     parts = []
     for programme in model.programmes.values():
         if programme.id == "dibao_single":
             continue  # a person-level inclusion recorded as dibao; discovery of it needs person enrolments
-        status = _status(model, result, programme.id)
+        status = _status(model, result, programme.id).join(
+            _explained(model, programme.id, changes), on="household_id", how="left"
+        )
         enrolled = enrolments.filter(pl.col("programme") == programme.id).select("household_id").unique()
         frame = status.join(enrolled.with_columns(pl.lit(True).alias("enrolled")), on="household_id", how="left")
         frame = frame.with_columns(pl.col("enrolled").fill_null(False))
@@ -75,11 +90,23 @@ def discover(model: Model, result: Result, enrolments: pl.DataFrame, households:
                 (pl.col("current_benefit_fen") / 100).alias("current_benefit"),
                 (pl.col("computed_fen") / 100).alias("computed_benefit"),
                 "failed_conditions",
+                "observed_changes",
             )
         )
     if not parts:
         return pl.DataFrame(schema=SCHEMA)
     return pl.concat(parts, how="vertical_relaxed").cast(SCHEMA).sort("kind", "programme", "household_id")  # type: ignore[arg-type]
+
+
+def _explained(model: Model, programme_id: str, changes: pl.DataFrame | None) -> pl.DataFrame:
+    """household_id, observed_changes: the changed facts among the programme's inputs."""
+    if changes is None:
+        return pl.DataFrame(schema={"household_id": pl.String, "observed_changes": pl.String})
+    programme = model.programmes[programme_id]
+    wanted = [*programme.conditions, programme.eligible, *((programme.benefit,) if programme.benefit else ())]
+    # Changes name contract columns (money without `_fen`); membership changes every programme's sums.
+    fields = {n.removesuffix("_fen") for n in model.order(wanted) if isinstance(model.nodes[n], Input)}
+    return describe(changes.filter(pl.col("field").is_in([*fields, *MEMBERSHIP])))
 
 
 def _status(model: Model, result: Result, programme_id: str) -> pl.DataFrame:

@@ -2,11 +2,19 @@
 
     outcome = run_monitoring(engine, date=dt.date(2026, 6, 30))
 
-1. the registry in the jurisdiction, assessed on the date (standards, incomes);
-2. the linked department records of the last `window_months`;
-3. every warning rule → alerts merged (one open alert per household and reason);
-4. proactive discovery (missed / leaked / changed).
+1. the registry in the jurisdiction and the linked department records of the last `window_months`;
+2. the records applied (`feeds.apply`): the OBSERVED population, the declared one untouched;
+3. both assessed on the date (standards, incomes);
+4. every warning rule → alerts merged (one open alert per household and reason);
+5. proactive discovery (missed / leaked / changed) over the observed population, each
+   entry with the department facts that differ from the declaration.
 All writes in one transaction.
+
+The warning rules weigh each record against the registry AS DECLARED: they model the
+record's own effect (a job loss against the declared income, a death against the
+declared members), so an observed context would count the record twice, or lose the
+deceased. Rules over registry facts alone (`OBSERVED_RULES`) read the observed
+population: a widow(er) whose spouse's death is on record now lives alone.
 """
 
 from __future__ import annotations
@@ -17,14 +25,15 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Engine, and_, select
 
+from minsheng.feeds.apply import Applied, apply_feeds
 from minsheng.monitoring import alerts, discovery
-from minsheng.monitoring.warnings import ENROLLED_PROGRAMMES, Context, evaluate_warnings
+from minsheng.monitoring.warnings import ALERT_SCHEMA, ENROLLED_PROGRAMMES, RULES, Context
 from minsheng.programmes.registry import baseline, model
 from minsheng.registry import population
 from minsheng.registry.columns import FEED_KINDS
 from minsheng.registry.models import FEED_RECORDS, HOUSEHOLDS
 from minsheng.registry.uow import UnitOfWork
-from minsheng.rules.evaluate import default_outputs, evaluate
+from minsheng.rules.evaluate import Result, default_outputs, evaluate
 from minsheng.rules.parameters import ParameterSet
 
 CONTEXT_NODES = [
@@ -36,16 +45,20 @@ CONTEXT_NODES = [
     "counted_income_fen",
 ]
 PAYLOAD_TYPES = {"money": pl.Int64, "bool": pl.Boolean, "decimal": pl.Float64, "int": pl.Int64}
+OBSERVED_RULES = frozenset({"elderly_alone"})  # rules over registry facts, no record of their own
 
 
 @dataclass
 class MonitoringOutcome:
     date: dt.date
-    records: int
+    records: int  # linked records in the window
     triggered: int
     merged: alerts.MergeResult
     by_reason: pl.DataFrame
     discovery: pl.DataFrame
+    applied: int  # records applied to the observed population
+    changed_households: int  # households whose observed facts differ from the declared ones
+    changes: pl.DataFrame  # feeds.apply.CHANGE_SCHEMA: every difference and its records
 
 
 def linked_feeds(engine: Engine, start: dt.date, end: dt.date, jurisdiction: str = "") -> dict[str, pl.DataFrame]:
@@ -103,24 +116,48 @@ def run_monitoring(
     params = params or baseline()
     hh, pp = population.load(engine, jurisdiction=jurisdiction)
     enrolled = population.enrolments(engine, jurisdiction=jurisdiction)
-    outputs = list(dict.fromkeys([*default_outputs(model()), *CONTEXT_NODES]))
-    result = evaluate(model(), params, hh, pp, date=date, outputs=outputs)
-    enrolled_ids = enrolled.filter(pl.col("programme").is_in(ENROLLED_PROGRAMMES)).get_column("household_id")
-    ctx = Context(
-        households=result.households.with_columns(
-            pl.col("household_id").is_in(enrolled_ids.implode()).alias("enrolled")
-        ),
-        persons=result.persons.join(pp.select("person_id", "wage_income_fen"), on="person_id", how="left"),
-        params=params,
-        date=date,
-    )
     start = pl.select(pl.lit(date).dt.offset_by(f"-{window_months}mo")).item()
     feeds = linked_feeds(engine, start, date, jurisdiction)
-    triggered = evaluate_warnings(feeds, ctx)
-    found = discovery.discover(model(), result, enrolled, hh)
+    applied = apply_feeds(hh, pp, feeds, start=start, end=date)
+    enrolled_ids = enrolled.filter(pl.col("programme").is_in(ENROLLED_PROGRAMMES)).get_column("household_id")
+    declared = evaluate(model(), params, hh, pp, date=date, outputs=CONTEXT_NODES)
+    outputs = list(dict.fromkeys([*default_outputs(model()), *CONTEXT_NODES]))
+    observed = evaluate(model(), params, applied.households, applied.persons, date=date, outputs=outputs)
+    contexts = {
+        "declared": _context(declared, pp, enrolled_ids, params, date),
+        "observed": _context(observed, applied.persons, enrolled_ids, params, date),
+    }
+    parts = [
+        fn(feeds, contexts["observed" if name in OBSERVED_RULES else "declared"]).cast(ALERT_SCHEMA)  # type: ignore[arg-type]
+        for name, fn in RULES.items()
+    ]
+    triggered = pl.concat(parts) if parts else pl.DataFrame(schema=ALERT_SCHEMA)
+    found = discovery.discover(model(), observed, enrolled, applied.households, applied.changes)
     with UnitOfWork(engine) as uow:
         merged = alerts.merge(uow.connection, triggered, hh)
         uow.commit()
+    return _outcome(date, feeds, triggered, merged, found, applied)
+
+
+def _context(
+    result: Result, persons: pl.DataFrame, enrolled: pl.Series, params: ParameterSet, date: dt.date
+) -> Context:
+    return Context(
+        households=result.households.with_columns(pl.col("household_id").is_in(enrolled.implode()).alias("enrolled")),
+        persons=result.persons.join(persons.select("person_id", "wage_income_fen"), on="person_id", how="left"),
+        params=params,
+        date=date,
+    )
+
+
+def _outcome(
+    date: dt.date,
+    feeds: dict[str, pl.DataFrame],
+    triggered: pl.DataFrame,
+    merged: alerts.MergeResult,
+    found: pl.DataFrame,
+    applied: Applied,
+) -> MonitoringOutcome:
     by_reason = (
         alerts.fold(triggered)
         .group_by("reason", "direction")
@@ -134,4 +171,14 @@ def run_monitoring(
         if not triggered.is_empty()
         else pl.DataFrame()
     )
-    return MonitoringOutcome(date, sum(f.height for f in feeds.values()), triggered.height, merged, by_reason, found)
+    return MonitoringOutcome(
+        date,
+        sum(f.height for f in feeds.values()),
+        triggered.height,
+        merged,
+        by_reason,
+        found,
+        applied.records,
+        applied.changed_households,
+        applied.changes,
+    )

@@ -7,26 +7,32 @@ prefix) or a single household limits what is read.
 from __future__ import annotations
 
 import polars as pl
-from sqlalchemy import Engine, Select, select
+from sqlalchemy import Connection, Engine, Select, select
 
 from minsheng.registry.models import ENROLMENTS, HOUSEHOLDS, PERSONS, polars_schema
 
 BATCH = 200_000
 
 
-def _frame(engine: Engine, query: Select[tuple[object, ...]], schema: dict[str, object]) -> pl.DataFrame:
+def _frame(bind: Engine | Connection, query: Select[tuple[object, ...]], schema: dict[str, object]) -> pl.DataFrame:
+    """`bind`: an Engine (a connection of its own) or the caller's Connection (its transaction)."""
     parts = []
-    with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True).execute(query)
+    if isinstance(bind, Connection):
+        result = bind.execute(query)
         while rows := result.fetchmany(BATCH):
             parts.append(pl.DataFrame(rows, schema=schema, orient="row"))  # type: ignore[arg-type]
+    else:
+        with bind.connect() as conn:
+            result = conn.execution_options(stream_results=True).execute(query)
+            while rows := result.fetchmany(BATCH):
+                parts.append(pl.DataFrame(rows, schema=schema, orient="row"))  # type: ignore[arg-type]
     if not parts:
         return pl.DataFrame(schema=schema)  # type: ignore[arg-type]
     return pl.concat(parts)
 
 
 def load(
-    engine: Engine, *, jurisdiction: str = "", household_id: str | None = None
+    engine: Engine | Connection, *, jurisdiction: str = "", household_id: str | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     hh_cols = [c.name for c in HOUSEHOLDS.columns if c.name != "updated_at"]
     # Ciphertexts and blind indexes stay in the store: no rule needs them.
@@ -42,7 +48,7 @@ def load(
     return _frame(engine, hq, polars_schema(HOUSEHOLDS, hh_cols)), _frame(engine, pq, polars_schema(PERSONS, p_cols))
 
 
-def enrolments(engine: Engine, *, jurisdiction: str = "") -> pl.DataFrame:
+def enrolments(engine: Engine | Connection, *, jurisdiction: str = "") -> pl.DataFrame:
     """Who receives what now: household_id, programme, since."""
     query = select(ENROLMENTS.c.household_id, ENROLMENTS.c.programme, ENROLMENTS.c.since).join(
         HOUSEHOLDS, HOUSEHOLDS.c.household_id == ENROLMENTS.c.household_id

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Connection, Engine, case, func, select
 
 from minsheng.codes.divisions import divisions
 from minsheng.registry.models import HOUSEHOLDS, PERSONS
@@ -46,7 +46,7 @@ class RegistrySummary:
         return sum(t.persons for t in self.townships)
 
 
-def summary(engine: Engine, jurisdiction: str = "") -> RegistrySummary:
+def summary(bind: Engine | Connection, jurisdiction: str = "") -> RegistrySummary:
     """Households and persons by township and urban/rural within a jurisdiction."""
     hh = HOUSEHOLDS
     p = PERSONS
@@ -66,8 +66,11 @@ def summary(engine: Engine, jurisdiction: str = "") -> RegistrySummary:
         .group_by(hh.c.township)
         .order_by(hh.c.township)
     )
-    with engine.connect() as conn:
-        rows = conn.execute(query).all()
+    if isinstance(bind, Connection):
+        rows = bind.execute(query).all()
+    else:
+        with bind.connect() as conn:
+            rows = conn.execute(query).all()
     towns = [
         TownshipCount(t, _township_name(t), int(uh or 0), int(rh or 0), int(up or 0), int(rp or 0))
         for t, uh, rh, up, rp in rows

@@ -5,24 +5,48 @@
         uow.commit()          # leave without commit() and everything rolls back
 
 Repositories and importers never commit; the caller of a use case does, once.
+
+    with UnitOfWork(engine, principal) as uow:   # acting for a user
+
+On PostgreSQL a unit of work acting for a user runs as the row-secured role with the
+user's jurisdiction set for this transaction only (migration 0007): even a query that
+forgot its jurisdiction filter cannot read another area's people.
 """
 
 from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
+
+from minsheng.security.users import Principal
+
+APP_ROLE = "minsheng_app"
 
 
 class UnitOfWork:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, principal: Principal | None = None) -> None:
         self._factory = sessionmaker(bind=engine, expire_on_commit=False)
+        self.principal = principal
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._factory()
+        if self.principal is not None:
+            event.listen(self.session, "after_begin", self._scope)
         return self
+
+    def _scope(self, _session: Session, _transaction: object, connection: Connection) -> None:
+        """Every transaction of this unit of work, also one begun after a commit, is scoped."""
+        if connection.dialect.name != "postgresql" or self.principal is None:
+            return
+        # SET LOCAL / set_config(…, true) end with the transaction, so a pooled
+        # connection never carries one user's scope into the next request.
+        connection.execute(text(f"SET LOCAL ROLE {APP_ROLE}"))
+        connection.execute(
+            text("SELECT set_config('minsheng.jurisdiction', :j, true)"), {"j": self.principal.jurisdiction}
+        )
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, Row, select, update
 
 from minsheng.registry.models import AUDIT_HEAD, AUDIT_LOG
 
@@ -41,11 +41,22 @@ def row_hash(prev: str, row: dict[str, Any]) -> str:
     return sm3(prev.encode("ascii") + _payload(row))
 
 
+def _locked_head(conn: Connection) -> Row[tuple[int, str]] | None:
+    """The head, held by this transaction until it ends, so two appends never chain to the same entry."""
+    if conn.dialect.name == "sqlite":
+        # SQLite has no row locks (it ignores FOR UPDATE): a write that changes nothing takes the
+        # database's write lock before the head is read. Reading first and asking for the lock
+        # later would fail at once ("database is locked") whenever another append committed in
+        # between; asking first waits its turn (the busy timeout).
+        conn.execute(update(AUDIT_HEAD).values(last_id=AUDIT_HEAD.c.last_id))
+    return conn.execute(select(AUDIT_HEAD.c.last_id, AUDIT_HEAD.c.last_hash).with_for_update()).one_or_none()
+
+
 def record(
     conn: Connection, actor: str, action: str, subject_kind: str, subject_id: str, detail: dict[str, Any] | None = None
 ) -> int:
     """Append one entry inside the caller's transaction; returns its id."""
-    head = conn.execute(select(AUDIT_HEAD.c.last_id, AUDIT_HEAD.c.last_hash).with_for_update()).one_or_none()
+    head = _locked_head(conn)
     last_id, prev = (head.last_id, head.last_hash) if head else (0, GENESIS)
     new_id = int(last_id) + 1
     row: dict[str, Any] = {

@@ -23,7 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, select, update
 
 from minsheng.codes.divisions import canonical, divisions
-from minsheng.errors import DivisionError, MinshengError
+from minsheng.errors import DivisionError, MinshengError, NotAuthenticated
 from minsheng.registry.models import USERS
 
 ROLES: dict[str, tuple[str, str]] = {
@@ -39,7 +39,7 @@ MIN_PASSWORD = 12
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
-class AuthError(MinshengError):
+class AuthError(NotAuthenticated):
     """Login refused; the message never says whether the user or the password was wrong."""
 
 

@@ -8,7 +8,9 @@ to public statistics (POLICY-FACTS part two, §7 and §10).
 
 The pipeline is a list of named steps; `progress` (if given) is called with
 each step's name as it starts. The same seed gives the same population, byte
-for byte; each step draws from its own random stream.
+for byte; each step draws from its own random stream. Who is eligible is decided
+with the engine's parameters for the county (`synth.policy`; `params`, default
+the baseline), so the ground truth and the rules engine use the same standard.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from minsheng.rules.parameters import ParameterSet
 from minsheng.synth import assets, enrolment, geography, households, identity, incomes, names, people
 from minsheng.synth.calibration import calibrate
 from minsheng.synth.config import SynthConfig
 from minsheng.synth.frames import Draft, household_frame, person_frame, truth_frame
+from minsheng.synth.policy import LocalPolicy, local_policy
 from minsheng.synth.sampling import group_sum
 from minsheng.synth.write import write
 
@@ -51,12 +55,16 @@ class Population:
     persons: pl.DataFrame  # contract columns, declared values
     ground_truth: pl.DataFrame  # one row per household: true circumstances
     calibration: pl.DataFrame  # statistic, group, target, generated, rel_diff, source
+    policy: LocalPolicy  # the dibao rules the truth is decided by, and where they come from
 
 
-def generate(cfg: SynthConfig, progress: Callable[[str], None] | None = None) -> Population:
+def generate(
+    cfg: SynthConfig, progress: Callable[[str], None] | None = None, params: ParameterSet | None = None
+) -> Population:
     """Generate a synthetic county; `DivisionError` if the county code is unknown."""
     step = progress or (lambda _name: None)
     geography.county_townships(cfg.county)  # fail before any work on an unknown county
+    policy = local_policy(cfg.county, cfg.reference_date, params)
     rng = cfg.rngs(len(STEPS))
 
     step("sizes")
@@ -83,11 +91,11 @@ def generate(cfg: SynthConfig, progress: Callable[[str], None] | None = None) ->
     ids = identity.id_numbers(m, geo.hukou[m.hh] // 1_000_000, urban, cfg.id_coverage, rng[7])
     phones = identity.phones(m.age, rng[7])
     step("declaration")
-    declared = enrolment.declare(cfg, m.hh, inc.person_fen, true_assets, sizes, geo.urban, rng[8])
+    declared = enrolment.declare(cfg, policy, m.hh, inc.person_fen, true_assets, sizes, geo.urban, rng[8])
     step("enrolment")
     incapable = head & (p.labour == 2) & (m.age >= 16) & ~p.supporter_capable
     lone = (sizes == 1) & group_sum(m.hh, incapable, len(sizes)).astype(bool)
-    enrolled = enrolment.enrol(cfg, m.hh, inc.person_fen, declared, true_assets, sizes, geo.urban, lone, rng[9])
+    enrolled = enrolment.enrol(cfg, policy, m.hh, inc.person_fen, declared, true_assets, sizes, geo.urban, lone, rng[9])
 
     step("frames")
     d = Draft(cfg, sizes, geo, m, p, inc, true_assets, expenses, full_names, surname, ids, phones, declared, enrolled)
@@ -96,4 +104,4 @@ def generate(cfg: SynthConfig, progress: Callable[[str], None] | None = None) ->
     person = person_frame(d, hh_ids)
     truth = truth_frame(d, hh_ids)
     step("calibration")
-    return Population(cfg.county, cfg.seed, hh_frame, person, truth, calibrate(d))
+    return Population(cfg.county, cfg.seed, hh_frame, person, truth, calibrate(d), policy)

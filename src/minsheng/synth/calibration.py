@@ -117,8 +117,9 @@ def _share(mask: npt.NDArray[np.bool_]) -> float:
     return _ratio(mask.sum(), len(mask))
 
 
-def markdown(calibration: pl.DataFrame, title: str) -> str:
-    """The calibration table as markdown; shares as percentages."""
+def markdown(calibration: pl.DataFrame, title: str, policy_notes: pl.DataFrame | None = None) -> str:
+    """The calibration table as markdown; shares as percentages. `policy_notes`
+    (`LocalPolicy.notes`) adds the dibao rules the ground truth was decided by."""
 
     def fmt(x: float, share: bool) -> str:
         return f"{100 * x:.2f}%" if share else f"{x:,.2f}"
@@ -135,4 +136,27 @@ def markdown(calibration: pl.DataFrame, title: str) -> str:
             f"| {r['statistic']} | {r['group']} | {fmt(r['target'], share)} | {fmt(r['generated'], share)} "
             f"| {100 * r['rel_diff']:+.2f}% | {r['source']} |"
         )
+    if policy_notes is not None and policy_notes.height:
+        fallbacks = policy_notes.filter(pl.col("source").str.starts_with("FALLBACK")).height
+        lines += [
+            "",
+            "## Dibao rules of the ground truth",
+            "",
+            "Who is eligible (ground truth, enrolment, feeds truth) is decided with the rules engine's "
+            "parameters for this county; dated values below apply from their date on. The dibao recipient "
+            f"shares above are national targets (standards {T.DIBAO_STANDARD['urban']} / "
+            f"{T.DIBAO_STANDARD['rural']} yuan, {T.DIBAO_SOURCE}); incomes are drawn nationally, so a county "
+            "whose standard is higher than those averages has more recipients than the targets.",
+            "",
+            f"**{fallbacks} value(s) fall back to national figures: the engine has none for this county.**"
+            if fallbacks
+            else "Every value comes from the engine's parameters.",
+            "",
+            "| parameter | group | value | source |",
+            "|---|---|---:|---|",
+            *(
+                f"| {r['parameter']} | {r['group']} | {r['value']} | {r['source'].replace('|', '/')} |"
+                for r in policy_notes.iter_rows(named=True)
+            ),
+        ]
     return "\n".join(lines) + "\n"

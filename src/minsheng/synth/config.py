@@ -1,8 +1,11 @@
 """Settings of one synthetic county (合成县) run.
 
 >>> cfg = SynthConfig(county="110105", households=2_000, seed=1)
->>> cfg.dibao_standard("urban")
-798.1
+>>> cfg.reference_date
+datetime.date(2025, 6, 30)
+
+The dibao standard and the property rules are not settings: they are the engine's
+parameters for the county (`synth.policy`), so that the ground truth and the engine agree.
 """
 
 from __future__ import annotations
@@ -24,16 +27,11 @@ class SynthConfig:
     # Ages, birth dates and "the last 12 months" are measured at this date.
     reference_date: dt.date = dt.date(2025, 6, 30)
     urban_share: float = T.URBAN_SHARE.value  # share of persons living in urban communities
-    # Dibao standards (yuan / person / month) used to simulate today's enrolment.
-    dibao_standard_urban: float = T.DIBAO_STANDARD["urban"]
-    dibao_standard_rural: float = T.DIBAO_STANDARD["rural"]
     # Assumption: 80% of eligible households are enrolled (take-up below one).
     dibao_takeup: float = 0.8
     # Assumption: 3% of enrolled dibao households are not eligible ("leakage").
     dibao_leakage: float = 0.03
     tekun_takeup: float = 0.9  # assumption
-    # Assumption: tekun basic living standard = 1.3 × dibao (local practice, PF §2.2).
-    tekun_ratio: float = 1.3
     # Assumption: 8% of households under-declare wage income, a vehicle or deposits.
     under_declare_share: float = 0.08
     # Persons per urban community / rural village (NBS 居委会 / 村委会 sizes; assumption).
@@ -59,9 +57,6 @@ class SynthConfig:
                 raise ConfigError(
                     f"参数{name}须在0到1之间，实际为{value}", f"{name} must be between 0 and 1, got {value}"
                 )
-
-    def dibao_standard(self, area: str) -> float:
-        return self.dibao_standard_urban if area == "urban" else self.dibao_standard_rural
 
     def rngs(self, n: int) -> list[np.random.Generator]:
         """Independent random streams, one per stage, so that changing one stage

@@ -5,15 +5,19 @@ often those near the dibao line, under-declare wages by 20–60%, leave out a
 vehicle or hide part of their deposits. The CSVs carry the declared values;
 the ground truth keeps the true ones.
 
-Enrolment simulates the status quo with the national average standards
-(PF2 §7): a household whose declared per-capita counted income is below the
-standard (社会救助暂行办法 第九条) and that declares no vehicle or
-non-residential property (the local exclusion rules quoted in PF §1.6) is
-enrolled in dibao with probability `dibao_takeup`; a share `dibao_leakage` of
-enrolled households are ineligible ones. The benefit is the gap to the
-standard times the household size (第十三条; PF §1.2). Lone people without
-labour capacity, income below the standard and no capable supporter are tekun
-(PF §2.1), paid `tekun_ratio` × the standard (PF §2.2, local practice).
+Enrolment simulates the status quo on the reference date with the county's
+rules as the engine has them (`synth.policy`: the standard in force that day,
+its vehicle and non-residential property rules; national averages where the
+engine has none): a household whose declared per-capita counted income is
+below the standard (社会救助暂行办法 第九条) and that declares no excluded
+vehicle or non-residential property (第十条, local rules; PF §1.6) is enrolled
+in dibao with probability `dibao_takeup`; a share `dibao_leakage` of enrolled
+households are ineligible ones, most of them in the marginal band (below the
+engine's `dibao_marginal.income_multiple` × the standard). The benefit is the
+gap to the standard times the household size (第十三条; PF §1.2). Lone people
+without labour capacity, income below the standard and no capable supporter
+are tekun (PF §2.1), paid the engine's `tekun.basic_living_ratio` × the
+standard (PF §2.2).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import numpy as np
 
 from minsheng.synth.assets import Assets
 from minsheng.synth.config import SynthConfig
+from minsheng.synth.policy import LocalPolicy
 from minsheng.synth.sampling import BoolArray, FloatArray, IntArray, group_sum, pick
 
 ITEMS = ("wage", "vehicle", "deposits")
@@ -52,12 +57,9 @@ class Enrolment:
     true_tekun_eligible: BoolArray
 
 
-def standards_fen(cfg: SynthConfig, urban: BoolArray) -> IntArray:
-    return np.rint(np.where(urban, cfg.dibao_standard("urban"), cfg.dibao_standard("rural")) * 100).astype(np.int64)
-
-
 def declare(
     cfg: SynthConfig,
+    policy: LocalPolicy,
     hh: IntArray,
     true_fen: IntArray,
     assets: Assets,
@@ -69,7 +71,7 @@ def declare(
     wage_hh = group_sum(hh, true_fen[:, 0], n_hh)
     total = group_sum(hh, true_fen.sum(axis=1), n_hh)
     can = np.column_stack([wage_hh > 0, assets.vehicles > 0, assets.financial_assets > 0])
-    near_line = total < 2 * standards_fen(cfg, urban) * sizes
+    near_line = total < 2 * policy.standard(urban, cfg.reference_date) * sizes
     chosen = pick(rng, np.where(can.any(axis=1), 1.0 + near_line, 0.0), round(cfg.under_declare_share * n_hh))
     does = can & chosen[:, None] & (rng.random((n_hh, 3)) < np.array([0.7, 0.5, 0.5]))
     # A chosen household under-declares at least its first possible item.
@@ -92,6 +94,7 @@ def declare(
 
 def enrol(
     cfg: SynthConfig,
+    policy: LocalPolicy,
     hh: IntArray,
     true_fen: IntArray,
     declared: Declared,
@@ -102,13 +105,14 @@ def enrol(
     rng: np.random.Generator,
 ) -> Enrolment:
     n_hh = len(sizes)
-    std = standards_fen(cfg, urban)
+    day = cfg.reference_date
+    std = policy.standard(urban, day)
     line = std * sizes  # household total at the standard
     true_total = group_sum(hh, true_fen.sum(axis=1), n_hh)
     said_total = group_sum(hh, declared.person_fen.sum(axis=1), n_hh).astype(np.int64)
     true_income_ok = true_total < line
-    true_asset_ok = (assets.vehicles == 0) & ~assets.non_residential_property
-    said_asset_ok = (declared.vehicles == 0) & ~assets.non_residential_property
+    true_asset_ok = policy.assets_ok(assets.vehicles, assets.non_residential_property, day)
+    said_asset_ok = policy.assets_ok(declared.vehicles, assets.non_residential_property, day)
 
     programme = np.zeros(n_hh, dtype=np.int64)
     u = rng.random(n_hh)
@@ -116,21 +120,19 @@ def enrol(
     programme[tekun] = TEKUN
     dibao = ~tekun & (said_total < line) & said_asset_ok & (u < cfg.dibao_takeup)
     programme[dibao] = DIBAO
-    # Leakage: ineligible households just above the line are on the rolls.
+    # Leakage: ineligible households just above the line are on the rolls, ten times likelier
+    # in the marginal band (国办发〔2023〕39号) than up to 3 × the line (assumption).
     n_leak = round(cfg.dibao_leakage / (1 - cfg.dibao_leakage) * int(dibao.sum()))
     pool = (programme == 0) & (said_total >= line)
-    leaked = pick(
-        rng,
-        np.where(pool, np.where(said_total < 1.5 * line, 10.0, np.where(said_total < 3 * line, 1.0, 0.0)), 0.0),
-        n_leak,
-    )
+    marginal = said_total < policy.marginal_multiple * line
+    leaked = pick(rng, np.where(pool, np.where(marginal, 10.0, np.where(said_total < 3 * line, 1.0, 0.0)), 0.0), n_leak)
     programme[leaked] = DIBAO
 
     benefit = np.zeros(n_hh, dtype=np.int64)
     benefit[dibao] = (line - said_total)[dibao]
     # Assumption: a leaked household is paid the 20%-of-standard floor (PF §1.2, an older local rule).
     benefit[leaked] = (np.rint(0.2 * std) * sizes)[leaked]
-    benefit[tekun] = np.rint(cfg.tekun_ratio * std)[tekun]
+    benefit[tekun] = np.rint(policy.tekun_ratio * std)[tekun]
     since = np.where(programme > 0, rng.integers(30, 8 * 365, n_hh), 0)
     return Enrolment(
         programme,

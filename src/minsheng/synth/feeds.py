@@ -14,7 +14,8 @@ There are two kinds of records: those of events that truly change a
 household's circumstances (`feeds_hardship`, `feeds_exits`) and routine
 records that change nothing (`feeds_routine`). `truth` has one row per event,
 `outcomes` one row per household; `feeds_truth` documents how "became
-eligible" is decided. Same population and seed, same frames.
+eligible" is decided (with the engine's dibao rules for the county on each
+day, `Population.policy`). Same population and seed, same frames.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from minsheng.errors import ConfigError
 from minsheng.synth import feeds_exits as X
 from minsheng.synth import feeds_hardship as H
 from minsheng.synth import feeds_routine, feeds_truth
-from minsheng.synth import targets as T
 from minsheng.synth.feeds_draft import Draft, Ledger, Window
 from minsheng.synth.feeds_roster import ENVELOPE_PERSON, Roster, build
 from minsheng.synth.sampling import pick
@@ -143,14 +143,15 @@ class Feeds:
 def generate_feeds(pop: Population, cfg: FeedConfig) -> Feeds:
     """Department records for the window, the events behind them and their outcome."""
     rng_events, rng_routine, rng_ids = cfg.rngs(3)
-    roster = build(pop.households, pop.persons, pop.ground_truth, cfg.start)
+    roster = build(pop.households, pop.persons, pop.ground_truth, cfg.start, pop.policy)
     window = Window.of(cfg.start, cfg.months, roster.birth)
     led = Ledger(roster, window, rng_events, cfg.event_scale)
     # Events first, in an order that decides who is still free (a person has one event at
     # most, see Ledger): deaths, then the other hardship events, then the exits.
     for stage in (H.deaths, H.severe_disability, H.major_illness):
         stage(led)
-    H.job_loss(led, _urban_standard(pop))
+    # Unemployment benefit is pegged above the urban dibao standard (PF §8): the one in force at the start.
+    H.job_loss(led, pop.policy.standard_yuan(urban=True, date=cfg.start))
     for stage in (X.new_job, X.pay_rise, X.business_start, H.higher_education, H.disaster):
         stage(led)
     X.vehicle_purchase(led)
@@ -159,15 +160,9 @@ def generate_feeds(pop: Population, cfg: FeedConfig) -> Feeds:
     feeds_routine.draw_all(led, total, rng_routine)
 
     records, firsts = _assemble(led.drafts, roster, pop.county, cfg.missing_id_share, rng_ids)
-    truth, outcomes = feeds_truth.accumulate(roster, led.changes, firsts)
+    truth, outcomes = feeds_truth.accumulate(roster, led.changes, firsts, pop.policy, window)
     end = cfg.start + dt.timedelta(days=int((window.end - window.start).astype(np.int64)))
     return Feeds(cfg.start, end, records, truth, outcomes)
-
-
-def _urban_standard(pop: Population) -> float:
-    """The synth's urban dibao standard: unemployment benefit is pegged above it (PF §8)."""
-    urban = pop.ground_truth.filter(pl.col("urban_rural") == "urban").get_column("dibao_standard")
-    return float(urban[0]) if urban.len() else T.DIBAO_STANDARD["urban"]
 
 
 def _frame(kind: str, drafts: list[Draft]) -> pl.DataFrame:

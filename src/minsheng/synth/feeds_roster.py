@@ -18,6 +18,7 @@ import polars as pl
 
 from minsheng.synth import people as P
 from minsheng.synth.incomes import SOURCES
+from minsheng.synth.policy import LocalPolicy
 from minsheng.synth.sampling import BoolArray, FloatArray, IntArray, group_sum, rank_within
 
 DayArray = npt.NDArray[np.datetime64]
@@ -47,7 +48,7 @@ class Roster:
     head: IntArray  # person index of the head (relation 02, else the first member)
     size: IntArray
     urban: BoolArray
-    standard_fen: IntArray  # dibao standard per person per month (synth.enrolment)
+    standard_fen: IntArray  # dibao standard per person per month in force on the window's first day
     total_fen: IntArray  # true monthly income, all counted sources
     vehicles: IntArray
     vehicle_value: FloatArray
@@ -85,7 +86,9 @@ def _age(birth: DayArray, start: dt.date) -> IntArray:
     return (start.year - y - before).astype(np.int64)
 
 
-def build(households: pl.DataFrame, persons: pl.DataFrame, truth: pl.DataFrame, start: dt.date) -> Roster:
+def build(
+    households: pl.DataFrame, persons: pl.DataFrame, truth: pl.DataFrame, start: dt.date, policy: LocalPolicy
+) -> Roster:
     n_hh = truth.height
     index = truth.select("household_id").with_row_index("_hh", 0)
     hh_frame = index.join(households.select("household_id", "residence_division"), on="household_id", how="left")
@@ -141,7 +144,7 @@ def build(households: pl.DataFrame, persons: pl.DataFrame, truth: pl.DataFrame, 
         head=head,
         size=col("size").astype(np.int64),
         urban=urban,
-        standard_fen=_fen(truth.get_column("dibao_standard")),
+        standard_fen=policy.standard(urban, start),
         total_fen=true_hh.sum(axis=1),
         vehicles=col("true_vehicles").astype(np.int64),
         vehicle_value=col("true_vehicle_value").astype(np.float64),

@@ -1,41 +1,57 @@
 """The truth behind the feeds (真实变化): every event's effect on its household,
 and whether the household truly became eligible or ineligible for dibao.
 
-How "eligible" is decided — the synth's own logic (`synth.enrolment`), applied
-to TRUE circumstances:
+How "eligible" is decided — the synth's test, applied to TRUE circumstances
+with the county's rules as the rules engine has them on that day
+(`Population.policy`, see `synth.policy`):
 
     eligible = size ≥ 1
                and true monthly income (wage + business + property + transfer,
                    disregarded income excluded) < dibao standard × size
                    (社会救助暂行办法 第九条; PF §1.1)
-               and no vehicle and no non-residential property
-                   (the local exclusion rules quoted in PF §1.6)
+               and vehicles ≤ dibao.max_vehicles
+                   and (dibao.non_residential_property_allowed or no non-residential property)
+                   (第十条, the local property rules; PF §1.6)
 
-with the standard of `Population.ground_truth.dibao_standard` (the synth's
-national averages, urban 798.1 / rural 593.9 yuan per person per month,
-PF2 §7). Incomes are compared in whole fen. Rigid expenses, deposits and
-residential property are recorded but, as in the synth, do not enter the test.
+The standard is the engine's `dibao_standard_fen` for the county, urban or rural,
+in force on the day (national averages 798.1 / 593.9 yuan where the engine has
+none, as calibration.md says). Incomes are compared in whole fen. Rigid
+expenses, deposits, the number of homes and business capital are recorded
+but, as in the synth, do not enter the test (the engine also tests them).
 
-The state before a household's first event is `Population.ground_truth`; each
-event applies its deltas in date order (ties: deaths last), so the "before" of
-an event is the "after" of the previous one; the truth lists events in that
-order, household by household. A household *became eligible* if
-some event turned it from ineligible to eligible, and *became ineligible* if
-some event turned it from eligible to ineligible (both can hold); `date` is
-the first day its status changed and `reasons` the events that changed it.
-Incomes are current monthly incomes after the event, not 12-month averages.
+The state on the window's first day is `Population.ground_truth`, judged by
+the rules in force that day (the ground truth's own `true_dibao_eligible` is
+judged on the reference date, so the two differ where the standard changed in
+between). Each event applies its deltas in date order (ties: deaths last), so
+the "before" of an event is the "after" of the previous one; both are judged
+by the rules in force on the event's day. Where a dated rule changes inside
+the window, every household whose status the change flips gets a
+`standard_change` event that day (before the day's other events), with no
+record: `dibao_standard_before` and `dibao_standard` show the old and the new
+standard. The truth lists events in order, household by household. A
+household *became eligible* if some event turned it from ineligible to
+eligible, and *became ineligible* if some event turned it from eligible to
+ineligible (both can hold); `date` is the first day its status changed and
+`reasons` the events that changed it. Incomes are current monthly incomes
+after the event, not 12-month averages.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
-from minsheng.synth.feeds_draft import DELTAS, Change
+from minsheng.synth.feeds_draft import DELTAS, Change, Window
 from minsheng.synth.feeds_roster import Roster
+from minsheng.synth.policy import LocalPolicy
+from minsheng.synth.sampling import IntArray
 
-# What each event is and where it shows up (the feed kind of its main record).
-EVENTS = {
+STANDARD_CHANGE = "standard_change"
+# What each event is and where it shows up (the feed kind of its main record; none for a change of rules).
+EVENTS: dict[str, tuple[str, str | None]] = {
     "death": ("neutral", "death"),
     "severe_disability": ("hardship", "disability_certification"),
     "major_illness": ("hardship", "medical_claim"),
@@ -49,6 +65,7 @@ EVENTS = {
     "vehicle_purchase": ("exit", "vehicle_registration"),
     "property_purchase": ("exit", "property_registration"),
     "non_residential_purchase": ("exit", "property_registration"),
+    STANDARD_CHANGE: ("neutral", None),
 }
 # Quantities reported before and after each event: name in the truth frame → state column.
 STATE = {
@@ -65,20 +82,37 @@ STATE = {
 }
 
 
-def eligible(size: pl.Expr, income_fen: pl.Expr, standard_fen: pl.Expr, vehicles: pl.Expr, nonres: pl.Expr) -> pl.Expr:
+def eligible(
+    size: pl.Expr,
+    income_fen: pl.Expr,
+    vehicles: pl.Expr,
+    nonres: pl.Expr,
+    standard_fen: pl.Expr,
+    max_vehicles: pl.Expr,
+    nonres_allowed: pl.Expr,
+) -> pl.Expr:
     """The synth's dibao test on true circumstances (see the module docstring)."""
     income_ok = income_fen < standard_fen * size  # 社会救助暂行办法 第九条
-    assets_ok = (vehicles == 0) & ~nonres  # local exclusion rules, PF §1.6
+    assets_ok = (vehicles <= max_vehicles) & (nonres_allowed | ~nonres)  # 第十条, local rules (PF §1.6)
     return (size > 0) & income_ok & assets_ok
 
 
-def start_state(r: Roster) -> pl.DataFrame:
-    """One row per household: the ground truth at the window start."""
+def _rules(policy: LocalPolicy, k: IntArray, urban: npt.NDArray[np.bool_], side: str) -> dict[str, Any]:
+    """The rules of interval `k` for households (urban or not), as columns `std_`, `veh_`, `nra_` + side."""
+    return {
+        f"std_{side}": policy.standard_fen[k, np.where(urban, 0, 1)],
+        f"veh_{side}": policy.max_vehicles[k],
+        f"nra_{side}": policy.non_residential_allowed[k],
+    }
+
+
+def start_state(r: Roster, policy: LocalPolicy, window: Window) -> pl.DataFrame:
+    """One row per household: the ground truth on the window's first day, judged by that day's rules."""
+    k = np.full(r.households, int(policy.interval(window.start)), dtype=np.int64)
     return pl.DataFrame(
         {
             "_hh": np.arange(r.households),
             "household_id": r.household_id,
-            "standard_fen": r.standard_fen,
             "size": r.size,
             "income_fen": r.total_fen,
             "financial": r.financial,
@@ -89,28 +123,33 @@ def start_state(r: Roster) -> pl.DataFrame:
             "vehicle_value": r.vehicle_value,
             "business_capital": r.business_capital,
             "rigid": r.rigid,
+            **_rules(policy, k, r.urban, "start"),
         }
-    ).with_columns(eligible(*_state_cols("")).alias("eligible_start"))
+    ).with_columns(eligible(*_state_cols("", "start")).alias("eligible_start"))
 
 
-def _state_cols(suffix: str) -> tuple[pl.Expr, ...]:
+def _state_cols(suffix: str, side: str) -> tuple[pl.Expr, ...]:
     return (
         pl.col(f"size{suffix}"),
         pl.col(f"income_fen{suffix}"),
-        pl.col("standard_fen"),
         pl.col(f"vehicles{suffix}"),
         pl.col(f"non_residential{suffix}"),
+        pl.col(f"std_{side}"),
+        pl.col(f"veh_{side}"),
+        pl.col(f"nra_{side}"),
     )
 
 
-def _changes_frame(r: Roster, changes: list[Change]) -> pl.DataFrame:
+def _changes_frame(r: Roster, changes: list[Change], policy: LocalPolicy, window: Window) -> pl.DataFrame:
     order = list(EVENTS)
     parts = []
     for c in changes:
         n = len(c.person)
+        hh = r.hh[c.person]
+        iv = policy.interval(c.date)  # the rules of the event's day, before and after it
         frame = {
             "_event": c.number,
-            "_hh": r.hh[c.person],
+            "_hh": hh,
             "_person": c.person,
             "event": np.full(n, c.event),
             "_rank": np.full(n, len(order) if c.event == "death" else order.index(c.event)),
@@ -118,14 +157,50 @@ def _changes_frame(r: Roster, changes: list[Change]) -> pl.DataFrame:
             "recorded": c.recorded,
         }
         frame |= {f"d_{k}": c.delta(k).astype(bool if k == "non_residential" else np.float64) for k in DELTAS}
+        frame |= _rules(policy, iv, r.urban[hh], "before") | _rules(policy, iv, r.urban[hh], "after")
         parts.append(pl.DataFrame(frame))
+    # A change of rules inside the window: one candidate event, first on its day, for every household
+    # whose status it may flip (`accumulate` keeps those it does flip). A household with no event
+    # before the day is still in its start state, so only a flip of that state makes it a candidate.
+    number = 1 + max((int(c.number.max()) for c in changes if len(c.number)), default=-1)
+    for day in policy.changes_within(window.start, window.end):
+        k_old = int(policy.interval(day - np.timedelta64(1, "D")))
+        k_new = int(policy.interval(day))
+        moved = np.zeros(r.households, dtype=bool)
+        for c in changes:
+            moved[r.hh[c.person[c.date < day]]] = True
+        start_ok = [
+            (r.size > 0)
+            & (r.total_fen < policy.standard(r.urban, day - np.timedelta64(d, "D")) * r.size)
+            & policy.assets_ok(r.vehicles, r.non_residential, day - np.timedelta64(d, "D"))
+            for d in (1, 0)
+        ]
+        who = np.flatnonzero(moved | (start_ok[0] != start_ok[1]))
+        n = len(who)
+        frame = {
+            "_event": np.arange(number, number + n, dtype=np.int64),
+            "_hh": who,
+            "_person": r.head[who],
+            "event": np.full(n, STANDARD_CHANGE),
+            "_rank": np.full(n, -1),
+            "event_date": np.full(n, day, dtype="datetime64[D]"),
+            "recorded": np.zeros(n, dtype=bool),
+        }
+        frame |= {f"d_{k}": np.zeros(n, dtype=bool if k == "non_residential" else np.float64) for k in DELTAS}
+        urban = r.urban[who]
+        frame |= _rules(policy, np.full(n, k_old), urban, "before") | _rules(policy, np.full(n, k_new), urban, "after")
+        parts.append(pl.DataFrame(frame))
+        number += n
     return pl.concat(parts, how="vertical_relaxed").sort("_hh", "event_date", "_rank", "_event")
 
 
-def accumulate(r: Roster, changes: list[Change], record_ids: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def accumulate(
+    r: Roster, changes: list[Change], record_ids: pl.DataFrame, policy: LocalPolicy, window: Window
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(truth, outcomes). `record_ids` maps `_event` to the source and record id of its first record."""
-    start = start_state(r)
-    ch = _changes_frame(r, changes).join(start, on="_hh", how="left", maintain_order="left")
+    start = start_state(r, policy, window)
+    state = start.drop("std_start", "veh_start", "nra_start")
+    ch = _changes_frame(r, changes, policy, window).join(state, on="_hh", how="left", maintain_order="left")
     after = []
     for k in DELTAS:
         if k == "non_residential":
@@ -138,9 +213,9 @@ def accumulate(r: Roster, changes: list[Change], record_ids: pl.DataFrame) -> tu
         [pl.col(f"{k}_after").shift(1).over("_hh").fill_null(pl.col(k)).alias(f"{k}_before") for k in DELTAS]
     )
     ch = ch.with_columns(
-        eligible(*_state_cols("_before")).alias("eligible_before"),
-        eligible(*_state_cols("_after")).alias("eligible_after"),
-    )
+        eligible(*_state_cols("_before", "before")).alias("eligible_before"),
+        eligible(*_state_cols("_after", "after")).alias("eligible_after"),
+    ).filter((pl.col("event") != STANDARD_CHANGE) | (pl.col("eligible_before") != pl.col("eligible_after")))
     truth = _truth_frame(r, ch, record_ids)
     return truth, _outcomes(start, ch)
 
@@ -191,7 +266,8 @@ def _truth_frame(r: Roster, ch: pl.DataFrame, record_ids: pl.DataFrame) -> pl.Da
         *cols,
         per_capita[0].alias("income_per_capita_before"),
         per_capita[1].alias("income_per_capita_after"),
-        _yuan(pl.col("standard_fen")).alias("dibao_standard"),
+        _yuan(pl.col("std_before")).alias("dibao_standard_before"),
+        _yuan(pl.col("std_after")).alias("dibao_standard"),
         "eligible_before",
         "eligible_after",
         change.alias("status_change"),

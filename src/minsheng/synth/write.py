@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 def write(pop: Population, out_dir: str | Path) -> dict[str, Path]:
     """households.csv and persons.csv (UTF-8, contract columns in contract order,
-    money with 2 decimals), ground_truth.parquet, calibration.md and .json."""
+    money with 2 decimals), ground_truth.parquet, calibration.md and .json (both
+    with the dibao rules the ground truth was decided by, see `synth.policy`)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {
@@ -33,13 +34,14 @@ def write(pop: Population, out_dir: str | Path) -> dict[str, Path]:
         f"Calibration of synthetic county {pop.county} ({pop.households.height:,} households, "
         f"{pop.persons.height:,} persons, seed {pop.seed})"
     )
-    paths["calibration_md"].write_text(markdown(pop.calibration, title), encoding="utf-8")
+    paths["calibration_md"].write_text(markdown(pop.calibration, title, pop.policy.notes), encoding="utf-8")
     payload = {
         "county": pop.county,
         "seed": pop.seed,
         "households": pop.households.height,
         "persons": pop.persons.height,
         "rows": pop.calibration.to_dicts(),
+        "dibao_rules": pop.policy.notes.to_dicts(),
     }
     paths["calibration_json"].write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
     return paths

@@ -26,6 +26,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The registry is empty: import data first (minsheng import).",
     ),
     "lang.switch": ("English", "中文"),
+    "login.title": ("登录", "Log in"),
+    "login.username": ("用户名", "User name"),
+    "login.password": ("密码", "Password"),
+    "login.submit": ("登录", "Log in"),
+    "login.failed": ("用户名或密码错误", "Wrong user name or password"),
+    "summary.user": ("当前用户", "Signed in as"),
 }
 
 

@@ -13,6 +13,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from minsheng.errors import ConfigError
+from minsheng.programmes.registry import baseline
 from minsheng.synth import Population, SynthConfig, generate
 from minsheng.synth.feeds import FeedConfig, Feeds, generate_feeds, write_feeds
 
@@ -63,6 +64,7 @@ DEPARTMENTS = {
     "bank",
 }
 START = dt.date(2025, 7, 1)
+REFERENCE = dt.date(2025, 6, 30)  # SynthConfig.reference_date
 CFG = FeedConfig(start=START, months=12, seed=3)
 
 
@@ -172,10 +174,13 @@ def test_same_seed_same_frames_other_seed_other_frames(pop: Population, feeds: F
 
 
 def _eligible(suffix: str) -> pl.Expr:
-    """The documented test, recomputed from the truth columns in whole fen."""
+    """The documented test, recomputed from the truth columns in whole fen. The demo county's
+    property rules (no vehicle, no non-residential property) are the engine's; test_policy.py
+    checks that the generator reads them from there."""
     size = pl.col(f"size_{suffix}")
     income = (pl.col(f"income_{suffix}") * 100).round(0)
-    line = (pl.col("dibao_standard") * 100).round(0) * size
+    standard = "dibao_standard_before" if suffix == "before" else "dibao_standard"
+    line = (pl.col(standard) * 100).round(0) * size
     return (
         (size > 0)
         & (income < line)
@@ -184,10 +189,34 @@ def _eligible(suffix: str) -> pl.Expr:
     )
 
 
-def test_start_state_is_the_ground_truth(feeds: Feeds, pop: Population) -> None:
+def _engine_standard(day: dt.date, area: str) -> float:
+    value = baseline().value("dibao.standard", "110105", day, area)
+    assert value is not None
+    return value
+
+
+def test_start_state_is_the_ground_truth_judged_by_the_first_days_standard(feeds: Feeds, pop: Population) -> None:
     joined = feeds.outcomes.join(pop.ground_truth, on="household_id", how="left")
     assert joined.height == pop.ground_truth.height
-    assert (joined.get_column("eligible_start") == joined.get_column("true_dibao_eligible")).all()
+    # The demo county's standard rises on the window's first day (1,450 → 1,520 in the engine's
+    # parameters): the start state is judged by the new one, the ground truth by the old one.
+    new = {a: _engine_standard(START, a) for a in ("urban", "rural")}
+    old = {a: _engine_standard(REFERENCE, a) for a in ("urban", "rural")}
+    assert new != old
+    income_fen = pl.sum_horizontal(
+        [(pl.col(f"true_{s}_income") * 100).round(0) for s in ("wage", "business", "property", "transfer")]
+    )
+    standard = pl.col("urban_rural").replace_strict(new, return_dtype=pl.Float64)
+    expected = (
+        (income_fen < (standard * 100).round(0) * pl.col("size"))
+        & (pl.col("true_vehicles") == 0)
+        & ~pl.col("true_non_residential_property")
+    )
+    assert joined.select((pl.col("eligible_start") == expected).all()).item()
+    moved = joined.filter(pl.col("eligible_start") != pl.col("true_dibao_eligible"))
+    assert moved.height > 0, "the rise makes some households eligible"
+    per_capita = moved.get_column("true_income_per_capita")
+    assert ((per_capita >= min(old.values()) - 0.01) & (per_capita < max(new.values()))).all()
     first = feeds.truth.sort("event_date").group_by("household_id", maintain_order=True).first()
     j = first.join(pop.ground_truth, on="household_id")
     income = pl.sum_horizontal(
@@ -200,6 +229,44 @@ def test_start_state_is_the_ground_truth(feeds: Feeds, pop: Population) -> None:
         (pl.col("non_residential_property_before") == pl.col("true_non_residential_property")).all(),
     )
     assert all(checks.row(0))
+
+
+def test_a_change_of_standard_inside_the_window_is_an_event_where_it_flips_the_status(pop: Population) -> None:
+    feeds = generate_feeds(pop, FeedConfig(start=dt.date(2025, 1, 1), months=12, seed=3))
+    rise = dt.date(2025, 7, 1)  # the demo county's dated standard in the engine's parameters
+    old = {a: _engine_standard(rise - dt.timedelta(days=1), a) for a in ("urban", "rural")}
+    new = {a: _engine_standard(rise, a) for a in ("urban", "rural")}
+    area = pl.col("urban_rural")
+    truth = feeds.truth.join(
+        pop.ground_truth.select("household_id", "urban_rural"), on="household_id", maintain_order="left"
+    )
+    changed = truth.filter(pl.col("event") == "standard_change")
+    assert changed.height > 0
+    assert (
+        changed.select(
+            (pl.col("event_date") == rise).all(),
+            (~pl.col("recorded")).all(),
+            pl.col("record_id").is_null().all(),
+            (pl.col("eligible_before") != pl.col("eligible_after")).all(),
+            (pl.col("dibao_standard_before") == area.replace_strict(old)).all(),
+            (pl.col("dibao_standard") == area.replace_strict(new)).all(),
+            (pl.col("income_before") == pl.col("income_after")).all(),
+        ).row(0)
+        == (True,) * 7
+    )
+    became = feeds.outcomes.filter(pl.col("reasons").str.contains("standard_change"))
+    assert became.get_column("became_eligible").any()
+    # Before and after the rise, events are judged by the standard of their day.
+    others = truth.filter(pl.col("event") != "standard_change")
+    expected = pl.when(pl.col("event_date") < rise).then(area.replace_strict(old)).otherwise(area.replace_strict(new))
+    assert others.select((pl.col("dibao_standard") == expected).all()).item()
+    t = truth.with_columns(_eligible("before").alias("b"), _eligible("after").alias("a"))
+    assert (t.get_column("b") == t.get_column("eligible_before")).all()
+    assert (t.get_column("a") == t.get_column("eligible_after")).all()
+    chained = t.with_columns(pl.col("eligible_after").shift(1).over("household_id").alias("prev")).filter(
+        pl.col("prev").is_not_null()
+    )
+    assert (chained.get_column("prev") == chained.get_column("eligible_before")).all()
 
 
 def test_each_event_starts_where_the_previous_one_ended(feeds: Feeds) -> None:

@@ -1,0 +1,89 @@
+"""Dashboard figures for a jurisdiction (工作台): aggregates only, so analysts may see them.
+
+Households and persons by township, enrolments by programme, alerts by grade and
+age, work orders by status, overdue orders, days from alert to decision, and
+monthly trends. No row here names a person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from typing import Any
+
+from sqlalchemy import Connection, String, case, cast, func, select
+
+from minsheng.registry.access import in_scope
+from minsheng.registry.models import ALERTS, ENROLMENTS, HOUSEHOLDS
+from minsheng.registry.models_casework import WORK_ORDERS
+from minsheng.registry.queries import summary
+from minsheng.security.users import Principal
+
+AGE_BUCKETS = ((7, "0-7"), (30, "8-30"), (90, "31-90"))  # days since the first event; older is "90+"
+OPEN_ORDER = ("new", "assigned", "visited")
+
+
+def figures(conn: Connection, principal: Principal, *, today: dt.date) -> dict[str, Any]:
+    scope = in_scope(principal)
+    registry = summary(conn, principal.jurisdiction)
+    enrolled = conn.execute(
+        select(ENROLMENTS.c.programme, HOUSEHOLDS.c.township, func.count())
+        .join(HOUSEHOLDS, HOUSEHOLDS.c.household_id == ENROLMENTS.c.household_id)
+        .where(scope)
+        .group_by(ENROLMENTS.c.programme, HOUSEHOLDS.c.township)
+        .order_by(ENROLMENTS.c.programme, HOUSEHOLDS.c.township)
+    ).all()
+    age = func.coalesce(
+        *[case((ALERTS.c.first_event >= today - dt.timedelta(days=d), label)) for d, label in AGE_BUCKETS], "90+"
+    )
+    alerts = conn.execute(
+        select(ALERTS.c.severity, ALERTS.c.status, age.label("age"), func.count())
+        .join(HOUSEHOLDS, HOUSEHOLDS.c.household_id == ALERTS.c.household_id)
+        .where(scope)
+        .group_by(ALERTS.c.severity, ALERTS.c.status, age)
+    ).all()
+    orders = conn.execute(
+        select(WORK_ORDERS.c.status, func.count())
+        .join(HOUSEHOLDS, HOUSEHOLDS.c.household_id == WORK_ORDERS.c.household_id)
+        .where(scope)
+        .group_by(WORK_ORDERS.c.status)
+    ).all()
+    overdue = conn.execute(
+        select(func.count())
+        .select_from(WORK_ORDERS.join(HOUSEHOLDS, HOUSEHOLDS.c.household_id == WORK_ORDERS.c.household_id))
+        .where(scope, WORK_ORDERS.c.status.in_(OPEN_ORDER), WORK_ORDERS.c.deadline < today)
+    ).scalar_one()
+    closed = conn.execute(
+        select(ALERTS.c.first_event, WORK_ORDERS.c.closed_at)
+        .join(WORK_ORDERS, WORK_ORDERS.c.alert_id == ALERTS.c.id)
+        .join(HOUSEHOLDS, HOUSEHOLDS.c.household_id == ALERTS.c.household_id)
+        .where(scope, WORK_ORDERS.c.status == "closed")
+    ).all()
+    days = [(c.date() - f).days for f, c in closed if c is not None]
+    opened_by_month = conn.execute(
+        select(func.substr(cast(ALERTS.c.first_event, String), 1, 7).label("month"), func.count())
+        .join(HOUSEHOLDS, HOUSEHOLDS.c.household_id == ALERTS.c.household_id)
+        .where(scope)
+        .group_by("month")
+        .order_by("month")
+    ).all()
+    return {
+        "jurisdiction": principal.jurisdiction,
+        "date": today.isoformat(),
+        "households": registry.households,
+        "persons": registry.persons,
+        "townships": [
+            {"township": t.township, "name": t.name, "households": t.households, "persons": t.persons}
+            for t in registry.townships
+        ],
+        "enrolled": [{"programme": p, "township": t, "households": n} for p, t, n in enrolled],
+        "alerts": [{"severity": s, "status": st, "age": a, "count": n} for s, st, a, n in alerts],
+        "work_orders": {s: n for s, n in orders},
+        "overdue": overdue,
+        "alert_to_decision_days": {
+            "closed": len(days),
+            "median": statistics.median(days) if days else None,
+            "max": max(days) if days else None,
+        },
+        "alerts_by_month": [{"month": m, "count": n} for m, n in opened_by_month],
+    }

@@ -1,0 +1,181 @@
+"""On-site findings (入户核查结果) and their re-assessment.
+
+A caseworker records what the visit found, in the contract's own words and units
+(money in yuan as on the import template):
+
+    {"household": {"vehicles": 0, "financial_assets": 3200},
+     "persons": {"P001": {"wage_income": 0, "employment": "unemployed"}},
+     "note": "主要劳动力3月失业，家中无车"}
+
+`validate` turns it into store values (fen, codes) or names the wrong field;
+`reassess` runs every programme on the household with the findings laid over the
+registry and shows, programme by programme, what changes. The registry itself is
+changed only when a decision is approved (`apply`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, update
+
+from minsheng.assessment import explain
+from minsheng.errors import InvalidInput
+from minsheng.registry import population
+from minsheng.registry.columns import HOUSEHOLD_COLUMNS, PERSON_COLUMNS, Column
+from minsheng.registry.models import HOUSEHOLDS, PERSONS
+from minsheng.rules.parameters import ParameterSet
+
+# What a visit can establish: incomes, expenses, assets, capacities — never identity.
+HOUSEHOLD_FIELDS = {
+    c.name: c
+    for c in HOUSEHOLD_COLUMNS
+    if c.name
+    in (
+        "financial_assets",
+        "properties",
+        "housing_area_m2",
+        "non_residential_property",
+        "vehicles",
+        "vehicle_value",
+        "business_capital",
+    )
+}
+PERSON_FIELDS = {
+    c.name: c
+    for c in PERSON_COLUMNS
+    if c.kind in ("money", "enum", "int", "bool") and c.name not in ("relation", "sex", "medical_insurance_years")
+}
+MAX_NOTE = 2000
+
+
+def _value(column: Column, raw: Any, where: str) -> Any:
+    if raw is None:
+        return None
+    if column.kind == "money":
+        try:
+            amount = Decimal(str(raw))
+        except InvalidOperation:
+            amount = Decimal(-1)
+        if amount < 0 or amount != amount.quantize(Decimal("0.01")) or isinstance(raw, bool):
+            raise InvalidInput(
+                where, "应为不小于0、最多两位小数的金额（元）", "must be an amount in yuan ≥ 0 with at most 2 decimals"
+            )
+        return int(amount * 100)
+    if column.kind == "int":
+        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+            raise InvalidInput(where, "应为不小于0的整数", "must be a whole number ≥ 0")
+        return raw
+    if column.kind == "decimal":
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or raw < 0:
+            raise InvalidInput(where, "应为不小于0的数", "must be a number ≥ 0")
+        return float(raw)
+    if column.kind == "bool":
+        if not isinstance(raw, bool):
+            raise InvalidInput(where, "应为是或否（true/false）", "must be true or false")
+        return raw
+    assert column.codes is not None
+    code = column.codes.accepted().get(str(raw))
+    if code is None:
+        raise InvalidInput(
+            where, f"应为 {'/'.join(column.codes.labels)} 之一", f"must be one of {', '.join(column.codes.labels)}"
+        )
+    return code
+
+
+def validate(findings: Any, member_ids: set[str]) -> dict[str, Any]:
+    """Findings in store units: {"household": {store_column: value}, "persons": {id: {…}}, "note": str}."""
+    if not isinstance(findings, dict) or set(findings) - {"household", "persons", "note"}:
+        raise InvalidInput("findings", "只能包含 household、persons、note", "may hold only household, persons and note")
+    note = findings.get("note") or ""
+    if not isinstance(note, str) or len(note) > MAX_NOTE:
+        raise InvalidInput(
+            "findings.note", f"应为不超过{MAX_NOTE}字的文字", f"must be text of at most {MAX_NOTE} characters"
+        )
+    household: dict[str, Any] = {}
+    for name, raw in (findings.get("household") or {}).items():
+        if name not in HOUSEHOLD_FIELDS:
+            raise InvalidInput(
+                f"findings.household.{name}", "不是可核查的家庭项目", "is not a household item a visit records"
+            )
+        column = HOUSEHOLD_FIELDS[name]
+        household[column.store_name] = _value(column, raw, f"findings.household.{name}")
+    persons: dict[str, dict[str, Any]] = {}
+    for person_id, items in (findings.get("persons") or {}).items():
+        if person_id not in member_ids:
+            raise InvalidInput(f"findings.persons.{person_id}", "不是该户成员", "is not a member of this household")
+        if not isinstance(items, dict):
+            raise InvalidInput(f"findings.persons.{person_id}", "应为项目与数值", "must map items to values")
+        persons[person_id] = {}
+        for name, raw in items.items():
+            if name not in PERSON_FIELDS:
+                raise InvalidInput(
+                    f"findings.persons.{person_id}.{name}",
+                    "不是可核查的成员项目",
+                    "is not a member item a visit records",
+                )
+            column = PERSON_FIELDS[name]
+            persons[person_id][column.store_name] = _value(column, raw, f"findings.persons.{person_id}.{name}")
+    return {"household": household, "persons": persons, "note": note}
+
+
+def overlay(hh: pl.DataFrame, pp: pl.DataFrame, found: dict[str, Any]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The household's frames with the findings in place of the registry's values."""
+    hh_rows = [row | found["household"] for row in hh.to_dicts()]
+    pp_rows = [row | found["persons"].get(row["person_id"], {}) for row in pp.to_dicts()]
+    return pl.DataFrame(hh_rows, schema=hh.schema), pl.DataFrame(pp_rows, schema=pp.schema)
+
+
+def _by_programme(expl: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """One line per programme: a person-level programme (tekun) counts if any member qualifies."""
+    out: dict[str, dict[str, Any]] = {}
+    rank = {"eligible": 2, "unknown": 1, "ineligible": 0}
+    for entry in expl["programmes"]:
+        line = out.setdefault(
+            entry["id"],
+            {"id": entry["id"], "label": entry["label"], "status": "ineligible", "benefit_fen": None, "failed": []},
+        )
+        if rank[entry["status"]] > rank[line["status"]]:
+            line["status"] = entry["status"]
+        if entry["benefit"] is not None and entry["status"] == "eligible":
+            line["benefit_fen"] = (line["benefit_fen"] or 0) + round(entry["benefit"] * 100)
+        line["failed"] = sorted(set(line["failed"]) | set(entry["failed"]))
+    return out
+
+
+def reassess(
+    conn: Connection, household_id: str, found: dict[str, Any], *, date: dt.date, params: ParameterSet
+) -> dict[str, Any]:
+    """Every programme before (registry) and after (findings), with the full explanation after."""
+    hh, pp = population.load(conn, household_id=household_id)
+    before = _by_programme(explain(hh, pp, household_id, date=date, params=params))
+    new_hh, new_pp = overlay(hh, pp, found)
+    expl = explain(new_hh, new_pp, household_id, date=date, params=params)
+    after = _by_programme(expl)
+    programmes = [
+        after[pid]
+        | {
+            "before_status": before[pid]["status"],
+            "before_benefit_fen": before[pid]["benefit_fen"],
+            "changed": (before[pid]["status"], before[pid]["benefit_fen"])
+            != (after[pid]["status"], after[pid]["benefit_fen"]),
+        }
+        for pid in after
+    ]
+    return {"date": date.isoformat(), "programmes": programmes, "explanation": expl}
+
+
+def apply(conn: Connection, household_id: str, found: dict[str, Any]) -> None:
+    """Write approved findings into the registry (the visit's values become the record)."""
+    if found["household"]:
+        conn.execute(update(HOUSEHOLDS).where(HOUSEHOLDS.c.household_id == household_id).values(**found["household"]))
+    for person_id, values in found["persons"].items():
+        if values:
+            conn.execute(
+                update(PERSONS)
+                .where(PERSONS.c.person_id == person_id, PERSONS.c.household_id == household_id)
+                .values(**values)
+            )

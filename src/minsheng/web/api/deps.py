@@ -1,0 +1,75 @@
+"""What a route needs: the app, the acting user (session token), a unit of work acting
+for that user, and a department behind a feed-delivery token."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from minsheng.bootstrap import App
+from minsheng.errors import NotAuthenticated
+from minsheng.programmes.registry import baseline
+from minsheng.registry.uow import UnitOfWork
+from minsheng.rules.parameters import ParameterSet
+from minsheng.security import sessions
+from minsheng.security.users import Principal
+
+SESSION_COOKIE = "minsheng_session"
+_bearer = HTTPBearer(auto_error=False, description="a session token from POST /api/session")
+
+
+def get_app(request: Request) -> App:
+    app: App = request.app.state.minsheng
+    return app
+
+
+def get_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    app: Annotated[App, Depends(get_app)],
+) -> Principal:
+    token = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise NotAuthenticated("请先登录", "log in first")
+    with app.engine.connect() as conn:
+        principal = sessions.principal_for(conn, token)
+    request.state.username = principal.username  # for the access log: who, never what
+    return principal
+
+
+def get_uow(
+    principal: Annotated[Principal, Depends(get_principal)], app: Annotated[App, Depends(get_app)]
+) -> Iterator[UnitOfWork]:
+    """One transaction per request, acting for the user (row-level security on PostgreSQL);
+    a route commits when its operation succeeded, anything else rolls back."""
+    with UnitOfWork(app.engine, principal) as uow:
+        yield uow
+
+
+def get_department(
+    app: Annotated[App, Depends(get_app)],
+    x_department_token: Annotated[str | None, Header(description="a department's feed-delivery token")] = None,
+) -> sessions.Department:
+    if not x_department_token:
+        raise NotAuthenticated("缺少部门令牌", "the X-Department-Token header is missing")
+    with app.engine.connect() as conn:
+        return sessions.department_for(conn, x_department_token)
+
+
+def get_params() -> ParameterSet:
+    return baseline()
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+AppDep = Annotated[App, Depends(get_app)]
+ParamsDep = Annotated[ParameterSet, Depends(get_params)]
+TodayDep = Annotated[dt.date, Depends(today)]
