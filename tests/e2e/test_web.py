@@ -1,4 +1,4 @@
-"""The read-only demo page over HTTP."""
+"""The dashboard page over HTTP: login first, then the figures of the user's jurisdiction only."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def test_summary_page_counts_the_registry_of_the_users_jurisdiction(tmp_path: Pa
     data = town.get("/api/summary").json()  # the township's own figures only
     assert (data["households"], data["persons"]) == (2, 2)
     assert data["townships"][0]["rural_persons"] == 2
-    assert "Registry summary" in client.get("/", params={"lang": "en"}).text
+    assert "Dashboard" in client.get("/", params={"lang": "en"}).text
     # Nothing on the page comes from another host.
     assert "http://" not in page.text.replace("http://testserver", "") and "https://" not in page.text
 

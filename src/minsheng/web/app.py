@@ -14,20 +14,16 @@ from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any
 
-from fastapi import FastAPI, Form, Query, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 from minsheng.bootstrap import App
-from minsheng.errors import NotAuthenticated
 from minsheng.programmes.registry import baseline, model
-from minsheng.registry.queries import summary
-from minsheng.security import sessions
-from minsheng.security.users import authenticate
 from minsheng.web.api import admin, casework, errors, households, session
-from minsheng.web.api.deps import SESSION_COOKIE
-from minsheng.web.messages import translator
+from minsheng.web.pages import dashboard as pages_dashboard
+from minsheng.web.pages import session as pages_session
+from minsheng.web.pages.common import LoginRequired, login_redirect
 
 access_log = logging.getLogger("minsheng.access")
 
@@ -36,13 +32,22 @@ _HERE = resources.files("minsheng.web")
 
 def create_app(app_: App) -> FastAPI:
     web = FastAPI(title="minsheng", version="0.1.0")
-    templates = Jinja2Templates(directory=str(_HERE / "templates"))
     web.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
 
     web.state.minsheng = app_
     errors.install(web)
     for module in (session, households, casework, admin):
         web.include_router(module.router)
+    for page in (pages_session, pages_dashboard):
+        web.include_router(page.router)
+    plotly_js = resources.files("plotly") / "package_data" / "plotly.min.js"
+
+    @web.get("/vendor/plotly.min.js", include_in_schema=False)
+    def plotly_bundle() -> FileResponse:
+        """plotly's own bundled JavaScript, served from the installed package: no CDN."""
+        return FileResponse(str(plotly_js), media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+
+    web.add_exception_handler(LoginRequired, lambda _r, exc: login_redirect(exc))
 
     @web.middleware("http")
     async def log_access(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -52,58 +57,6 @@ def create_app(app_: App) -> FastAPI:
         ms = (time.perf_counter() - start) * 1000
         access_log.info("%s %s %s %s %.0fms", request.method, request.url.path, response.status_code, user, ms)
         return response
-
-    @web.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def summary_page(request: Request, lang: str = Query("zh", pattern="^(zh|en)$")) -> Any:
-        principal = _page_user(request)
-        if principal is None:
-            return RedirectResponse(f"/login?lang={lang}", status_code=303)
-        result = summary(app_.engine, principal.jurisdiction)
-        return templates.TemplateResponse(
-            request,
-            "summary.html",
-            {"summary": result, "t": translator(lang), "lang": lang, "user": principal},
-        )
-
-    @web.get("/login", response_class=HTMLResponse, include_in_schema=False)
-    def login_page(request: Request, lang: str = Query("zh", pattern="^(zh|en)$"), failed: bool = False) -> Any:
-        return templates.TemplateResponse(
-            request, "login.html", {"t": translator(lang), "lang": lang, "failed": failed}
-        )
-
-    @web.post("/login", include_in_schema=False)
-    def login_form(
-        username: str = Form(max_length=64), password: str = Form(max_length=256), lang: str = Form("zh")
-    ) -> Response:
-        lang = lang if lang in ("zh", "en") else "zh"
-        try:
-            with app_.engine.begin() as conn:
-                principal = authenticate(conn, username, password)
-                token, _ = sessions.open_session(conn, principal, app_.settings.session_minutes)
-        except NotAuthenticated:
-            return RedirectResponse(f"/login?lang={lang}&failed=true", status_code=303)
-        page = RedirectResponse(f"/?lang={lang}", status_code=303)
-        page.set_cookie(
-            SESSION_COOKIE,
-            token,
-            max_age=app_.settings.session_minutes * 60,
-            httponly=True,
-            samesite="strict",
-            secure=app_.settings.env == "production",
-        )
-        return page
-
-    def _page_user(request: Request) -> Any:
-        token = request.cookies.get(SESSION_COOKIE)
-        if not token:
-            return None
-        try:
-            with app_.engine.connect() as conn:
-                principal = sessions.principal_for(conn, token)
-        except NotAuthenticated:
-            return None
-        request.state.username = principal.username
-        return principal
 
     @web.get("/api/programmes")
     def programmes_json() -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from minsheng.errors import (
@@ -39,10 +39,20 @@ def body(kind: str, zh: str, en: str, **extra: object) -> dict[str, object]:
     return {"error": {"type": kind, "zh": zh, "en": en, **extra}}
 
 
+def is_page(request: Request) -> bool:
+    """A browser page (HTML errors) rather than the API (JSON errors)."""
+    path = request.url.path
+    return not (path.startswith(("/api/", "/static/", "/vendor/")) or path in ("/healthz", "/openapi.json", "/docs"))
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(MinshengError)
-    async def minsheng_error(_request: Request, exc: MinshengError) -> JSONResponse:
+    async def minsheng_error(request: Request, exc: MinshengError) -> Response:
         status, kind = next(((s, k) for t, s, k in STATUS if isinstance(exc, t)), (400, "bad_request"))
+        if is_page(request):
+            from minsheng.web.pages.common import error_page
+
+            return error_page(request, status, exc.zh, exc.en)
         extra = {"field": exc.field} if isinstance(exc, InvalidInput) else {}
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse(body(kind, exc.zh, exc.en, **extra), status_code=status, headers=headers)
@@ -55,8 +65,12 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         en = str(exc.detail)
+        if is_page(request):
+            from minsheng.web.pages.common import error_page
+
+            return error_page(request, exc.status_code, HTTP_ZH.get(exc.status_code, "请求无法处理"), en)
         return JSONResponse(
             body("http", HTTP_ZH.get(exc.status_code, "请求无法处理"), en),
             status_code=exc.status_code,

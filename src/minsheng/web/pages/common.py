@@ -1,0 +1,111 @@
+"""What every page needs: the signed-in user (or a redirect to the login page), the
+language (query `lang`, then the `lang` cookie, then Chinese), and `render`."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from minsheng.bootstrap import App
+from minsheng.errors import NotAuthenticated
+from minsheng.registry.uow import UnitOfWork
+from minsheng.security import sessions
+from minsheng.security.users import ROLES, Principal
+from minsheng.web.api.deps import SESSION_COOKIE, get_app
+from minsheng.web.messages import LANGS, translator
+
+templates = Jinja2Templates(directory=str(resources.files("minsheng.web") / "templates"))
+NAV = (
+    ("/", "nav.dashboard", False),
+    ("/alerts", "nav.alerts", True),
+    ("/work-orders", "nav.work_orders", True),
+    ("/households", "nav.households", True),
+    ("/import", "nav.import", True),
+    ("/exports", "nav.exports", True),
+)  # (path, label, needs person-level access)
+
+
+class LoginRequired(Exception):
+    """No live session: the page handler sends the browser to the login page."""
+
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
+def lang_of(request: Request) -> str:
+    lang = request.query_params.get("lang") or request.cookies.get("lang") or "zh"
+    return lang if lang in LANGS else "zh"
+
+
+def page_user(request: Request, app: Annotated[App, Depends(get_app)]) -> Principal:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        try:
+            with app.engine.connect() as conn:
+                principal = sessions.principal_for(conn, token)
+            request.state.username = principal.username
+            request.state.principal = principal
+            return principal
+        except NotAuthenticated:
+            pass
+    raise LoginRequired(request.url.path)
+
+
+def page_uow(principal: Annotated[Principal, Depends(page_user)], app: Annotated[App, Depends(get_app)]) -> Any:
+    with UnitOfWork(app.engine, principal) as uow:
+        yield uow
+
+
+UserDep = Annotated[Principal, Depends(page_user)]
+PageUowDep = Annotated[UnitOfWork, Depends(page_uow)]
+
+
+def render(request: Request, name: str, context: dict[str, Any], *, status_code: int = 200) -> HTMLResponse:
+    lang = lang_of(request)
+    user: Principal | None = context.get("user")
+    nav = [(p, k) for p, k, persons in NAV if user is None or user.sees_persons or not persons]
+    page = templates.TemplateResponse(
+        request,
+        name,
+        {
+            "t": translator(lang),
+            "lang": lang,
+            "nav": nav,
+            "path": request.url.path,
+            "role_label": (ROLES[user.role][0 if lang == "zh" else 1] if user else ""),
+            "plabel": lambda pid: _programme_label(pid, lang),
+            **context,
+        },
+        status_code=status_code,
+    )
+    if request.query_params.get("lang") in LANGS:
+        page.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="strict")
+    return page
+
+
+def _programme_label(pid: str, lang: str) -> str:
+    """Programme names come from the programme registry, the single source of labels."""
+    from minsheng.programmes.registry import model
+
+    programme = model().programmes.get(pid)
+    if programme is None:
+        return pid
+    return programme.label_zh if lang == "zh" else programme.label_en
+
+
+def login_redirect(exc: LoginRequired) -> Response:
+    from fastapi.responses import RedirectResponse
+
+    return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
+
+
+def error_page(request: Request, status: int, zh: str, en: str) -> HTMLResponse:
+    """An error as a page in the user's language (404 for another area's record, like a missing one)."""
+    user = getattr(request.state, "principal", None)
+    message = zh if lang_of(request) == "zh" else en
+    return render(request, "error.html", {"status": status, "message": message, "user": user}, status_code=status)
