@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
@@ -48,6 +49,17 @@ def create_app(app_: App) -> FastAPI:
         return FileResponse(str(plotly_js), media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
 
     web.add_exception_handler(LoginRequired, lambda _r, exc: login_redirect(exc))
+
+    @web.middleware("http")
+    async def same_origin_forms(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """A page form posted from another site is refused (besides the SameSite=Strict cookie)."""
+        origin = request.headers.get("origin")
+        foreign = bool(origin) and origin != "null" and urlsplit(origin).netloc != request.headers.get("host", "")
+        if request.method == "POST" and foreign:
+            return JSONResponse(
+                errors.body("forbidden", "拒绝跨站提交", "a form from another site was refused"), status_code=403
+            )
+        return await call_next(request)
 
     @web.middleware("http")
     async def log_access(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
