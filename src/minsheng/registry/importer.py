@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine, bindparam
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from minsheng.errors import ImportRejected, StoreError
-from minsheng.registry import files, report
+from minsheng.registry import counts, files, report
 from minsheng.registry.columns import COLUMNS, store_frame
 from minsheng.registry.models import ENROLMENTS, HOUSEHOLDS, IMPORT_BATCHES, PERSONS
 from minsheng.registry.store import bulk_insert
@@ -148,6 +148,7 @@ def import_files(
                         rejected=s.rejected,
                     )
                 )
+            counts.refresh(conn)
             uow.commit()
         except (IntegrityError, DBAPIError) as exc:
             raise StoreError(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, case, func, select
 
 from minsheng.codes.divisions import divisions
-from minsheng.registry.models import HOUSEHOLDS, PERSONS
+from minsheng.registry.counts import DIVISION_COUNTS
 
 
 @dataclass(frozen=True)
@@ -47,24 +47,22 @@ class RegistrySummary:
 
 
 def summary(bind: Engine | Connection, jurisdiction: str = "") -> RegistrySummary:
-    """Households and persons by township and urban/rural within a jurisdiction."""
-    hh = HOUSEHOLDS
-    p = PERSONS
-    urban = hh.c.urban_rural == "urban"
-    members = select(p.c.household_id, func.count().label("n")).group_by(p.c.household_id).subquery()
-    n = func.coalesce(members.c.n, 0)
+    """Households and persons by township and urban/rural within a jurisdiction, from the
+    per-division counts every import keeps current (`registry.counts`)."""
+    c = DIVISION_COUNTS.c
+    township = case((func.length(c.residence_division) >= 9, func.substr(c.residence_division, 1, 9)))
+    urban = c.urban_rural == "urban"
     query = (
         select(
-            hh.c.township,
-            func.sum(case((urban, 1), else_=0)),
-            func.sum(case((urban, 0), else_=1)),
-            func.sum(case((urban, n), else_=0)),
-            func.sum(case((urban, 0), else_=n)),
+            township.label("township"),
+            func.sum(case((urban, c.households), else_=0)),
+            func.sum(case((urban, 0), else_=c.households)),
+            func.sum(case((urban, c.persons), else_=0)),
+            func.sum(case((urban, 0), else_=c.persons)),
         )
-        .select_from(hh.outerjoin(members, members.c.household_id == hh.c.household_id))
-        .where(hh.c.residence_division.startswith(jurisdiction))
-        .group_by(hh.c.township)
-        .order_by(hh.c.township)
+        .where(c.residence_division.startswith(jurisdiction))
+        .group_by(township)
+        .order_by(township)
     )
     if isinstance(bind, Connection):
         rows = bind.execute(query).all()

@@ -402,3 +402,13 @@ def failure_counts(model: Model, result: Result, by: str = "township") -> pl.Dat
 
 
 __all__ = ["HH", "SCHEMA", "build", "explain_household", "failure_counts", "render"]
+
+
+def format_value(v: dict[str, Any], lang: str = "zh") -> str:
+    """One input or amount of an explanation as people read it (for pages)."""
+    return _fmt(v, lang == "zh")
+
+
+def format_parameter(p: dict[str, Any], lang: str = "zh") -> str:
+    """One parameter with its level, effective date and source (for pages)."""
+    return _fmt_param(p, lang == "zh")

@@ -1,0 +1,100 @@
+"""一户一档: everything about one household in one place, for a user of its area.
+
+The household and its members (`access.household_detail`, audited), every
+programme's result today with its explanation, the department records linked to
+its members, one timeline of what happened (records, alerts, work-order steps),
+and who has looked at the record (from the audit log).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from minsheng.assessment import explain
+from minsheng.registry import access, population
+from minsheng.registry.columns import FEED_KINDS
+from minsheng.registry.models import ALERTS, AUDIT_LOG, FEED_RECORDS
+from minsheng.registry.models_casework import WORK_ORDER_EVENTS, WORK_ORDERS
+from minsheng.rules.parameters import ParameterSet
+from minsheng.security.users import Principal
+
+VIEWS = ("read_household", "read_entitlements", "reveal_id_number", "read_work_order", "read_alert")
+MAX_RECORDS = 500
+
+
+def household_profile(
+    conn: Connection, principal: Principal, household_id: str, *, today: dt.date, params: ParameterSet
+) -> dict[str, Any]:
+    profile = access.household_detail(conn, principal, household_id)  # scope check; the read is audited
+    hh, pp = population.load(conn, household_id=household_id)
+    profile["explanation"] = explain(hh, pp, household_id, date=today, params=params)
+    records = conn.execute(
+        select(
+            FEED_RECORDS.c.feed_key,
+            FEED_RECORDS.c.source,
+            FEED_RECORDS.c.kind,
+            FEED_RECORDS.c.event_date,
+            FEED_RECORDS.c.person_id,
+            FEED_RECORDS.c.name,
+            FEED_RECORDS.c.id_number_masked,
+            FEED_RECORDS.c.payload,
+        )
+        .where(FEED_RECORDS.c.household_id == household_id)
+        .order_by(FEED_RECORDS.c.event_date.desc())
+        .limit(MAX_RECORDS)
+    ).mappings()
+    profile["records"] = [dict(r) | {"payload": _readable(r["kind"], json.loads(r["payload"]))} for r in records]
+    orders = conn.execute(
+        select(WORK_ORDERS.c.id, WORK_ORDERS.c.status, WORK_ORDERS.c.reason, WORK_ORDERS.c.decision)
+        .where(WORK_ORDERS.c.household_id == household_id)
+        .order_by(WORK_ORDERS.c.id)
+    ).mappings()
+    profile["work_orders"] = [dict(o) for o in orders]
+    profile["timeline"] = _timeline(conn, household_id, profile["records"])
+    viewers = conn.execute(
+        select(AUDIT_LOG.c.at, AUDIT_LOG.c.actor, AUDIT_LOG.c.action)
+        .where(
+            AUDIT_LOG.c.subject_kind == "household",
+            AUDIT_LOG.c.subject_id == household_id,
+            AUDIT_LOG.c.action.in_(VIEWS),
+        )
+        .order_by(AUDIT_LOG.c.id.desc())
+        .limit(50)
+    ).mappings()
+    profile["viewers"] = [dict(v) for v in viewers]
+    return profile
+
+
+def _readable(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """The record's own columns as people read them: money in yuan (stored in fen)."""
+    money = {c.name for c in FEED_KINDS.get(kind, ()) if c.kind == "money"}
+    return {k: (f"{v / 100:,.2f}" if k in money and isinstance(v, int) else v) for k, v in payload.items()}
+
+
+def _timeline(conn: Connection, household_id: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Department records, alerts and work-order steps, newest first."""
+    events: list[dict[str, Any]] = [
+        {"at": r["event_date"], "kind": "record", "what": r["kind"], "who": r["source"], "ref": r["feed_key"]}
+        for r in records
+    ]
+    for a in conn.execute(
+        select(ALERTS.c.id, ALERTS.c.first_event, ALERTS.c.reason, ALERTS.c.severity).where(
+            ALERTS.c.household_id == household_id
+        )
+    ).mappings():
+        events.append(
+            {"at": a["first_event"], "kind": "alert", "what": a["reason"], "who": a["severity"], "ref": a["id"]}
+        )
+    steps = conn.execute(
+        select(WORK_ORDER_EVENTS.c.at, WORK_ORDER_EVENTS.c.actor, WORK_ORDER_EVENTS.c.action, WORK_ORDERS.c.id)
+        .join(WORK_ORDERS, WORK_ORDERS.c.id == WORK_ORDER_EVENTS.c.work_order_id)
+        .where(WORK_ORDERS.c.household_id == household_id)
+    ).mappings()
+    for s in steps:
+        at = s["at"].date() if isinstance(s["at"], dt.datetime) else s["at"]
+        events.append({"at": at, "kind": "work_order", "what": s["action"], "who": s["actor"], "ref": s["id"]})
+    return sorted(events, key=lambda e: e["at"] or dt.date.min, reverse=True)

@@ -1,0 +1,84 @@
+"""一户一档: find a household, then see all of it on one page."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse
+
+from minsheng.codes import enums
+from minsheng.errors import InvalidInput
+from minsheng.registry import access, profile
+from minsheng.rules.explain import STATUS_ZH, format_parameter, format_value
+from minsheng.security import audit
+from minsheng.web.api.deps import AppDep, ParamsDep, TodayDep
+from minsheng.web.pages.common import PageUowDep, UserDep, lang_of, render
+
+router = APIRouter(include_in_schema=False)
+PAGE = 50
+
+
+@router.get("/households", response_class=HTMLResponse)
+def households_page(
+    request: Request,
+    user: UserDep,
+    uow: PageUowDep,
+    app: AppDep,
+    township: Annotated[str, Query(max_length=12, pattern="^[0-9]*$")] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Any:
+    found = access.search_households(
+        uow.connection, user, app.cipher, township=township, limit=PAGE, offset=(page - 1) * PAGE
+    )
+    return render(
+        request,
+        "households.html",
+        {"user": user, "found": found, "township": township, "page": page, "pages": -(-found.total // PAGE), "q": ""},
+    )
+
+
+@router.post("/households", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    user: UserDep,
+    uow: PageUowDep,
+    app: AppDep,
+    q: Annotated[str, Form(max_length=64)] = "",
+) -> Any:
+    """A search is a POST: the query (perhaps an ID number) never reaches a URL or a log."""
+    if not q.strip():
+        raise InvalidInput("q", "请输入身份证号、户编号或姓名", "enter an ID number, a household number or a name")
+    found = access.search_households(uow.connection, user, app.cipher, q=q, limit=PAGE)
+    audit.record(uow.connection, user.username, "search_households", "query", "", {"hits": found.total})
+    uow.commit()
+    return render(
+        request, "households.html", {"user": user, "found": found, "township": "", "page": 1, "pages": 1, "q": q}
+    )
+
+
+@router.get("/households/{household_id}", response_class=HTMLResponse)
+def household_page(
+    request: Request, household_id: str, user: UserDep, uow: PageUowDep, today: TodayDep, params: ParamsDep
+) -> Any:
+    data = profile.household_profile(uow.connection, user, household_id, today=today, params=params)
+    uow.commit()  # the audited read
+    lang = lang_of(request)
+    return render(
+        request,
+        "household.html",
+        {
+            "user": user,
+            "p": data,
+            "fmt": lambda v: format_value(v, lang),
+            "fmt_param": lambda p: format_parameter(p, lang),
+            "status_text": lambda s: STATUS_ZH[s] if lang == "zh" else s,
+            "yuan": lambda fen: "" if fen is None else f"{fen / 100:,.2f}",
+            "code": lambda codes, value: "" if value in (None, "") else _label(codes, value, lang),
+            "enums": enums,
+        },
+    )
+
+
+def _label(codes: enums.CodeList, value: str, lang: str) -> str:
+    return codes.label(value, lang) if value in codes.labels else value
