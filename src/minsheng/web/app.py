@@ -23,6 +23,7 @@ from minsheng.bootstrap import App
 from minsheng.programmes.registry import baseline, model
 from minsheng.web.api import admin, casework, errors, households, session
 from minsheng.web.pages import dashboard as pages_dashboard
+from minsheng.web.pages import households as pages_households
 from minsheng.web.pages import session as pages_session
 from minsheng.web.pages.common import LoginRequired, login_redirect
 
@@ -39,7 +40,7 @@ def create_app(app_: App) -> FastAPI:
     errors.install(web)
     for module in (session, households, casework, admin):
         web.include_router(module.router)
-    for page in (pages_session, pages_dashboard):
+    for page in (pages_session, pages_dashboard, pages_households):
         web.include_router(page.router)
     plotly_js = resources.files("plotly") / "package_data" / "plotly.min.js"
 
