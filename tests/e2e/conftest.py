@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 import uvicorn
-from world import CIPHER, World, build
 
 from minsheng.bootstrap import App
 from minsheng.registry.store import open_engine
 from minsheng.settings import Settings
 from minsheng.web.app import create_app
+from world import CIPHER, World, build
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from world import CIPHER, CLEAR_IDS, PASSWORD, World
 
 from minsheng.bootstrap import App
 from minsheng.settings import Settings
 from minsheng.web.app import create_app
+from world import CIPHER, CLEAR_IDS, PASSWORD, World
 
 
 @pytest.fixture

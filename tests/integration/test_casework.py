@@ -110,6 +110,8 @@ def test_decisions_must_follow_the_reassessment(world: World) -> None:
         ({"persons": {"QA1": {"name": "改名"}}}, "findings.persons.QA1.name"),  # identity is not a finding
         ({"persons": {"QA1": {"wage_income": -5}}}, "findings.persons.QA1.wage_income"),
         ({"persons": {"QA1": {"wage_income": 1.234}}}, "findings.persons.QA1.wage_income"),
+        ({"persons": {"QA1": {"wage_income": "NaN"}}}, "findings.persons.QA1.wage_income"),
+        ({"persons": {"QA1": {"wage_income": "Infinity"}}}, "findings.persons.QA1.wage_income"),
         ({"persons": {"QA1": {"employment": "astronaut"}}}, "findings.persons.QA1.employment"),
         ({"household": {"vehicles": "two"}}, "findings.household.vehicles"),
         ({"household": {"vehicles": 1}, "extra": 1}, "findings"),

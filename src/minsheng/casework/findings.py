@@ -60,7 +60,7 @@ def _value(column: Column, raw: Any, where: str) -> Any:
             amount = Decimal(str(raw))
         except InvalidOperation:
             amount = Decimal(-1)
-        if amount < 0 or amount != amount.quantize(Decimal("0.01")) or isinstance(raw, bool):
+        if isinstance(raw, bool) or not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
             raise InvalidInput(
                 where, "应为不小于0、最多两位小数的金额（元）", "must be an amount in yuan ≥ 0 with at most 2 decimals"
             )

@@ -75,7 +75,8 @@ def deadline(params: ParameterSet, severity: str, division: str, today: dt.date)
 
 
 def load(conn: Connection, principal: Principal, order_id: int) -> dict[str, Any]:
-    """The work order, if it concerns a household in the user's jurisdiction."""
+    """The work order, if it concerns a household in the user's jurisdiction (never for an analyst)."""
+    require_persons(principal)
     row = (
         conn.execute(
             select(WORK_ORDERS, HOUSEHOLDS.c.residence_division)

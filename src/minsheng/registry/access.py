@@ -98,7 +98,7 @@ def search_households(
     size = select(func.count()).where(PERSONS.c.household_id == HOUSEHOLDS.c.household_id).scalar_subquery()
     head = (
         select(PERSONS.c.name)
-        .where(PERSONS.c.household_id == HOUSEHOLDS.c.household_id, PERSONS.c.relation == "01")
+        .where(PERSONS.c.household_id == HOUSEHOLDS.c.household_id, PERSONS.c.relation == "02")  # GB/T 4761: 02 户主
         .limit(1)
         .scalar_subquery()
     )

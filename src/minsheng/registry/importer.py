@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, Engine, bindparam
@@ -86,6 +87,10 @@ class ImportOutcome:
         return self.errors.is_empty()
 
 
+# (conn, (households, their table), (persons, their table), the importer's errors) → all errors
+ScopeCheck = Callable[[Connection, tuple[Any, Any], tuple[Any, Any], pl.DataFrame], pl.DataFrame]
+
+
 def import_files(
     engine: Engine,
     cipher: PersonalDataCipher,
@@ -96,8 +101,11 @@ def import_files(
     report_dir: Path | None = None,
     today: dt.date | None = None,
     progress: Progress | None = None,
+    scope: ScopeCheck | None = None,
 ) -> ImportOutcome:
-    """Validate and write households and/or persons in one transaction."""
+    """Validate and write households and/or persons in one transaction. `scope`, when given,
+    adds row errors of its own (a user's jurisdiction rules) inside that same transaction,
+    so nothing can change between the check and the write."""
     step = progress or (lambda _s: None)
     today = today or dt.date.today()
     outcome = ImportOutcome()
@@ -118,6 +126,8 @@ def import_files(
         hh_ok = hh.filter(~pl.col(ROW).is_in(hh_err["row"].implode())) if hh is not None else None
         p, p_err = _check_persons(conn, cipher, p_table, hh, hh_ok, today) if p_table else (None, empty_errors())
         outcome.errors = pl.concat([_explain(hh_err, hh_table), _explain(p_err, p_table)], how="vertical")
+        if scope is not None:
+            outcome.errors = scope(conn, (hh, hh_table), (p, p_table), outcome.errors)
         if not outcome.ok and not valid_only:
             _write_report(outcome, report_dir)
             n = outcome.errors.height

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
-from sqlalchemy import Connection, Engine, Row, select, update
+from sqlalchemy import Connection, Engine, select, update
 
 from minsheng.registry.models import AUDIT_HEAD, AUDIT_LOG
 
@@ -41,22 +41,26 @@ def row_hash(prev: str, row: dict[str, Any]) -> str:
     return sm3(prev.encode("ascii") + _payload(row))
 
 
-def _locked_head(conn: Connection) -> Row[tuple[int, str]] | None:
-    """The head, held by this transaction until it ends, so two appends never chain to the same entry."""
-    if conn.dialect.name == "sqlite":
-        # SQLite has no row locks (it ignores FOR UPDATE): a write that changes nothing takes the
-        # database's write lock before the head is read. Reading first and asking for the lock
-        # later would fail at once ("database is locked") whenever another append committed in
-        # between; asking first waits its turn (the busy timeout).
-        conn.execute(update(AUDIT_HEAD).values(last_id=AUDIT_HEAD.c.last_id))
-    return conn.execute(select(AUDIT_HEAD.c.last_id, AUDIT_HEAD.c.last_hash).with_for_update()).one_or_none()
+# Built once: an append is on the path of every audited read.
+_HEAD = (AUDIT_HEAD.c.last_id, AUDIT_HEAD.c.last_hash)
+_LOCK_HEAD = {
+    "postgresql": select(*_HEAD).with_for_update(),
+    # SQLite has no row locks (it ignores FOR UPDATE): a write that changes nothing takes the
+    # database's write lock and reads the head in one statement. Reading first and asking for
+    # the lock later would fail at once ("database is locked") whenever another append
+    # committed in between; asking first waits its turn (the busy timeout).
+    "sqlite": update(AUDIT_HEAD).values(last_id=AUDIT_HEAD.c.last_id).returning(*_HEAD),
+}
+_INSERT_ENTRY = AUDIT_LOG.insert()
+_MOVE_HEAD = update(AUDIT_HEAD)
 
 
 def record(
     conn: Connection, actor: str, action: str, subject_kind: str, subject_id: str, detail: dict[str, Any] | None = None
 ) -> int:
     """Append one entry inside the caller's transaction; returns its id."""
-    head = _locked_head(conn)
+    # the head, held by this transaction until it ends, so two appends never chain to the same entry
+    head = conn.execute(_LOCK_HEAD.get(conn.dialect.name, _LOCK_HEAD["postgresql"])).one_or_none()
     last_id, prev = (head.last_id, head.last_hash) if head else (0, GENESIS)
     new_id = int(last_id) + 1
     row: dict[str, Any] = {
@@ -69,11 +73,11 @@ def record(
         "detail": json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
     }
     digest = row_hash(prev, row)
-    conn.execute(AUDIT_LOG.insert().values(**row, prev_hash=prev, hash=digest))
+    conn.execute(_INSERT_ENTRY, {**row, "prev_hash": prev, "hash": digest})
     if head:
-        conn.execute(update(AUDIT_HEAD).values(last_id=new_id, last_hash=digest))
+        conn.execute(_MOVE_HEAD, {"last_id": new_id, "last_hash": digest})
     else:
-        conn.execute(AUDIT_HEAD.insert().values(id=1, last_id=new_id, last_hash=digest))
+        conn.execute(AUDIT_HEAD.insert(), {"id": 1, "last_id": new_id, "last_hash": digest})
     return new_id
 
 

@@ -22,9 +22,14 @@ from fastapi.staticfiles import StaticFiles
 from minsheng.bootstrap import App
 from minsheng.programmes.registry import baseline, model
 from minsheng.web.api import admin, casework, errors, households, session
+from minsheng.web.pages import alerts as pages_alerts
 from minsheng.web.pages import dashboard as pages_dashboard
+from minsheng.web.pages import exports as pages_exports
 from minsheng.web.pages import households as pages_households
+from minsheng.web.pages import imports as pages_imports
+from minsheng.web.pages import notice as pages_notice
 from minsheng.web.pages import session as pages_session
+from minsheng.web.pages import work_orders as pages_work_orders
 from minsheng.web.pages.common import LoginRequired, login_redirect
 
 access_log = logging.getLogger("minsheng.access")
@@ -40,7 +45,16 @@ def create_app(app_: App) -> FastAPI:
     errors.install(web)
     for module in (session, households, casework, admin):
         web.include_router(module.router)
-    for page in (pages_session, pages_dashboard, pages_households):
+    for page in (
+        pages_session,
+        pages_dashboard,
+        pages_households,
+        pages_imports,
+        pages_exports,
+        pages_notice,
+        pages_alerts,
+        pages_work_orders,
+    ):
         web.include_router(page.router)
     plotly_js = resources.files("plotly") / "package_data" / "plotly.min.js"
 

@@ -1,0 +1,182 @@
+"""导入: upload households and persons files → check (nothing written) → import.
+
+The check lists every row error (ID and phone numbers masked) and offers the error
+report; a clean check keeps the files in the user's upload folder (`uploads`) for the
+import button, which checks again, imports all or nothing, audits, and deletes them.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import polars as pl
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from minsheng.errors import ImportRejected, NotFound
+from minsheng.registry import check
+from minsheng.registry.columns import COLUMNS
+from minsheng.registry.importer import ImportOutcome
+from minsheng.registry.template import write_template
+from minsheng.security import audit
+from minsheng.security.users import Principal
+from minsheng.web.api.deps import AppDep, TodayDep
+from minsheng.web.pages import sheets
+from minsheng.web.pages.common import UserDep, lang_of, render
+from minsheng.web.pages.uploads import REPORT_NAME, Uploads, safe_name
+
+router = APIRouter(include_in_schema=False)
+
+MAX_UPLOAD_BYTES = 200 * 1024**2  # a township's registry is far smaller; a county splits by township
+SHOWN_ERRORS = 200
+FIELDS = ("households", "persons")
+_LABELS = {c.name: c.zh for cols in COLUMNS.values() for c in cols}
+
+
+def _page(request: Request, user: Principal, stage: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return render(
+        request,
+        "import.html",
+        {"user": user, "stage": stage, "max_mb": MAX_UPLOAD_BYTES // 1024**2, **context},
+        status_code=status_code,
+    )
+
+
+@router.get("/import", response_class=HTMLResponse)
+def import_page(request: Request, user: UserDep) -> Any:
+    check.require_importer(user)
+    return _page(request, user, "upload")
+
+
+@router.get("/import/template.xlsx")
+def import_template(user: UserDep) -> Response:
+    """The Excel import template (no personal data): Chinese headers, drop-downs, column notes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        data = write_template(Path(tmp) / "template.xlsx").read_bytes()
+    return sheets.download(data, "minsheng-import-template.xlsx")
+
+
+@router.post("/import/check", response_class=HTMLResponse)
+async def import_check(request: Request, user: UserDep, app: AppDep, today: TodayDep) -> Any:
+    check.require_importer(user)
+    size = request.headers.get("content-length")
+    if size is None or not size.isdigit():
+        return _page(request, user, "upload", status_code=411, problem="imp.need_length")
+    if int(size) > MAX_UPLOAD_BYTES:
+        return _page(request, user, "upload", status_code=413, problem="imp.too_large")
+    uploads = Uploads(app.settings.data, user.username)
+    token, folder = uploads.new()
+    paths: list[Path] = []
+    async with request.form(max_files=len(FIELDS), max_fields=len(FIELDS) + 2) as form:
+        for i, field in enumerate(FIELDS, start=1):
+            upload = form.get(field)
+            if isinstance(upload, UploadFile) and upload.filename:
+                target = folder / f"in-{i}" / safe_name(upload.filename, f"{field}.csv")
+                if await _save(upload, target):
+                    paths.append(target)
+    if not paths:
+        uploads.discard(token)
+        return _page(request, user, "upload", status_code=422, problem="imp.no_files")
+    checked = await run_in_threadpool(check.check_uploads, app.engine, app.cipher, user, paths, today=today)
+    if not checked.ok:
+        uploads.drop_inputs(folder)  # clear ID numbers stay no longer than needed
+        return _rejected(request, user, token, folder, checked.errors)
+    files = [(kind, checked.files[kind], checked.rows[kind]) for kind in FIELDS if kind in checked.files]
+    return _page(request, user, "ready", token=token, files=files)
+
+
+@router.post("/import/run", response_class=HTMLResponse)
+def import_run(
+    request: Request, user: UserDep, app: AppDep, today: TodayDep, token: Annotated[str, Form(max_length=64)]
+) -> Any:
+    check.require_importer(user)
+    uploads = Uploads(app.settings.data, user.username)
+    folder = uploads.folder(token)
+    paths = uploads.inputs(folder)
+    if not paths:  # a check that failed has already deleted them
+        raise NotFound("没有可导入的文件，请重新上传", "there are no files to import: upload them again")
+    try:
+        outcome = check.import_uploads(app.engine, app.cipher, user, paths, today=today)
+    except ImportRejected as exc:
+        errors = check.errors_of(exc)
+        audit.record_now(
+            app.engine,
+            user.username,
+            "import_refused",
+            "registry",
+            user.jurisdiction,
+            {"files": [p.name for p in paths], "errors": errors.height},
+        )
+        uploads.drop_inputs(folder)
+        return _rejected(request, user, token, folder, errors)
+    audit.record_now(app.engine, user.username, "import", "registry", user.jurisdiction, _detail(outcome))
+    uploads.discard(token)
+    return _page(
+        request,
+        user,
+        "done",
+        summaries=outcome.summaries,
+        unchanged=all(s.inserted == 0 and s.updated == 0 for s in outcome.summaries),
+    )
+
+
+@router.get("/import/report/{token}")
+def import_report(user: UserDep, app: AppDep, token: str) -> FileResponse:
+    check.require_importer(user)
+    folder = Uploads(app.settings.data, user.username).folder(token)
+    path = folder / REPORT_NAME
+    if not path.is_file():
+        raise NotFound("没有错误报告", "there is no error report")
+    return FileResponse(path, media_type=sheets.XLSX, filename=REPORT_NAME, headers={"Cache-Control": "no-store"})
+
+
+async def _save(upload: UploadFile, target: Path) -> bool:
+    """Copy an upload in 1 MiB chunks; an empty file field (no file chosen) is not kept."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    with target.open("wb") as out:
+        while chunk := await upload.read(1 << 20):
+            written += len(chunk)
+            out.write(chunk)
+    if written == 0:
+        target.unlink()
+        return False
+    return True
+
+
+def _rejected(request: Request, user: Principal, token: str, folder: Path, errors: pl.DataFrame) -> HTMLResponse:
+    check.write_report(errors, folder / REPORT_NAME)
+    lang = lang_of(request)
+    shown = check.masked(errors.head(SHOWN_ERRORS))
+    rows = [
+        {
+            "file": e["file"],
+            "row": e["row"],
+            "column": e["column"],
+            "column_label": _LABELS.get(e["column"] or "", "") if lang == "zh" else "",
+            "value": e["value"],
+            "reason": e["reason_zh"] if lang == "zh" else e["reason_en"],
+        }
+        for e in shown.iter_rows(named=True)
+    ]
+    return _page(
+        request,
+        user,
+        "errors",
+        status_code=422,
+        errors=rows,
+        error_count=errors.height,
+        shown=SHOWN_ERRORS,
+        report_url=f"/import/report/{token}",
+    )
+
+
+def _detail(outcome: ImportOutcome) -> dict[str, Any]:
+    return {
+        s.kind: {"file": s.file, "rows": s.rows, "inserted": s.inserted, "updated": s.updated, "unchanged": s.unchanged}
+        for s in outcome.summaries
+    }

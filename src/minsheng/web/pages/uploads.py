@@ -1,0 +1,81 @@
+"""Uploaded files between "check" and "import": a folder per user and upload under the data
+directory (`uploads/<user key>/<token>/`).
+
+The token is 32 random bytes (URL-safe), so a folder cannot be guessed; the user key is a
+hash of the user name, so one user's token never finds another user's files. Files that
+hold clear ID numbers live only as long as they are needed: a failed check deletes them
+at once (only the masked error report stays), a finished import deletes the folder, and
+each new upload sweeps away the user's older folders and anyone's older than a day.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import shutil
+import time
+from pathlib import Path
+
+from minsheng.errors import NotFound
+
+MAX_AGE_SECONDS = 24 * 3600
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+_UNSAFE = re.compile(r"[^\w.()（）\- ]+")
+REPORT_NAME = "import-errors.xlsx"
+
+
+class Uploads:
+    def __init__(self, data: Path, username: str) -> None:
+        self.root = data / "uploads"
+        self.home = self.root / hashlib.sha256(username.encode("utf-8")).hexdigest()[:24]
+
+    def new(self) -> tuple[str, Path]:
+        """A fresh folder for one upload; the user's earlier ones are dropped."""
+        self._sweep()
+        if self.home.exists():
+            shutil.rmtree(self.home, ignore_errors=True)
+        token = secrets.token_urlsafe(32)
+        folder = self.home / token
+        folder.mkdir(parents=True, mode=0o700)
+        return token, folder
+
+    def folder(self, token: str) -> Path:
+        """This user's folder for the token, or `NotFound` (expired, imported, or not theirs)."""
+        folder = self.home / token
+        if not _TOKEN.match(token) or not folder.is_dir():
+            raise NotFound(
+                "上传的文件已过期或已导入，请重新上传",
+                "the uploaded files have expired or were imported: upload them again",
+            )
+        return folder
+
+    @staticmethod
+    def inputs(folder: Path) -> list[Path]:
+        return sorted(p for p in folder.glob("in-*/*") if p.is_file())
+
+    @staticmethod
+    def drop_inputs(folder: Path) -> None:
+        for sub in folder.glob("in-*"):
+            shutil.rmtree(sub, ignore_errors=True)
+
+    def discard(self, token: str) -> None:
+        shutil.rmtree(self.home / token, ignore_errors=True)
+
+    def _sweep(self) -> None:
+        if not self.root.is_dir():
+            return
+        cutoff = time.time() - MAX_AGE_SECONDS
+        for folder in self.root.glob("*/*"):
+            try:
+                if folder.stat().st_mtime < cutoff:
+                    shutil.rmtree(folder, ignore_errors=True)
+            except OSError:  # swept by a concurrent request
+                continue
+
+
+def safe_name(name: str, fallback: str) -> str:
+    """The file's own name (rows are reported under it), without any path or odd characters."""
+    base = Path(name.replace("\\", "/")).name.strip()
+    base = _UNSAFE.sub("_", base)[-120:].lstrip(".")
+    return base or fallback

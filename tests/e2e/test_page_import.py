@@ -1,0 +1,224 @@
+"""The import page: upload → check (nothing written) → import, for a user in a jurisdiction.
+
+The shared valid fixture has two persons (P004, P006) recorded as female with male-parity ID
+numbers, which the contract rejects (see tests/integration/registry/test_import_fixtures.py);
+`valid_files` replaces those two numbers with valid female ones, as that test does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+
+from minsheng.bootstrap import App
+from minsheng.codes.id_number import make
+from minsheng.registry.models import AUDIT_LOG, HOUSEHOLDS, PERSONS
+from minsheng.settings import Settings
+from minsheng.web.app import create_app
+from minsheng.web.pages import imports
+from world import CIPHER, CLEAR_IDS, PASSWORD, World
+
+PARITY_FIXES = {"11010519650101441X": ("110105", "1965-01-01"), "11010519400220667X": ("110105", "1940-02-20")}
+
+
+@pytest.fixture
+def client(world: World, tmp_path: Path) -> TestClient:
+    return TestClient(create_app(App(Settings(data=tmp_path), world.engine, CIPHER)))
+
+
+@pytest.fixture
+def valid_files(contract_fixtures: Path, tmp_path: Path) -> dict[str, bytes]:
+    persons = (contract_fixtures / "valid" / "persons.csv").read_text(encoding="utf-8")
+    for bad, (region, birth) in PARITY_FIXES.items():
+        persons = persons.replace(bad, make(region, dt.date.fromisoformat(birth), 7, 2))
+    return {
+        "households.csv": (contract_fixtures / "valid" / "households.csv").read_bytes(),
+        "persons.csv": persons.encode("utf-8"),
+    }
+
+
+def sign_in(client: TestClient, user: str) -> TestClient:
+    client.post("/login", data={"username": user, "password": PASSWORD})
+    return client
+
+
+def upload(client: TestClient, **files: tuple[str, bytes]) -> tuple[int, str]:
+    page = client.post("/import/check", files={field: (name, data) for field, (name, data) in files.items()})
+    return page.status_code, page.text
+
+
+def counts(engine: Engine) -> tuple[int, int]:
+    with engine.connect() as conn:
+        return (
+            conn.scalar(select(func.count()).select_from(HOUSEHOLDS)) or 0,
+            conn.scalar(select(func.count()).select_from(PERSONS)) or 0,
+        )
+
+
+def token_of(page: str) -> str:
+    found = re.search(r'name="token" value="([^"]+)"', page)
+    assert found, page
+    return found.group(1)
+
+
+def xml_of(xlsx: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as book:
+        return "".join(book.read(n).decode("utf-8") for n in book.namelist() if n.endswith(".xml"))
+
+
+@pytest.mark.parametrize(
+    "name", ["persons_bad_check_digit.csv", "persons_id_sex_conflict.csv", "households_unknown_division.csv"]
+)
+def test_a_faulty_file_shows_its_row_errors_and_writes_nothing(
+    client: TestClient, world: World, contract_fixtures: Path, valid_files: dict[str, bytes], name: str
+) -> None:
+    sign_in(client, "reviewer_a")
+    expected = json.loads((contract_fixtures / "expected.json").read_text(encoding="utf-8"))[name]
+    faulty = (contract_fixtures / "invalid" / name).read_bytes()
+    hh = faulty if name.startswith("households") else valid_files["households.csv"]
+    pp = valid_files["persons.csv"] if name.startswith("households") else faulty
+    before = counts(world.engine)
+    status, page = upload(client, households=("households.csv", hh), persons=("persons.csv", pp))
+    assert status == 422
+    assert "未写入任何数据" in page and 'name="token"' not in page  # no import button
+    row = re.search(
+        rf"<td>{expected['row']}</td>\s*<td class=\"left\">[^<]*<span class=\"note\">{expected['column']}", page
+    )
+    assert row, page
+    assert counts(world.engine) == before
+    # No clear ID number of the uploaded file comes back, on the page or in the report.
+    clear = set(re.findall(r"\b[0-9]{17}[0-9X]\b", pp.decode("utf-8")))
+    assert clear and not any(n in page for n in clear)
+    report_url = re.search(r'href="(/import/report/[^"]+)"', page)
+    assert report_url
+    report = client.get(report_url.group(1))
+    assert report.status_code == 200 and report.headers["content-type"].startswith("application/vnd.openxml")
+    sheet = openpyxl.load_workbook(io.BytesIO(report.content)).active
+    assert sheet is not None
+    places = [(r[1], r[2]) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert (expected["row"], expected["column"]) in places
+    assert not any(n in xml_of(report.content) for n in clear)
+    # The uploaded files (clear ID numbers) are gone; only the masked report stays.
+    assert not list((client.app.state.minsheng.settings.data / "uploads").glob("*/*/in-*/*"))  # type: ignore[attr-defined]
+
+
+def test_a_clean_import_imports_and_a_reimport_is_unchanged(
+    client: TestClient, world: World, valid_files: dict[str, bytes], tmp_path: Path
+) -> None:
+    sign_in(client, "reviewer_a")
+    files = {
+        "households": ("households.csv", valid_files["households.csv"]),
+        "persons": ("persons.csv", valid_files["persons.csv"]),
+    }
+    before = counts(world.engine)
+    status, page = upload(client, **files)
+    assert status == 200 and "检查通过" in page, page
+    assert counts(world.engine) == before  # a check writes nothing
+    done = client.post("/import/run", data={"token": token_of(page)})
+    assert done.status_code == 200
+    assert re.search(r'id="summary-households">.*?class="inserted">5<', done.text, re.S)
+    assert re.search(r'id="summary-persons">.*?class="inserted">7<', done.text, re.S)
+    assert counts(world.engine) == (before[0] + 5, before[1] + 7)
+    assert not list((tmp_path / "uploads").glob("*/*"))  # the staged files are deleted
+    assert client.post("/import/run", data={"token": token_of(page)}).status_code == 404  # and cannot run twice
+    again = client.post("/import/run", data={"token": token_of(upload(client, **files)[1])})
+    assert "没有变化" in again.text
+    assert re.search(r'id="summary-persons">.*?class="unchanged">7<', again.text, re.S)
+    with world.engine.connect() as conn:
+        entries = conn.execute(
+            select(AUDIT_LOG.c.actor, AUDIT_LOG.c.detail).where(AUDIT_LOG.c.action == "import")
+        ).all()
+    assert [e.actor for e in entries] == ["reviewer_a", "reviewer_a"]
+    assert json.loads(entries[0].detail)["persons"]["inserted"] == 7
+
+
+def test_one_workbook_with_both_sheets(
+    client: TestClient, world: World, valid_files: dict[str, bytes], tmp_path: Path
+) -> None:
+    path = tmp_path / "registry.xlsx"
+    with xlsxwriter.Workbook(path) as book:
+        for sheet, name in (("家庭", "households.csv"), ("家庭成员", "persons.csv")):
+            ws = book.add_worksheet(sheet)
+            for r, line in enumerate(valid_files[name].decode("utf-8").splitlines()):
+                ws.write_row(r, 0, line.split(","))
+    sign_in(client, "reviewer_a")
+    status, page = upload(client, persons=("registry.xlsx", path.read_bytes()))
+    assert status == 200 and "registry.xlsx#家庭成员" in page and "registry.xlsx#家庭" in page
+    done = client.post("/import/run", data={"token": token_of(page)})
+    assert re.search(r'id="summary-persons">.*?class="inserted">7<', done.text, re.S)
+
+
+def test_a_household_outside_the_jurisdiction_is_refused(client: TestClient, world: World) -> None:
+    sign_in(client, "township_a")  # 110105001
+    before = counts(world.engine)
+    households = (
+        "household_id,residence_division,urban_rural\n"
+        "N1,110105001002,urban\n"
+        "N2,110106001001,rural\n"  # county B
+        "A2,110105001003,urban\n"  # registered in township 110105002: not to be pulled over
+    )
+    status, page = upload(client, households=("hh.csv", households.encode()))
+    assert status == 422
+    assert "居住地不在您的辖区" in page and "该家庭编号已登记在您的辖区" in page
+    assert re.search(r"<td>3</td>\s*<td class=\"left\">[^<]*<span class=\"note\">residence_division", page)
+    assert re.search(r"<td>4</td>\s*<td class=\"left\">[^<]*<span class=\"note\">household_id", page)
+    persons = (
+        "person_id,household_id,name,relation,birth_date\n"
+        "NP1,B1,某甲,20,2001-01-01\n"  # joins county B's household
+        "QB2,A1,钱六,12,1982-01-01\n"  # a county-B person moved into this township
+    )
+    status, page = upload(client, persons=("p.csv", persons.encode()))
+    assert status == 422 and "所属家庭不在您的辖区" in page and "该成员编号已登记在您的辖区" in page
+    assert counts(world.engine) == before
+    english = client.post(
+        "/import/check?lang=en", files={"households": ("hh.csv", households.encode())}
+    ).text  # the reasons in the page's language
+    assert "outside your jurisdiction" in english and "居住地不在" not in english
+
+
+def test_who_may_import(client: TestClient) -> None:
+    for user in ("village_a", "city_analyst"):
+        sign_in(client, user)
+        assert client.get("/import").status_code == 403
+        assert client.post("/import/check", files={"households": ("h.csv", b"x")}).status_code == 403
+    assert "乡镇（街道）经办人员" in sign_in(client, "village_a").get("/import").text  # says why
+    sign_in(client, "township_a")
+    page = client.get("/import")
+    assert page.status_code == 200 and 'for="households"' in page.text and 'for="persons"' in page.text
+    template = client.get("/import/template.xlsx")
+    assert openpyxl.load_workbook(io.BytesIO(template.content)).sheetnames[:2] == ["家庭", "家庭成员"]
+    assert "Import households and members" in client.get("/import", params={"lang": "en"}).text
+
+
+def test_upload_problems_are_said_plainly(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    sign_in(client, "township_a")
+    status, page = upload(client)
+    assert status == 422 and "请选择要上传的文件" in page
+    status, page = upload(client, households=("old.xls", b"\xd0\xcf\x11\xe0 an old Excel file"))
+    assert status == 422 and "不支持的文件类型.xls" in page
+    failed = re.search(r"/import/report/([^\"]+)", page)
+    assert failed and client.post("/import/run", data={"token": failed.group(1)}).status_code == 404
+    monkeypatch.setattr(imports, "MAX_UPLOAD_BYTES", 1000)
+    status, page = upload(client, households=("big.csv", b"household_id\n" + b"x" * 2000))
+    assert status == 413 and "文件过大" in page
+
+
+def test_another_users_report_is_not_found(client: TestClient, world: World) -> None:
+    sign_in(client, "reviewer_a")
+    _, page = upload(client, households=("hh.csv", b"household_id,residence_division,urban_rural\nZ1,110105001001,x\n"))
+    url = re.search(r'href="(/import/report/[^"]+)"', page)
+    assert url and client.get(url.group(1)).status_code == 200
+    sign_in(client, "admin_a")
+    assert client.get(url.group(1)).status_code == 404  # the token names a folder of reviewer_a's only
+    assert client.get("/import/report/..%2F..%2Fminsheng.db").status_code == 404
+    assert all(n not in page for n in CLEAR_IDS)
