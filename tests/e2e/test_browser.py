@@ -1,11 +1,17 @@
-"""In real headless Chromium: a case from alert to approved enrolment, across two users, and a
-caseworker of another county who cannot reach the household by URL. A screenshot of each step
-is saved under build/screenshots/ (the run prints where)."""
+"""In real headless Chromium against uvicorn on 127.0.0.1: a township caseworker opens an alert,
+records the visit's findings (the re-assessment shown before saving) and proposes enrolment; a
+county reviewer approves; the household then shows as enrolled with the engine's benefit; a
+caseworker of another county cannot reach it by URL. A screenshot of each step is saved under
+build/screenshots/ (the run prints where)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from minsheng.assessment import explain
+from minsheng.programmes.registry import baseline
+from minsheng.registry import population
 from world import PASSWORD, World
 
 
@@ -19,15 +25,59 @@ def log_in(browser: Any, base: str, user: str) -> Any:
     return page
 
 
-def test_household_page_in_a_real_browser(chromium: Any, served_world: tuple[str, World], shots: Any) -> None:
-    base, _world = served_world
-    page = log_in(chromium, base, "township_a")
-    shots(page, "01-dashboard")
-    assert page.locator("#households").inner_text() == "1"
-    page.goto(f"{base}/households/A1")
-    assert page.locator("#household-id").inner_text() == "A1"
-    shots(page, "02-household")
+def test_alert_to_approved_enrolment_in_a_real_browser(
+    chromium: Any, served_world: tuple[str, World], shots: Any
+) -> None:
+    base, world = served_world
+    town = log_in(chromium, base, "township_a")
+    shots(town, "01-township-dashboard")
+
+    town.get_by_role("link", name="预警").first.click()
+    town.get_by_role("link", name="A1").first.click()  # the household in the queue
+    assert town.locator("#household-id").inner_text() == "A1"
+    town.go_back()
+    town.goto(f"{base}/alerts/{world.alert_a}")
+    shots(town, "02-alert-with-evidence")
+    town.get_by_role("button", name="建立核查工单").click()
+    town.wait_for_url(f"{base}/work-orders/*")
+    order_url = town.url.split("#")[0].split("?")[0]
+    town.locator("#assignee").select_option("township_a")
+    town.get_by_role("button", name="派单").click()
+    shots(town, "03-work-order-assigned")
+
+    town.locator('input[name="p.QA1.wage_income"]').fill("0")
+    town.locator('select[name="p.QA1.employment"]').select_option("unemployed")
+    town.locator("#note").fill("入户核查：户主3月失业，无其他收入")
+    town.locator("#preview").click()
+    reassessment = town.locator("#reassessment")
+    reassessment.wait_for()
+    assert "最低生活保障" in reassessment.inner_text()
+    shots(town, "04-reassessment-before-saving")
+    town.locator("#save").click()
+    town.locator("#decision-choice").select_option("enrol")
+    town.locator("#programme").select_option("dibao")
+    town.get_by_role("button", name="提交审批").click()
+    shots(town, "05-proposed")
+    assert town.locator("#approve-form").count() == 0  # a township caseworker cannot approve
+
+    reviewer = log_in(chromium, base, "reviewer_a")
+    reviewer.goto(order_url)
+    reviewer.get_by_role("button", name="同意并办结").click()
+    shots(reviewer, "06-approved")
+
+    reviewer.goto(f"{base}/households/A1")
+    assert reviewer.locator('#enrolments [data-programme="dibao"]').count() == 1
+    hh, pp = population.load(world.engine, household_id="A1")
+    expected = next(
+        p for p in explain(hh, pp, "A1", date=dt.date.today(), params=baseline())["programmes"] if p["id"] == "dibao"
+    )
+    assert expected["status"] == "eligible"
+    assert reviewer.locator("#current-benefit").inner_text() == f"{expected['benefit']:,.2f}"
+    shots(reviewer, "07-household-enrolled")
+
     other = log_in(chromium, base, "township_b")
-    response = other.goto(f"{base}/households/A1")
-    assert response is not None and response.status == 404
-    shots(other, "03-other-county")
+    for url in (f"{base}/households/A1", order_url, f"{base}/alerts/{world.alert_a}"):
+        response = other.goto(url)
+        assert response is not None and response.status == 404, url
+        assert "张一" not in other.content()
+    shots(other, "08-other-county-refused")
