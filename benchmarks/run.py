@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_feeds_synth
 import bench_import
 import bench_monitoring
+import bench_pages
 import bench_rules
 import bench_synth
 
@@ -46,6 +47,7 @@ def main() -> None:
         *bench_import.run(args.persons),
         *bench_rules.run(args.persons, spark=not args.no_spark),
         *bench_monitoring.run(args.persons),
+        *bench_pages.run(args.persons),
     ]
     print(
         f"\nminsheng benchmarks — {platform.machine()}, Python {platform.python_version()}, {args.persons:,} persons\n"
