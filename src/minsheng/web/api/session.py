@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from minsheng.security import sessions
-from minsheng.security.users import ROLES, authenticate
-from minsheng.web.api.deps import SESSION_COOKIE, AppDep, PrincipalDep
+from minsheng.security.users import ROLES
+from minsheng.web.api.deps import SESSION_COOKIE, AppDep, PrincipalDep, log_in
 from minsheng.web.api.schemas import Login
 
 router = APIRouter(prefix="/api", tags=["session"])
@@ -17,17 +17,7 @@ router = APIRouter(prefix="/api", tags=["session"])
 @router.post("/session")
 def login(body: Login, response: Response, app: AppDep) -> dict[str, Any]:
     """A session token (also set as an HttpOnly cookie for the pages); it expires."""
-    with app.engine.begin() as conn:
-        principal = authenticate(conn, body.username, body.password)
-        token, expires = sessions.open_session(conn, principal, app.settings.session_minutes)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=app.settings.session_minutes * 60,
-        httponly=True,
-        samesite="strict",
-        secure=app.settings.env == "production",
-    )
+    principal, token, expires = log_in(app, body.username, body.password, response)
     return {"token": token, "expires_at": expires.isoformat() + "Z", "user": _user(principal)}
 
 

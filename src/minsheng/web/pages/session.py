@@ -10,8 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from minsheng.bootstrap import App
 from minsheng.errors import NotAuthenticated
 from minsheng.security import sessions
-from minsheng.security.users import authenticate
-from minsheng.web.api.deps import SESSION_COOKIE, get_app
+from minsheng.web.api.deps import SESSION_COOKIE, get_app, log_in
 from minsheng.web.pages.common import render
 
 router = APIRouter(include_in_schema=False)
@@ -36,21 +35,11 @@ def login_form(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     lang = lang if lang in ("zh", "en") else "zh"
+    page = RedirectResponse(_safe_next(next), status_code=303)
     try:
-        with app.engine.begin() as conn:
-            principal = authenticate(conn, username, password)
-            token, _ = sessions.open_session(conn, principal, app.settings.session_minutes)
+        log_in(app, username, password, page)
     except NotAuthenticated:
         return RedirectResponse(f"/login?lang={lang}&failed=true", status_code=303)
-    page = RedirectResponse(_safe_next(next), status_code=303)
-    page.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=app.settings.session_minutes * 60,
-        httponly=True,
-        samesite="strict",
-        secure=app.settings.env == "production",
-    )
     page.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="strict")
     return page
 
