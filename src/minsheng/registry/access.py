@@ -55,7 +55,15 @@ MEMBER_COLUMNS = (
 
 
 def in_scope(principal: Principal) -> ColumnElement[bool]:
-    return HOUSEHOLDS.c.residence_division.startswith(principal.jurisdiction)
+    """Households in the user's jurisdiction. A county or township is matched on its own
+    indexed column (both derived from residence_division on import), which a database can
+    look up; a prefix LIKE it would have to scan."""
+    j = principal.jurisdiction
+    if len(j) == 6:
+        return HOUSEHOLDS.c.county == j
+    if len(j) == 9:
+        return HOUSEHOLDS.c.township == j
+    return HOUSEHOLDS.c.residence_division.startswith(j)
 
 
 def require_persons(principal: Principal) -> None:
