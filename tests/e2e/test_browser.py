@@ -81,3 +81,32 @@ def test_alert_to_approved_enrolment_in_a_real_browser(
         assert response is not None and response.status == 404, url
         assert "张一" not in other.content()
     shots(other, "08-other-county-refused")
+
+
+def test_pages_fit_a_laptop_and_a_tablet_and_work_by_keyboard(
+    chromium: Any, served_world: tuple[str, World], shots: Any
+) -> None:
+    base, world = served_world
+    page = log_in(chromium, base, "township_a")
+    for width, height in ((1366, 768), (768, 1024)):
+        page.set_viewport_size({"width": width, "height": height})
+        for path in ("/", "/alerts", "/households/A1", f"/alerts/{world.alert_a}", "/import", "/exports"):
+            page.goto(f"{base}{path}")
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, (width, path, overflow)  # nothing wider than the screen
+        shots(page, f"tablet-{width}x{height}")
+    # keyboard only: Tab reaches the skip link first, then the navigation
+    page.goto(f"{base}/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "/"
+    # every form field has a label a screen reader can read
+    for path in ("/login", "/alerts", "/import", "/households"):
+        page.goto(f"{base}{path}")
+        unlabeled = page.evaluate(
+            """[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+               .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+                            && !e.getAttribute('aria-labelledby')).map(e => e.name)"""
+        )
+        assert unlabeled == [], (path, unlabeled)
