@@ -36,12 +36,19 @@ def figures(conn: Connection, principal: Principal, *, today: dt.date) -> dict[s
     age = func.coalesce(
         *[case((ALERTS.c.first_event >= today - dt.timedelta(days=d), label)) for d, label in AGE_BUCKETS], "90+"
     )
-    alerts = conn.execute(
-        select(ALERTS.c.severity, ALERTS.c.status, age.label("age"), func.count())
+    # one pass over the alerts gives both the grade × age table and the monthly trend
+    month = func.substr(cast(ALERTS.c.first_event, String), 1, 7)
+    alert_rows = conn.execute(
+        select(ALERTS.c.severity, ALERTS.c.status, age.label("age"), month.label("month"), func.count())
         .join(HOUSEHOLDS, HOUSEHOLDS.c.household_id == ALERTS.c.household_id)
         .where(scope)
-        .group_by(ALERTS.c.severity, ALERTS.c.status, age)
+        .group_by(ALERTS.c.severity, ALERTS.c.status, age, month)
     ).all()
+    alerts: dict[tuple[str, str, str], int] = {}
+    by_month: dict[str, int] = {}
+    for severity, status, age_bucket, first_month, n in alert_rows:
+        alerts[(severity, status, age_bucket)] = alerts.get((severity, status, age_bucket), 0) + n
+        by_month[first_month] = by_month.get(first_month, 0) + n
     orders = conn.execute(
         select(WORK_ORDERS.c.status, func.count())
         .join(HOUSEHOLDS, HOUSEHOLDS.c.household_id == WORK_ORDERS.c.household_id)
@@ -60,13 +67,6 @@ def figures(conn: Connection, principal: Principal, *, today: dt.date) -> dict[s
         .where(scope, WORK_ORDERS.c.status == "closed")
     ).all()
     days = [(c.date() - f).days for f, c in closed if c is not None]
-    opened_by_month = conn.execute(
-        select(func.substr(cast(ALERTS.c.first_event, String), 1, 7).label("month"), func.count())
-        .join(HOUSEHOLDS, HOUSEHOLDS.c.household_id == ALERTS.c.household_id)
-        .where(scope)
-        .group_by("month")
-        .order_by("month")
-    ).all()
     return {
         "jurisdiction": principal.jurisdiction,
         "date": today.isoformat(),
@@ -77,7 +77,7 @@ def figures(conn: Connection, principal: Principal, *, today: dt.date) -> dict[s
             for t in registry.townships
         ],
         "enrolled": [{"programme": p, "township": t, "households": n} for p, t, n in enrolled],
-        "alerts": [{"severity": s, "status": st, "age": a, "count": n} for s, st, a, n in alerts],
+        "alerts": [{"severity": s, "status": st, "age": a, "count": n} for (s, st, a), n in sorted(alerts.items())],
         "work_orders": {s: n for s, n in orders},
         "overdue": overdue,
         "alert_to_decision_days": {
@@ -85,5 +85,5 @@ def figures(conn: Connection, principal: Principal, *, today: dt.date) -> dict[s
             "median": statistics.median(days) if days else None,
             "max": max(days) if days else None,
         },
-        "alerts_by_month": [{"month": m, "count": n} for m, n in opened_by_month],
+        "alerts_by_month": [{"month": m, "count": n} for m, n in sorted(by_month.items())],
     }
