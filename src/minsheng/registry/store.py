@@ -9,6 +9,7 @@ executemany on SQLite). Nothing else in minsheng builds an engine from a URL.
 from __future__ import annotations
 
 import io
+import threading
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,11 @@ from minsheng.errors import StoreError
 from minsheng.security.personal_data import PersonalDataCipher
 
 BATCH_ROWS = 50_000
+SQLITE_BUSY_SECONDS = 5.0  # the sqlite3 module's default wait for another writer
+# The web server runs up to 40 requests at once (its thread pool), each holding at most one
+# connection at a time. Keeping 20 open spares a busy server opening and closing one per
+# request: a PostgreSQL connection costs milliseconds to open, a SQLite one its page cache.
+POOL = {"pool_size": 20, "max_overflow": 20}
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -35,6 +41,54 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # A 256 MB page cache: a million random blind-index keys would otherwise thrash the default 2 MB.
     cur.execute("PRAGMA cache_size=-262144")
     cur.close()
+
+
+class _WriterQueue:
+    """Writers of one process take turns on a lock, not on SQLite's busy handler.
+
+    SQLite lets one connection write at a time; the others poll, sleeping 1, 2, 5 … 100 ms
+    between tries, so with the web server's threads all appending to the audit log an unlucky
+    writer loses the race again and again (p99 of a household read: about a second). Here a
+    connection takes the turn before its first write and gives it back when its transaction
+    ends; the busy timeout still governs other processes, and a turn not had within it
+    leaves the wait to SQLite, as before.
+    """
+
+    WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+    KEY = "minsheng_writer_turn"
+
+    def __init__(self, timeout: float) -> None:
+        self._lock = threading.Lock()
+        self._timeout = timeout
+
+    def listen(self, engine: Engine) -> None:
+        event.listen(engine, "before_cursor_execute", self._before_execute)
+        event.listen(engine, "commit", self._end)
+        event.listen(engine, "rollback", self._end)
+        # a connection given back, or thrown away, in the middle of a transaction
+        event.listen(engine.pool, "reset", self._reset)
+        event.listen(engine.pool, "invalidate", self._invalidate)
+
+    def _take(self, info: dict[str, Any]) -> None:
+        if self.KEY not in info:  # once a transaction: it holds the turn, or waited its time for it
+            info[self.KEY] = self._lock.acquire(timeout=self._timeout)
+
+    def _give_back(self, info: dict[str, Any]) -> None:
+        if info.pop(self.KEY, False):
+            self._lock.release()
+
+    def _before_execute(self, conn: Connection, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip()[:7].upper().startswith(self.WRITES):
+            self._take(conn.info)
+
+    def _end(self, conn: Connection) -> None:
+        self._give_back(conn.info)
+
+    def _reset(self, dbapi_connection: Any, connection_record: Any, reset_state: Any) -> None:
+        self._give_back(connection_record.info)
+
+    def _invalidate(self, dbapi_connection: Any, connection_record: Any, exception: Any) -> None:
+        self._give_back(connection_record.info)
 
 
 def alembic_config(url: str) -> Config:
@@ -50,8 +104,11 @@ def create(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
+            engine = create_engine(url, **POOL)
+        else:
+            engine = create_engine(url)  # one connection per thread: there is no file to share
         event.listen(engine, "connect", _sqlite_pragmas)
+        _WriterQueue(timeout=SQLITE_BUSY_SECONDS).listen(engine)
         return engine
     if url.startswith("postgresql"):
         try:
@@ -61,7 +118,7 @@ def create(url: str) -> Engine:
                 "使用PostgreSQL需要安装 pg 扩展：pip install 'minsheng[pg]'",
                 "PostgreSQL needs the pg extra: pip install 'minsheng[pg]'",
             ) from None
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, **POOL)
     raise StoreError(
         f"不支持的数据库地址：{url.split(':', 1)[0]}", f"unsupported database URL scheme: {url.split(':', 1)[0]}"
     )

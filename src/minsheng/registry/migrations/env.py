@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
-from minsheng.registry import counts, models_casework  # noqa: F401  (their tables join Base.metadata)
+from minsheng.registry import counts, models_casework, models_linkage  # noqa: F401  (their tables join Base.metadata)
 from minsheng.registry.models import Base
 
 config = context.config

@@ -1,0 +1,68 @@
+"""Tables of probabilistic linkage and economic-status verification (比对复核、家庭经济状况核对).
+
+- `link_candidates`: a feed record whose best match lies between the two thresholds waits
+  here for a caseworker (accept / reject), with the match weight of every comparison
+  (the waterfall of why);
+- `verification_authorisations`: the household's written consent to the check (核对授权);
+- `verification_reports`: each 核对报告 as produced (declared vs recorded, re-assessment).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import cast
+
+from sqlalchemy import Date, DateTime, Float, Integer, String, Table, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from minsheng.registry.models import Base
+
+
+class LinkCandidate(Base):
+    __tablename__ = "link_candidates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    feed_key: Mapped[str] = mapped_column(String(160), index=True)  # source:record_id of the feed record
+    person_id: Mapped[str] = mapped_column(String(64), index=True)  # the registry person proposed
+    household_id: Mapped[str] = mapped_column(String(64), index=True)
+    county: Mapped[str] = mapped_column(String(6), index=True)
+    match_weight: Mapped[float] = mapped_column(Float)
+    match_probability: Mapped[float] = mapped_column(Float)
+    comparisons: Mapped[str] = mapped_column(Text)  # JSON: [{comparison, level, label, weight}] (waterfall)
+    status: Mapped[str] = mapped_column(String(12), index=True)  # pending / accepted / rejected
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class VerificationAuthorisation(Base):
+    __tablename__ = "verification_authorisations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    household_id: Mapped[str] = mapped_column(String(64), index=True)
+    county: Mapped[str] = mapped_column(String(6), index=True)
+    signed_by: Mapped[str] = mapped_column(String(64))  # the member who signed (name)
+    signed_on: Mapped[dt.date] = mapped_column(Date)
+    valid_until: Mapped[dt.date | None] = mapped_column(Date)
+    document_ref: Mapped[str] = mapped_column(String(128))  # the paper form's number or scan reference
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class VerificationReport(Base):
+    __tablename__ = "verification_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    household_id: Mapped[str] = mapped_column(String(64), index=True)
+    county: Mapped[str] = mapped_column(String(6), index=True)
+    authorisation_id: Mapped[int] = mapped_column(Integer)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    content: Mapped[str] = mapped_column(Text)  # JSON: items declared vs recorded, re-assessment
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+LINK_CANDIDATES = cast(Table, LinkCandidate.__table__)
+VERIFICATION_AUTHORISATIONS = cast(Table, VerificationAuthorisation.__table__)
+VERIFICATION_REPORTS = cast(Table, VerificationReport.__table__)
