@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from minsheng import verification
 from minsheng.bootstrap import App
 from minsheng.casework import conflicts, orders
 from minsheng.programmes.registry import baseline
@@ -46,10 +47,24 @@ def setup(world: World, tmp_path: Path) -> Iterator[tuple[TestClient, World, dic
             relation="sibling",
         )
         uow.commit()
+    with UnitOfWork(world.engine, world.users["township_a"]) as uow:
+        verification.record_authorisation(
+            uow.connection,
+            world.users["township_a"],
+            "A1",
+            signed_by="张一",
+            signed_on=TODAY,
+            valid_until=None,
+            document_ref="SQ-A1",
+            today=TODAY,
+        )
+        report = verification.produce(uow.connection, world.users["township_a"], "A1", as_of=TODAY, params=params)
+        uow.commit()
     with world.engine.begin() as conn:
         token_b, _ = sessions.issue_department_token(conn, sessions_admin(world), "human_resources", "110106", 30)
+    ids = {"order": order, "alert": world.alert_a, "department_b": token_b, "report": report["id"]}
     with TestClient(create_app(app)) as client:
-        yield client, world, {"order": order, "alert": world.alert_a, "department_b": token_b}  # type: ignore[dict-item]
+        yield client, world, ids  # type: ignore[misc]
 
 
 def sessions_admin(world: World) -> Any:
@@ -73,7 +88,7 @@ FEED_A = (
 
 def routes(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     """(method, path template) → the request county B's users send and what must come back."""
-    o, a = ids["order"], ids["alert"]
+    o, a, r = ids["order"], ids["alert"], ids["report"]
     v = {"version": 1}
     return {
         ("GET", "/api/me"): {"url": "/api/me", "ok": 200},
@@ -90,6 +105,20 @@ def routes(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         ("GET", "/api/households/{household_id}"): {"url": "/api/households/A1", "deny": 404},
         ("GET", "/api/households/{household_id}/entitlements"): {"url": "/api/households/A1/entitlements", "deny": 404},
         ("GET", "/api/persons/{person_id}/id-number"): {"url": "/api/persons/QA1/id-number", "deny": (403, 404)},
+        ("POST", "/api/households/{household_id}/verification-authorisations"): {
+            "url": "/api/households/A1/verification-authorisations",
+            "json": {"signed_by": "张一", "signed_on": "2026-06-01", "document_ref": "SQ-B"},
+            "deny": 404,
+        },
+        ("POST", "/api/households/{household_id}/verification-reports"): {
+            "url": "/api/households/A1/verification-reports",
+            "deny": 404,
+        },
+        ("GET", "/api/verification-reports/{report_id}"): {"url": f"/api/verification-reports/{r}", "deny": 404},
+        ("GET", "/api/verification-reports/{report_id}/pdf"): {
+            "url": f"/api/verification-reports/{r}/pdf",
+            "deny": 404,
+        },
         ("GET", "/api/alerts"): {"url": "/api/alerts", "ok": 200, "count": ("total", 1)},
         ("GET", "/api/alerts/{alert_id}"): {"url": f"/api/alerts/{a}", "deny": 404},
         ("POST", "/api/alerts/{alert_id}/work-order"): {"url": f"/api/alerts/{a}/work-order", "deny": 404},

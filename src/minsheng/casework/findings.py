@@ -129,7 +129,7 @@ def overlay(hh: pl.DataFrame, pp: pl.DataFrame, found: dict[str, Any]) -> tuple[
     return pl.DataFrame(hh_rows, schema=hh.schema), pl.DataFrame(pp_rows, schema=pp.schema)
 
 
-def _by_programme(expl: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def by_programme(expl: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """One line per programme: a person-level programme (tekun) counts if any member qualifies."""
     out: dict[str, dict[str, Any]] = {}
     rank = {"eligible": 2, "unknown": 1, "ineligible": 0}
@@ -151,10 +151,10 @@ def reassess(
 ) -> dict[str, Any]:
     """Every programme before (registry) and after (findings), with the full explanation after."""
     hh, pp = population.load(conn, household_id=household_id)
-    before = _by_programme(explain(hh, pp, household_id, date=date, params=params))
+    before = by_programme(explain(hh, pp, household_id, date=date, params=params))
     new_hh, new_pp = overlay(hh, pp, found)
     expl = explain(new_hh, new_pp, household_id, date=date, params=params)
-    after = _by_programme(expl)
+    after = by_programme(expl)
     programmes = [
         after[pid]
         | {

@@ -22,7 +22,14 @@ from minsheng.registry.models_casework import WORK_ORDER_EVENTS, WORK_ORDERS
 from minsheng.rules.parameters import ParameterSet
 from minsheng.security.users import Principal
 
-VIEWS = ("read_household", "read_entitlements", "reveal_id_number", "read_work_order", "read_alert")
+VIEWS = (
+    "read_household",
+    "read_entitlements",
+    "reveal_id_number",
+    "read_verification",
+    "produce_verification_report",
+    "read_verification_report",
+)  # the reads audited against the household itself
 MAX_RECORDS = 500
 
 

@@ -21,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 
 from minsheng.bootstrap import App
 from minsheng.programmes.registry import baseline, model
-from minsheng.web.api import admin, casework, errors, households, session
+from minsheng.web.api import admin, casework, errors, households, session, verification
 from minsheng.web.pages import alerts as pages_alerts
 from minsheng.web.pages import dashboard as pages_dashboard
 from minsheng.web.pages import exports as pages_exports
@@ -29,6 +29,7 @@ from minsheng.web.pages import households as pages_households
 from minsheng.web.pages import imports as pages_imports
 from minsheng.web.pages import notice as pages_notice
 from minsheng.web.pages import session as pages_session
+from minsheng.web.pages import verification as pages_verification
 from minsheng.web.pages import work_orders as pages_work_orders
 from minsheng.web.pages.common import LoginRequired, login_redirect
 
@@ -43,7 +44,7 @@ def create_app(app_: App) -> FastAPI:
 
     web.state.minsheng = app_
     errors.install(web)
-    for module in (session, households, casework, admin):
+    for module in (session, households, casework, admin, verification):
         web.include_router(module.router)
     for page in (
         pages_session,
@@ -54,6 +55,7 @@ def create_app(app_: App) -> FastAPI:
         pages_notice,
         pages_alerts,
         pages_work_orders,
+        pages_verification,
     ):
         web.include_router(page.router)
     plotly_js = resources.files("plotly") / "package_data" / "plotly.min.js"
