@@ -13,12 +13,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_api
 import bench_feeds_synth
 import bench_import
+import bench_linkage
 import bench_monitoring
 import bench_pages
 import bench_rules
 import bench_synth
+import eval_linkage
 
 
 def fmt_time(seconds: float) -> str:
@@ -48,6 +51,9 @@ def main() -> None:
         *bench_rules.run(args.persons, spark=not args.no_spark),
         *bench_monitoring.run(args.persons),
         *bench_pages.run(args.persons),
+        *bench_api.run(args.persons),
+        bench_linkage.run(args.persons, args.persons),
+        *eval_linkage.run(args.persons, args.persons // 5),
     ]
     print(
         f"\nminsheng benchmarks — {platform.machine()}, Python {platform.python_version()}, {args.persons:,} persons\n"

@@ -19,6 +19,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from minsheng.registry.models import AUDIT_HEAD, AUDIT_LOG
 
@@ -51,6 +52,12 @@ _LOCK_HEAD = {
     # committed in between; asking first waits its turn (the busy timeout).
     "sqlite": update(AUDIT_HEAD).values(last_id=AUDIT_HEAD.c.last_id).returning(*_HEAD),
 }
+# The log's first entry makes the head to lock; a second first entry at the same time waits
+# for it instead of also numbering itself 1.
+_SEED_HEAD = {
+    name: dialect.insert(AUDIT_HEAD).values(id=1, last_id=0, last_hash=GENESIS).on_conflict_do_nothing()
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 _INSERT_ENTRY = AUDIT_LOG.insert()
 _MOVE_HEAD = update(AUDIT_HEAD)
 
@@ -60,8 +67,12 @@ def record(
 ) -> int:
     """Append one entry inside the caller's transaction; returns its id."""
     # the head, held by this transaction until it ends, so two appends never chain to the same entry
-    head = conn.execute(_LOCK_HEAD.get(conn.dialect.name, _LOCK_HEAD["postgresql"])).one_or_none()
-    last_id, prev = (head.last_id, head.last_hash) if head else (0, GENESIS)
+    dialect = conn.dialect.name if conn.dialect.name in _LOCK_HEAD else "postgresql"
+    head = conn.execute(_LOCK_HEAD[dialect]).one_or_none()
+    if head is None:
+        conn.execute(_SEED_HEAD[dialect])
+        head = conn.execute(_LOCK_HEAD[dialect]).one()
+    last_id, prev = head.last_id, head.last_hash
     new_id = int(last_id) + 1
     row: dict[str, Any] = {
         "id": new_id,
@@ -74,10 +85,7 @@ def record(
     }
     digest = row_hash(prev, row)
     conn.execute(_INSERT_ENTRY, {**row, "prev_hash": prev, "hash": digest})
-    if head:
-        conn.execute(_MOVE_HEAD, {"last_id": new_id, "last_hash": digest})
-    else:
-        conn.execute(AUDIT_HEAD.insert(), {"id": 1, "last_id": new_id, "last_hash": digest})
+    conn.execute(_MOVE_HEAD, {"last_id": new_id, "last_hash": digest})
     return new_id
 
 
