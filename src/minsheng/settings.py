@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     cipher: str = "sm4-gcm"
     session_minutes: int = 480  # a working day; a lost laptop's session dies by evening
     department_token_days: int = 90
+    web_threads: int = 4  # worker threads of the web server's sync routes (see web.app)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -159,6 +159,10 @@ def import_files(
                     )
                 )
             counts.refresh(conn)
+            if conn.dialect.name == "postgresql":
+                # fresh statistics, so the planner (and the row-security checks) use the indexes
+                # at once rather than after autovacuum's next visit, if it runs at all
+                conn.exec_driver_sql("ANALYZE households, persons, enrolments")
             uow.commit()
         except (IntegrityError, DBAPIError) as exc:
             raise StoreError(

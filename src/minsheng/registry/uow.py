@@ -16,6 +16,7 @@ forgot its jurisdiction filter cannot read another area's people.
 from __future__ import annotations
 
 from types import TracebackType
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,28 +26,41 @@ from minsheng.security.users import Principal
 APP_ROLE = "minsheng_app"
 
 
+_factories: WeakKeyDictionary[Engine, sessionmaker[Session]] = WeakKeyDictionary()
+
+
+def _factory(engine: Engine) -> sessionmaker[Session]:
+    """One session factory per engine, its scoping hook registered once (not per operation)."""
+    factory = _factories.get(engine)
+    if factory is None:
+        factory = sessionmaker(bind=engine, expire_on_commit=False)
+        event.listen(factory, "after_begin", _scope)
+        _factories[engine] = factory
+    return factory
+
+
+def _scope(session: Session, _transaction: object, connection: Connection) -> None:
+    """Every transaction of a unit of work acting for a user, also one begun after a commit."""
+    principal: Principal | None = session.info.get("principal")
+    if principal is None or connection.dialect.name != "postgresql":
+        return
+    # SET LOCAL / set_config(…, true) end with the transaction, so a pooled
+    # connection never carries one user's scope into the next request.
+    connection.execute(text(f"SET LOCAL ROLE {APP_ROLE}"))
+    connection.execute(text("SELECT set_config('minsheng.jurisdiction', :j, true)"), {"j": principal.jurisdiction})
+
+
 class UnitOfWork:
     def __init__(self, engine: Engine, principal: Principal | None = None) -> None:
-        self._factory = sessionmaker(bind=engine, expire_on_commit=False)
+        self._factory = _factory(engine)
         self.principal = principal
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._factory()
         if self.principal is not None:
-            event.listen(self.session, "after_begin", self._scope)
+            self.session.info["principal"] = self.principal
         return self
-
-    def _scope(self, _session: Session, _transaction: object, connection: Connection) -> None:
-        """Every transaction of this unit of work, also one begun after a commit, is scoped."""
-        if connection.dialect.name != "postgresql" or self.principal is None:
-            return
-        # SET LOCAL / set_config(…, true) end with the transaction, so a pooled
-        # connection never carries one user's scope into the next request.
-        connection.execute(text(f"SET LOCAL ROLE {APP_ROLE}"))
-        connection.execute(
-            text("SELECT set_config('minsheng.jurisdiction', :j, true)"), {"j": self.principal.jurisdiction}
-        )
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
