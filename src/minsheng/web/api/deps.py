@@ -4,10 +4,12 @@ for that user, and a department behind a feed-delivery token."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request, Response
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from minsheng.bootstrap import App
@@ -90,3 +92,17 @@ UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 AppDep = Annotated[App, Depends(get_app)]
 ParamsDep = Annotated[ParameterSet, Depends(get_params)]
 TodayDep = Annotated[dt.date, Depends(today)]
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+class PlainJSON(JSONResponse):
+    """JSON straight from plain rows (dates as ISO text), without FastAPI's generic encoder:
+    for the busiest reads, where that encoder was a sixth of the time (measured)."""
+
+    def render(self, content: object) -> bytes:
+        return json.dumps(content, ensure_ascii=False, default=_plain, separators=(",", ":")).encode("utf-8")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from minsheng.assessment import explain
 from minsheng.registry import access, population
 from minsheng.security import audit
-from minsheng.web.api.deps import AppDep, ParamsDep, PrincipalDep, TodayDep, UowDep
+from minsheng.web.api.deps import AppDep, ParamsDep, PlainJSON, PrincipalDep, TodayDep, UowDep
 from minsheng.web.api.schemas import Search
 
 router = APIRouter(prefix="/api", tags=["households"])
@@ -42,11 +42,11 @@ def search(body: Search, uow: UowDep, principal: PrincipalDep, app: AppDep) -> d
     return {"total": page.total, "items": page.items}
 
 
-@router.get("/households/{household_id}")
-def detail(household_id: str, uow: UowDep, principal: PrincipalDep) -> dict[str, Any]:
+@router.get("/households/{household_id}", response_class=PlainJSON)
+def detail(household_id: str, uow: UowDep, principal: PrincipalDep) -> PlainJSON:
     found = access.household_detail(uow.connection, principal, household_id)
     uow.commit()  # the audited read
-    return found
+    return PlainJSON(found)
 
 
 @router.get("/households/{household_id}/entitlements")
