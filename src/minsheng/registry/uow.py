@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from minsheng.security.users import Principal
 
 APP_ROLE = "minsheng_app"
+_SCOPE = text("SELECT set_config('role', :role, true), set_config('minsheng.jurisdiction', :j, true)")
 
 
 _factories: WeakKeyDictionary[Engine, sessionmaker[Session]] = WeakKeyDictionary()
@@ -46,8 +47,8 @@ def _scope(session: Session, _transaction: object, connection: Connection) -> No
         return
     # SET LOCAL / set_config(…, true) end with the transaction, so a pooled
     # connection never carries one user's scope into the next request.
-    connection.execute(text(f"SET LOCAL ROLE {APP_ROLE}"))
-    connection.execute(text("SELECT set_config('minsheng.jurisdiction', :j, true)"), {"j": principal.jurisdiction})
+    # (set_config('role', …, true) is SET LOCAL ROLE: both settings in one round trip)
+    connection.execute(_SCOPE, {"role": APP_ROLE, "j": principal.jurisdiction})
 
 
 class UnitOfWork:
