@@ -5,7 +5,8 @@ and returns them with `person_id`, `household_id`, `link_status` and
 `link_method`. The exact linker accepts a valid ID number only when the name
 and birth date the department holds agree with the registry; a valid number
 with a different name or birth date is an `id_conflict` (a wrong number, or a
-typo in the name), left for probabilistic linkage like the unmatched ones.
+typo in the name), left for probabilistic linkage like the unmatched ones
+(`minsheng.linkage.store.link_unmatched`, a batch step run after ingest).
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ from minsheng.synth import feeds_exits as X
 from minsheng.synth import feeds_hardship as H
 from minsheng.synth import feeds_routine, feeds_truth
 from minsheng.synth.feeds_draft import Draft, Ledger, Window
+from minsheng.synth.feeds_noise import NoiseConfig, noisy_feeds
 from minsheng.synth.feeds_roster import ENVELOPE_PERSON, Roster, build
 from minsheng.synth.sampling import pick
 
@@ -114,6 +115,8 @@ class FeedConfig:
     event_scale: float = 1.0  # multiplies every event rate (1: the rates stated in the modules)
     # Share of all records without an ID number (assumption: departments often lack it).
     missing_id_share: float = 0.05
+    # Department input errors (feeds_noise); None: names, numbers and dates exactly as registered.
+    noise: NoiseConfig | None = None
 
     def __post_init__(self) -> None:
         checks = {
@@ -138,6 +141,7 @@ class Feeds:
     records: dict[str, pl.DataFrame]  # one frame per feed kind, contract columns
     truth: pl.DataFrame  # one row per (household, event): what happened and its effect
     outcomes: pl.DataFrame  # one row per household: became eligible / ineligible, date, reasons
+    links: pl.DataFrame | None = None  # with noise: source, record_id, true person_id (null: not registered), noise
 
 
 def generate_feeds(pop: Population, cfg: FeedConfig) -> Feeds:
@@ -159,10 +163,13 @@ def generate_feeds(pop: Population, cfg: FeedConfig) -> Feeds:
     total = round(cfg.routine_records_per_person * roster.persons * window.years)
     feeds_routine.draw_all(led, total, rng_routine)
 
-    records, firsts = _assemble(led.drafts, roster, pop.county, cfg.missing_id_share, rng_ids)
+    records, firsts, persons = _assemble(led.drafts, roster, pop.county, cfg.missing_id_share, rng_ids)
     truth, outcomes = feeds_truth.accumulate(roster, led.changes, firsts, pop.policy, window)
     end = cfg.start + dt.timedelta(days=int((window.end - window.start).astype(np.int64)))
-    return Feeds(cfg.start, end, records, truth, outcomes)
+    links = None
+    if cfg.noise is not None:
+        records, links = noisy_feeds(records, persons, cfg.noise, pop.county)
+    return Feeds(cfg.start, end, records, truth, outcomes, links)
 
 
 def _frame(kind: str, drafts: list[Draft]) -> pl.DataFrame:
@@ -182,7 +189,7 @@ def _frame(kind: str, drafts: list[Draft]) -> pl.DataFrame:
 
 def _assemble(
     drafts: list[Draft], roster: Roster, county: str, missing_share: float, rng: np.random.Generator
-) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, dict[str, pl.Series]]:
     frames: dict[str, pl.DataFrame] = {}
     next_id = dict.fromkeys(_PREFIX, 0)
     for kind in FEED_COLUMNS:
@@ -205,7 +212,8 @@ def _assemble(
         .drop("event_date")
     )
     records = {kind: f.select(*ENVELOPE, *FEED_COLUMNS[kind]) for kind, f in frames.items()}
-    return records, firsts
+    persons = {kind: roster.person_id.gather(f.get_column("_person")) for kind, f in frames.items()}
+    return records, firsts, persons
 
 
 def _drop_ids(frames: dict[str, pl.DataFrame], share: float, rng: np.random.Generator) -> dict[str, pl.DataFrame]:
@@ -226,7 +234,8 @@ def _drop_ids(frames: dict[str, pl.DataFrame], share: float, rng: np.random.Gene
 
 def write_feeds(feeds: Feeds, out_dir: str | Path) -> dict[str, Path]:
     """One CSV per feed kind (UTF-8, contract columns, money with 2 decimals, booleans 1/0,
-    ISO dates, empty for missing), truth.parquet and outcomes.parquet."""
+    ISO dates, empty for missing), truth.parquet and outcomes.parquet; with noise, links.parquet
+    (the true person of each record)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
@@ -237,4 +246,7 @@ def write_feeds(feeds: Feeds, out_dir: str | Path) -> dict[str, Path]:
     paths["outcomes"] = out / "outcomes.parquet"
     feeds.truth.write_parquet(paths["truth"])
     feeds.outcomes.write_parquet(paths["outcomes"])
+    if feeds.links is not None:
+        paths["links"] = out / "links.parquet"
+        feeds.links.write_parquet(paths["links"])
     return paths
