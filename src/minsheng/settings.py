@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     session_minutes: int = 480  # a working day; a lost laptop's session dies by evening
     department_token_days: int = 90
     web_threads: int = 4  # worker threads of the web server's sync routes (see web.app)
+    # probabilistic linkage thresholds, in match weight (bits, prior included; see minsheng.linkage.scoring)
+    link_upper: float = 6.0  # at or above (and `link_margin` ahead of the runner-up): linked
+    link_lower: float = -2.0  # at or above: to the review queue; below: stays unmatched
+    link_margin: float = 5.0
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -17,6 +17,7 @@ from minsheng import verification
 from minsheng.bootstrap import App
 from minsheng.casework import conflicts, orders
 from minsheng.programmes.registry import baseline
+from minsheng.registry.models_linkage import LINK_CANDIDATES
 from minsheng.registry.uow import UnitOfWork
 from minsheng.security import sessions
 from minsheng.settings import Settings
@@ -62,7 +63,26 @@ def setup(world: World, tmp_path: Path) -> Iterator[tuple[TestClient, World, dic
         uow.commit()
     with world.engine.begin() as conn:
         token_b, _ = sessions.issue_department_token(conn, sessions_admin(world), "human_resources", "110106", 30)
-    ids = {"order": order, "alert": world.alert_a, "department_b": token_b, "report": report["id"]}
+        candidate = conn.execute(
+            LINK_CANDIDATES.insert().values(
+                feed_key="human_resources:U1",
+                person_id="QA1",
+                household_id="A1",
+                county="110105",
+                match_weight=1.5,
+                match_probability=0.7,
+                comparisons="[]",
+                status="pending",
+                version=1,
+            )
+        ).inserted_primary_key[0]
+    ids = {
+        "order": order,
+        "alert": world.alert_a,
+        "department_b": token_b,
+        "report": report["id"],
+        "candidate": candidate,
+    }
     with TestClient(create_app(app)) as client:
         yield client, world, ids  # type: ignore[misc]
 
@@ -177,6 +197,21 @@ def routes(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
             "deny": 403,
         },
         ("POST", "/api/feeds/{kind}"): {"feed": True, "url": "/api/feeds/unemployment", "deny": 422},
+        ("GET", "/api/link-candidates"): {"url": "/api/link-candidates", "ok": 200, "count": ("total", 0)},
+        ("GET", "/api/link-candidates/{candidate_id}"): {
+            "url": f"/api/link-candidates/{ids['candidate']}",
+            "deny": 404,
+        },
+        ("POST", "/api/link-candidates/{candidate_id}/accept"): {
+            "url": f"/api/link-candidates/{ids['candidate']}/accept",
+            "json": v,
+            "deny": 404,
+        },
+        ("POST", "/api/link-candidates/{candidate_id}/reject"): {
+            "url": f"/api/link-candidates/{ids['candidate']}/reject",
+            "json": v,
+            "deny": 404,
+        },
         ("GET", "/api/audit/verify"): {"url": "/api/audit/verify", "ok": (200, 403)},  # reviewers only; no person in it
     }
 

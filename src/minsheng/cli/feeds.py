@@ -1,4 +1,4 @@
-"""Feed commands: `minsheng feeds import`."""
+"""Feed commands: `minsheng feeds import`, `minsheng feeds link`."""
 
 from __future__ import annotations
 
@@ -59,3 +59,32 @@ def import_feeds(
             f"{o.links.get('unmatched', 0):,}",
         )
     console.print(table)
+
+
+@feeds_app.command("link")
+@friendly
+def link(
+    county: Annotated[str, typer.Option(help="只处理该区县的记录 only records of this county (division prefix)")] = "",
+    data: DataOption = None,
+) -> None:
+    """概率比对 Link the records ingest could not link exactly: linked, to review, or unmatched."""
+    from minsheng.bootstrap import bootstrap
+    from minsheng.linkage.store import link_unmatched
+
+    settings = settings_for(data)
+    app_ = bootstrap(settings)
+    with steps(1, "概率比对 linkage") as step:
+        run = link_unmatched(
+            app_.engine,
+            app_.cipher,
+            data_dir=settings.data,
+            upper=settings.link_upper,
+            lower=settings.link_lower,
+            margin=settings.link_margin,
+            county=county,
+        )
+        step("done")
+    console.print(
+        f"比对 scored {run.records:,}：自动关联 linked {run.linked:,}，待人工复核 to review {run.review:,}，"
+        f"未匹配 unmatched {run.unmatched:,}"
+    )

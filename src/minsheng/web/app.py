@@ -21,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 
 from minsheng.bootstrap import App
 from minsheng.programmes.registry import baseline, model
-from minsheng.web.api import admin, casework, errors, households, session, verification
+from minsheng.web.api import admin, casework, errors, households, linkage, session, verification
 from minsheng.web.middleware import AccessLog, SameOriginForms
 from minsheng.web.pages import alerts as pages_alerts
 from minsheng.web.pages import dashboard as pages_dashboard
@@ -52,7 +52,7 @@ def create_app(app_: App) -> FastAPI:
 
     web.state.minsheng = app_
     errors.install(web)
-    for module in (session, households, casework, admin, verification):
+    for module in (session, households, casework, admin, verification, linkage):
         web.include_router(module.router)
     for page in (
         pages_session,
