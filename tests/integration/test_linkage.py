@@ -210,6 +210,18 @@ def test_only_caseworkers_of_the_households_area_review(county: County) -> None:
         reject(uow, county.analyst, candidate["id"], candidate["version"])
 
 
+def test_a_township_caseworker_accepts_a_link_in_its_area(county: County) -> None:
+    """On PostgreSQL the unlinked record is row-secured by its county; migration 0010 lets the
+    workers below that county see it, so the township's own caseworker can decide."""
+    _run(county)
+    with county.engine.connect() as conn:
+        [candidate] = list_candidates(conn, county.caseworker).items
+    with UnitOfWork(county.engine, county.caseworker) as uow:
+        accept(uow, county.caseworker, candidate["id"], candidate["version"])
+        uow.commit()
+    assert _records(county.engine)["W4"] == ("P5", "linked", "reviewed")
+
+
 # --- Spark: the same links as DuckDB (local mode) ---------------------------------------------
 
 
