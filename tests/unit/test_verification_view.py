@@ -10,9 +10,9 @@ import polars as pl
 import pytest
 
 from minsheng.feeds.apply import HOUSEHOLD_FIELDS, MEMBERSHIP, PERSON_FIELDS, apply_feeds
+from minsheng.feeds.payload import readable, yuan
 from minsheng.registry.columns import FEED_KINDS
 from minsheng.verification.compare import COLUMNS, FIELD_KINDS, compare
-from minsheng.verification.records import readable, yuan
 from minsheng.verification.view import money, view
 from minsheng.web.messages import catalogue, translator
 

@@ -26,11 +26,11 @@ import polars as pl
 from sqlalchemy import Engine, and_, select
 
 from minsheng.feeds.apply import Applied, apply_feeds
+from minsheng.feeds.payload import by_kind
 from minsheng.monitoring import alerts, discovery
 from minsheng.monitoring.warnings import ALERT_SCHEMA, ENROLLED_PROGRAMMES, RULES, Context
 from minsheng.programmes.registry import baseline, model
 from minsheng.registry import population
-from minsheng.registry.columns import FEED_KINDS
 from minsheng.registry.models import FEED_RECORDS, HOUSEHOLDS
 from minsheng.registry.uow import UnitOfWork
 from minsheng.rules.evaluate import Result, default_outputs, evaluate
@@ -44,7 +44,6 @@ CONTEXT_NODES = [
     "age",
     "counted_income_fen",
 ]
-PAYLOAD_TYPES = {"money": pl.Int64, "bool": pl.Boolean, "decimal": pl.Float64, "int": pl.Int64}
 OBSERVED_RULES = frozenset({"elderly_alone"})  # rules over registry facts, no record of their own
 
 
@@ -93,16 +92,7 @@ def linked_feeds(engine: Engine, start: dt.date, end: dt.date, jurisdiction: str
             "payload": pl.String,
         },
     )
-    out = {}
-    for kind, columns in FEED_KINDS.items():
-        part = frame.filter(pl.col("kind") == kind)
-        if part.is_empty():
-            continue
-        if columns:
-            dtype = pl.Struct({c.name: PAYLOAD_TYPES.get(c.kind, pl.String) for c in columns})
-            part = part.with_columns(pl.col("payload").str.json_decode(dtype)).unnest("payload")
-        out[kind] = part
-    return out
+    return by_kind(frame)
 
 
 def run_monitoring(

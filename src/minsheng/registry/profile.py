@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from minsheng.assessment import explain
+from minsheng.feeds.payload import readable
 from minsheng.registry import access, population
-from minsheng.registry.columns import FEED_KINDS
 from minsheng.registry.models import ALERTS, AUDIT_LOG, FEED_RECORDS
 from minsheng.registry.models_casework import WORK_ORDER_EVENTS, WORK_ORDERS
 from minsheng.rules.parameters import ParameterSet
@@ -54,7 +54,7 @@ def household_profile(
         .order_by(FEED_RECORDS.c.event_date.desc())
         .limit(MAX_RECORDS)
     ).mappings()
-    profile["records"] = [dict(r) | {"payload": _readable(r["kind"], json.loads(r["payload"]))} for r in records]
+    profile["records"] = [dict(r) | {"payload": readable(r["kind"], json.loads(r["payload"]))} for r in records]
     orders = conn.execute(
         select(WORK_ORDERS.c.id, WORK_ORDERS.c.status, WORK_ORDERS.c.reason, WORK_ORDERS.c.decision)
         .where(WORK_ORDERS.c.household_id == household_id)
@@ -74,12 +74,6 @@ def household_profile(
     ).mappings()
     profile["viewers"] = [dict(v) for v in viewers]
     return profile
-
-
-def _readable(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """The record's own columns as people read them: money in yuan (stored in fen)."""
-    money = {c.name for c in FEED_KINDS.get(kind, ()) if c.kind == "money"}
-    return {k: (f"{v / 100:,.2f}" if k in money and isinstance(v, int) else v) for k, v in payload.items()}
 
 
 def _timeline(conn: Connection, household_id: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:

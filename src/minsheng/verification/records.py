@@ -15,14 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, select
 
-from minsheng.monitoring.run import PAYLOAD_TYPES
-from minsheng.registry.columns import FEED_KINDS
+from minsheng.feeds.payload import by_kind, readable
 from minsheng.registry.models import FEED_RECORDS, PERSONS
 
 ENVELOPE = {
@@ -78,33 +76,3 @@ def household_records(conn: Connection, household_id: str, *, start: dt.date, en
         for r in rows
     ]
     return HouseholdRecords(by_kind(frame), listing)
-
-
-def by_kind(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """One frame per kind with the JSON payload as typed columns (the shape `apply_feeds` reads)."""
-    out = {}
-    for kind, columns in FEED_KINDS.items():
-        part = frame.filter(pl.col("kind") == kind)
-        if part.is_empty():
-            continue
-        if columns:
-            dtype = pl.Struct({c.name: PAYLOAD_TYPES.get(c.kind, pl.String) for c in columns})
-            part = part.with_columns(pl.col("payload").str.json_decode(dtype)).unnest("payload")
-        out[kind] = part
-    return out
-
-
-def readable(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """The record's own columns in the kind's order; money (fen in the store) as yuan with two decimals."""
-    out: dict[str, Any] = {}
-    for column in FEED_KINDS.get(kind, ()):
-        value = payload.get(column.name)
-        if value is None:
-            continue
-        out[column.name] = yuan(value) if column.kind == "money" else value
-    return out
-
-
-def yuan(fen: int) -> str:
-    """Integer fen as yuan with two decimals: 400000 → '4000.00', -50 → '-0.50'."""
-    return f"{Decimal(int(fen)) / 100:.2f}"
