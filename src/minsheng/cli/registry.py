@@ -285,7 +285,7 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="不启动网页 stop after the summary")] = False,
     data: DataOption = None,
 ) -> None:
-    """演示：合成区县 → 导入 → 部门数据 → 测算 → 预警 → 主动发现 → 网页 The whole pipeline on a synthetic county."""
+    """演示：合成区县 → 导入 → 部门数据 → 比对 → 测算 → 预警 → 主动发现 → 网页 The whole pipeline on a synthetic county."""
     from minsheng.cli.rules import assess
 
     settings = settings_for(data)
@@ -296,6 +296,9 @@ def demo(
     from minsheng.cli.feeds import import_feeds
 
     import_feeds(files=sorted((out / "feeds").glob("*.csv")), kind=None, data=settings.data)
+    from minsheng.cli.feeds import link
+
+    link(county=county, data=settings.data)  # the records a typo kept from an exact link
     assess(
         households=None,
         persons=None,

@@ -28,6 +28,7 @@ from minsheng.web.pages import dashboard as pages_dashboard
 from minsheng.web.pages import exports as pages_exports
 from minsheng.web.pages import households as pages_households
 from minsheng.web.pages import imports as pages_imports
+from minsheng.web.pages import links as pages_links
 from minsheng.web.pages import notice as pages_notice
 from minsheng.web.pages import session as pages_session
 from minsheng.web.pages import verification as pages_verification
@@ -64,6 +65,7 @@ def create_app(app_: App) -> FastAPI:
         pages_alerts,
         pages_work_orders,
         pages_verification,
+        pages_links,
     ):
         web.include_router(page.router)
     plotly_js = resources.files("plotly") / "package_data" / "plotly.min.js"

@@ -25,6 +25,7 @@ NAV = (
     ("/alerts", "nav.alerts", True),
     ("/work-orders", "nav.work_orders", True),
     ("/households", "nav.households", True),
+    ("/links", "nav.links", True),
     ("/import", "nav.import", True),
     ("/exports", "nav.exports", True),
 )  # (path, label, needs person-level access)
