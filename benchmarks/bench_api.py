@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import json
 import math
 import os
 import random
@@ -43,8 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_import import make_county
-from bench_monitoring import SECRET, _pg, _pg_exists, _pg_url, drop
-from child import run_in_child
+from bench_monitoring import SECRET, _pg, _pg_url, cached_setup, drop
 
 TARGET_MS = 100.0
 CLIENTS = 20
@@ -92,31 +90,7 @@ def _setup_child(persons: int, folder: str, urls: dict[str, str]) -> dict[str, i
 
 def prepare(persons: int, folder: Path, backends: tuple[str, ...]) -> dict[str, Any]:
     """The setup in `folder`, reused when a previous run left it complete there."""
-    marker = folder / "setup.json"
-    if marker.exists():
-        setup: dict[str, Any] = json.loads(marker.read_text())
-        missing = [b for b in backends if b not in setup["bases"]]
-        if not missing and all(_pg_exists(setup["bases"][b]) for b in backends if b == "postgresql"):
-            return setup
-        drop(setup)
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    bases = {}
-    for backend in backends:
-        if backend == "sqlite":
-            bases[backend] = str(folder / "base.db")
-        else:
-            bases[backend] = f"minsheng_bench_api_{uuid.uuid4().hex[:8]}"
-            _pg(f'CREATE DATABASE "{bases[backend]}"')
-    urls = {b: f"sqlite:///{name}" if b == "sqlite" else _pg_url(name) for b, name in bases.items()}
-    try:
-        counts = run_in_child(_setup_child, persons, str(folder), urls)
-    except BaseException:
-        drop({"bases": bases})
-        raise
-    setup = {"bases": bases, **counts}
-    marker.write_text(json.dumps(setup))
-    return setup
+    return cached_setup(folder, backends, "api", _setup_child, persons)
 
 
 @contextmanager

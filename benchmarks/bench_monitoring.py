@@ -28,6 +28,7 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,15 @@ def _setup_child(persons: int, records: int, folder: str, urls: dict[str, str]) 
 
 def prepare(persons: int, records: int, folder: Path, backends: tuple[str, ...]) -> dict[str, Any]:
     """The setup in `folder`, reused when a previous run left it complete there."""
+    return cached_setup(folder, backends, "monitoring", _setup_child, persons, records)
+
+
+def cached_setup(
+    folder: Path, backends: tuple[str, ...], name: str, setup_child: Callable[..., dict[str, Any]], *args: Any
+) -> dict[str, Any]:
+    """A benchmark's untimed setup, kept in `folder` and reused when a previous run left it
+    complete there: `setup_child(*args, folder, urls)` runs in a child process and fills an
+    SQLite file and/or a fresh PostgreSQL database (named after the benchmark) per backend."""
     marker = folder / "setup.json"
     if marker.exists():
         setup: dict[str, Any] = json.loads(marker.read_text())
@@ -121,11 +131,11 @@ def prepare(persons: int, records: int, folder: Path, backends: tuple[str, ...])
         if backend == "sqlite":
             bases[backend] = str(folder / "base.db")
         else:
-            bases[backend] = f"minsheng_bench_monitoring_{uuid.uuid4().hex[:8]}"
+            bases[backend] = f"minsheng_bench_{name}_{uuid.uuid4().hex[:8]}"
             _pg(f'CREATE DATABASE "{bases[backend]}"')
-    urls = {b: f"sqlite:///{name}" if b == "sqlite" else _pg_url(name) for b, name in bases.items()}
+    urls = {b: f"sqlite:///{base}" if b == "sqlite" else _pg_url(base) for b, base in bases.items()}
     try:
-        counts = run_in_child(_setup_child, persons, records, str(folder), urls)
+        counts = run_in_child(setup_child, *args, str(folder), urls)
     except BaseException:
         drop({"bases": bases})
         raise
