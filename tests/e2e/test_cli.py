@@ -96,6 +96,10 @@ def test_feeds_import_command(tmp_path: Path) -> None:
     assert "feeds ingested" in result.output
     bad = runner.invoke(app, ["feeds", "import", str(tmp_path / "x.csv"), "--data", data])
     assert bad.exit_code == 1 and "unknown feed kind" in bad.output
+    # One record is far too few to train a county model: a sentence, no model file.
+    train = runner.invoke(app, ["feeds", "train", "--data", data])
+    assert train.exit_code == 1 and "too little data" in train.output, train.output
+    assert not (tmp_path / "data" / "linkage_model.json").exists()
 
 
 def test_users_add_command_is_audited(tmp_path: Path) -> None:

@@ -118,6 +118,60 @@ def test_a_valid_id_number_with_another_name_is_a_conflict_not_a_link(engine: En
     assert rows == {"D1": "Q1", "D2": None}
 
 
+def test_a_wrong_id_number_keeps_the_record_for_probabilistic_linkage(engine: Engine, tmp_path: Path) -> None:
+    """DATA-CONTRACT: a feed's id_number "may be missing or wrong; linkage must cope"."""
+    hh = tmp_path / "hh.csv"
+    hh.write_text("household_id,residence_division,urban_rural\nA1,110105001001,urban\n", encoding="utf-8")
+    p = tmp_path / "p.csv"
+    p.write_text(
+        "person_id,household_id,id_number,name,relation\nQ1,A1,110105198003070012,张伟明,02\n", encoding="utf-8"
+    )
+    import_files(engine, CIPHER, hh, p)
+    wrong = {
+        "D1": ("110105198003070042", "id_check_digit"),  # one digit wrong
+        "D2": ("110105198003070102", "id_check_digit"),  # two digits swapped
+        "D3": ("11010519800307001", "id_length"),  # one digit dropped
+        "D4": ("11010519800307001Y", "id_characters"),
+        "D5": ("110105198013070012", "id_birth_date"),  # month 13
+    }
+    feed = tmp_path / "death.csv"
+    feed.write_text(
+        f"{ENVELOPE}\n"
+        + "".join(f"public_security,{k},2025-09-01,{n},张伟明,,,110105001001\n" for k, (n, _) in wrong.items())
+        + "public_security,D6,2025-09-01,110105198003070012,张伟明,,,110105001001\n",
+        encoding="utf-8",
+    )
+    outcome = ingest_feed(engine, CIPHER, feed)
+    assert (outcome.rows, outcome.inserted, outcome.quarantined, outcome.id_invalid) == (6, 6, 0, 5)
+    assert outcome.links == {"linked": 1, "id_conflict": 0, "unmatched": 5}
+    with engine.connect() as conn:
+        rows = {
+            r.record_id: r
+            for r in conn.execute(
+                select(
+                    FEED_RECORDS.c.record_id,
+                    FEED_RECORDS.c.id_issue,
+                    FEED_RECORDS.c.id_number_enc,
+                    FEED_RECORDS.c.id_number_masked,
+                    FEED_RECORDS.c.birth_date,
+                    FEED_RECORDS.c.link_status,
+                )
+            )
+        }
+    for key, (number, issue) in wrong.items():
+        row = rows[key]
+        assert (row.id_issue, row.link_status) == (issue, "unmatched"), key
+        assert CIPHER.decrypt(row.id_number_enc) == number  # kept as delivered, encrypted
+        assert row.birth_date is None  # never read from a number that may be wrong there
+    assert rows["D1"].id_number_masked == "110105********0042"
+    assert (rows["D6"].id_issue, rows["D6"].link_status, rows["D6"].birth_date) == (
+        None,
+        "linked",
+        dt.date(1980, 3, 7),
+    )
+    assert ingest_feed(engine, CIPHER, feed).inserted == 0  # idempotent as any other
+
+
 def test_an_unreadable_feed_writes_nothing(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "medical_claim.csv"
     path.write_text("source,record_id,name\nmedical_insurance,M1,张三\n", encoding="utf-8")

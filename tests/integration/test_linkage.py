@@ -222,6 +222,40 @@ def test_a_township_caseworker_accepts_a_link_in_its_area(county: County) -> Non
     assert _records(county.engine)["W4"] == ("P5", "linked", "reviewed")
 
 
+WRONG_ID = (  # delivered after the first file: P1's number with one digit wrong, and two swapped
+    f"{ENVELOPE}\n"
+    "human_resources,W6,2026-04-01,110105198003070042,张伟明,1980-03-07,1,110105001001,3100\n"
+    "human_resources,W7,2026-04-01,110105198003070102,张伟明,1980-03-07,1,110105001001,3200\n"
+)
+
+
+def test_a_record_with_a_wrong_id_digit_is_kept_at_ingest_and_linked_by_its_weight(
+    county: County, tmp_path: Path
+) -> None:
+    (tmp_path / "wage_record.csv").write_text(WRONG_ID, encoding="utf-8")
+    outcome = ingest_feed(county.engine, CIPHER, tmp_path / "wage_record.csv")
+    assert (outcome.quarantined, outcome.id_invalid, outcome.links["unmatched"]) == (0, 2, 2)
+    run = _run(county)
+    assert run.linked == 4  # W2, W3 as before, and the two wrong numbers
+    records = _records(county.engine)
+    assert records["W6"] == records["W7"] == ("P1", "linked", "probabilistic")
+
+
+def test_the_review_queue_says_why_a_records_number_is_not_valid(county: County, tmp_path: Path) -> None:
+    (tmp_path / "wage_record.csv").write_text(WRONG_ID, encoding="utf-8")
+    ingest_feed(county.engine, CIPHER, tmp_path / "wage_record.csv")
+    # An upper threshold nothing reaches: every probable link waits for a caseworker.
+    link_unmatched(county.engine, CIPHER, model=county.model, upper=1000.0, lower=county.lower)
+    with county.engine.connect() as conn:
+        items = {c["feed_key"]: c for c in list_candidates(conn, county.reviewer).items}
+    wrong = items["human_resources:W6"]
+    assert (wrong["person_id"], wrong["feed_id_issue"]) == ("P1", "id_check_digit")
+    assert "校验码" in wrong["feed_id_issue_zh"] and "check digit" in wrong["feed_id_issue_en"]
+    assert items["human_resources:W2"]["feed_id_issue"] is None  # no number at all is not a wrong one
+    id_step = next(s for s in wrong["comparisons"] if s["comparison"] == "id_number")
+    assert id_step["weight"] > 0  # one digit off is evidence for the same person, not against
+
+
 # --- Spark: the same links as DuckDB (local mode) ---------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Feed commands: `minsheng feeds import`, `minsheng feeds link`."""
+"""Feed commands: `minsheng feeds import`, `minsheng feeds link`, `minsheng feeds train`."""
 
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ def import_feeds(
         "更新 updated",
         "未变 unchanged",
         "隔离 quarantined",
+        "号码有误 invalid ID",
         "已关联 linked",
         "号码冲突 id conflict",
         "未匹配 unmatched",
@@ -54,6 +55,7 @@ def import_feeds(
             f"{o.updated:,}",
             f"{o.unchanged:,}",
             f"{o.quarantined:,}",
+            f"{o.id_invalid:,}",
             f"{o.links.get('linked', 0):,}",
             f"{o.links.get('id_conflict', 0):,}",
             f"{o.links.get('unmatched', 0):,}",
@@ -87,4 +89,28 @@ def link(
     console.print(
         f"比对 scored {run.records:,}：自动关联 linked {run.linked:,}，待人工复核 to review {run.review:,}，"
         f"未匹配 unmatched {run.unmatched:,}"
+    )
+
+
+@feeds_app.command("train")
+@friendly
+def train_model(
+    county: Annotated[str, typer.Option(help="只用该区县的记录 only records of this county (division prefix)")] = "",
+    sample: Annotated[int, typer.Option(min=1_000, help="随机抽取的部门记录数 feed records drawn at random")] = 200_000,
+    seed: Annotated[int, typer.Option(help="随机种子 seed")] = 1,
+    data: DataOption = None,
+) -> None:
+    """训练本地比对模型 Train the county's own linkage model on its records (EM, no labels)."""
+    from minsheng.bootstrap import bootstrap
+    from minsheng.linkage.county_model import train_county_model
+
+    settings = settings_for(data)
+    app_ = bootstrap(settings)
+    with steps(1, "训练 training") as step:
+        trained = train_county_model(app_.engine, app_.cipher, settings.data, sample=sample, county=county, seed=seed)
+        step("done")
+    console.print(
+        f"比对模型已训练 model trained on {trained.records:,} 条部门记录 records × {trained.persons:,} 人 persons "
+        f"({trained.seconds:.1f} s): {trained.path}\n"
+        "此后 minsheng feeds link 使用该模型 from now on `minsheng feeds link` uses it"
     )

@@ -23,12 +23,20 @@ def synth(
     out: Annotated[Path, typer.Option(help="输出目录 output directory")] = Path("synth-out"),
     feeds_months: Annotated[int, typer.Option(help="部门比对数据月数 months of department feeds (0: none)")] = 12,
     feeds_start: Annotated[str, typer.Option(help="部门数据起始日期 first day of the feeds")] = "2025-07-01",
+    noise: Annotated[
+        bool,
+        typer.Option(
+            "--noise/--no-noise",
+            help="部门录入误差（同音字、错位号码等，真值写入links.parquet） department input errors, with the truth",
+        ),
+    ] = True,
 ) -> None:
     """生成合成区县 Generate a synthetic county: households, persons, department feeds, ground truth, calibration."""
     import datetime as dt
 
     from minsheng.synth import SynthConfig, generate, write
     from minsheng.synth.feeds import FeedConfig, generate_feeds, write_feeds
+    from minsheng.synth.feeds_noise import NoiseConfig
 
     started = time.perf_counter()
     with steps(13, "合成 synth") as step:
@@ -36,7 +44,12 @@ def synth(
         paths = write(pop, out)
         if feeds_months > 0:
             step("feeds")
-            config = FeedConfig(start=dt.date.fromisoformat(feeds_start), months=feeds_months, seed=seed)
+            config = FeedConfig(
+                start=dt.date.fromisoformat(feeds_start),
+                months=feeds_months,
+                seed=seed,
+                noise=NoiseConfig(seed=seed) if noise else None,
+            )
             paths |= {f"feeds/{k}": v for k, v in write_feeds(generate_feeds(pop, config), out / "feeds").items()}
     seconds = time.perf_counter() - started
     table = Table(title=f"合成区县 synthetic county {county}（{seconds:.1f} s）")
@@ -290,7 +303,7 @@ def demo(
 
     settings = settings_for(data)
     out = settings.data / "synth"
-    synth(county=county, households=households, seed=seed, out=out)
+    synth(county=county, households=households, seed=seed, out=out, noise=True)
     import_(files=[out / "households.csv", out / "persons.csv"], valid_only=False, report_dir=None, data=settings.data)
     summary(division=county, data=settings.data)
     from minsheng.cli.feeds import import_feeds

@@ -6,7 +6,10 @@ The kind comes from the file name (`medical_claim.csv`) or is given. A file
 that cannot be read at all (encoding, missing columns, empty) is refused with
 nothing written; otherwise good rows are stored and linked, and bad rows go to
 the quarantine with their reasons and the row itself (encrypted), in one
-transaction. Re-delivering a file changes nothing: records are keyed by
+transaction. An ID number that fails validation does not make a row bad: the
+contract says a department's number "may be missing or wrong; linkage must
+cope", so the record is kept with the reason (`id_issue`), is never linked on
+that number, and is left to probabilistic linkage (`minsheng feeds link`). Re-delivering a file changes nothing: records are keyed by
 (source, record_id), quarantined rows by (file checksum, row).
 """
 
@@ -43,6 +46,7 @@ class FeedOutcome:
     updated: int = 0
     unchanged: int = 0
     quarantined: int = 0
+    id_invalid: int = 0  # kept, with an ID number that fails validation (left to probabilistic linkage)
     links: dict[str, int] = field(default_factory=dict)
 
 
@@ -73,6 +77,10 @@ def ingest_feed(
     table = files.read(path, f"feed:{kind}")
     parsed, errors = parse_table(table.frame, f"feed:{kind}", today=today)
     _check_delivery(parsed, source, jurisdiction)
+    # DATA-CONTRACT "department feeds": id_number "may be missing or wrong; linkage must cope".
+    id_issues = errors.filter(pl.col("column") == "id_number").select(pl.col("row").alias(ROW), id_issue="reason")
+    errors = errors.filter(pl.col("column") != "id_number")
+    parsed = parsed.join(id_issues, on=ROW, how="left")
     duplicate = parsed.filter(~pl.struct("source", "record_id").is_first_distinct() & pl.col("record_id").is_not_null())
     errors = pl.concat(
         [
@@ -88,6 +96,7 @@ def ingest_feed(
     bad_rows = errors.get_column("row").unique()
     good = parsed.filter(~pl.col(ROW).is_in(bad_rows.implode()))
     outcome = FeedOutcome(kind, table.file, rows=table.frame.height, quarantined=bad_rows.len())
+    outcome.id_invalid = int(good.get_column("id_issue").is_not_null().sum())
     checksum = hashlib.sha256(path.read_bytes()).hexdigest()
     with UnitOfWork(engine) as uow:
         conn = uow.connection
@@ -138,8 +147,11 @@ def _records(good: pl.DataFrame, kind: str, file: str, cipher: PersonalDataCiphe
     envelope = {c.name for c in FEED_ENVELOPE}
     specific = [c.name for c in FEED_KINDS[kind]]
     payload = pl.struct(specific).struct.json_encode() if specific else pl.lit("{}")
-    # The contract makes birth date optional; a valid ID number carries it.
-    id_birth = pl.col("id_number").str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+    # The contract makes birth date optional; a valid ID number carries it (an invalid one
+    # may be wrong in exactly those digits).
+    id_birth = pl.when(pl.col("id_issue").is_null()).then(
+        pl.col("id_number").str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+    )
     return good.with_columns(
         pl.format("{}:{}", "source", "record_id").alias("feed_key"),
         pl.lit(kind).alias("kind"),
@@ -155,6 +167,7 @@ def _records(good: pl.DataFrame, kind: str, file: str, cipher: PersonalDataCiphe
         "kind",
         "id_number_hash",
         "id_number_masked",
+        "id_issue",
         "county",
         "payload",
         "file_name",

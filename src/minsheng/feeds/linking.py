@@ -1,6 +1,6 @@
 """Linking feed records to registry persons (大数据比对, first pass).
 
-A `Linker` takes validated records (with `id_number_hash`, `name`, `birth_date`)
+A `Linker` takes validated records (with `id_number_hash`, `id_issue`, `name`, `birth_date`)
 and returns them with `person_id`, `household_id`, `link_status` and
 `link_method`. The exact linker accepts a valid ID number only when the name
 and birth date the department holds agree with the registry; a valid number
@@ -30,7 +30,10 @@ class ExactIdLinker:
     method = "id_number"
 
     def link(self, conn: Connection, records: pl.DataFrame) -> pl.DataFrame:
-        keys = records.get_column("id_number_hash").drop_nulls()
+        # A number that failed validation (`id_issue`) is never linked on: registry numbers are
+        # valid, so it can only be wrong, and the probabilistic pass weighs how wrong it is.
+        valid = pl.col("id_issue").is_null() if "id_issue" in records.columns else pl.lit(True)
+        keys = records.filter(valid).get_column("id_number_hash").drop_nulls()
         rows = rows_for_keys(conn, PERSONS, "id_number_hash", keys, ["person_id", "household_id", "name", "birth_date"])
         people = pl.DataFrame(
             rows,

@@ -33,6 +33,7 @@ from minsheng.registry.access import MAX_PAGE, Page, in_scope, require_persons
 from minsheng.registry.models import FEED_RECORDS, HOUSEHOLDS, PERSONS
 from minsheng.registry.models_linkage import LINK_CANDIDATES
 from minsheng.registry.uow import UnitOfWork
+from minsheng.registry.validation import REASONS
 from minsheng.security import audit
 from minsheng.security.users import Principal
 
@@ -63,6 +64,7 @@ _COLUMNS = (
     _F.c.birth_date.label("feed_birth_date"),
     _F.c.sex.label("feed_sex"),
     _F.c.id_number_masked.label("feed_id_number_masked"),
+    _F.c.id_issue.label("feed_id_issue"),
     _F.c.residence_division.label("feed_residence_division"),
     _P.c.name.label("person_name"),
     _P.c.birth_date.label("person_birth_date"),
@@ -85,6 +87,9 @@ def _query() -> Any:
 def _item(row: Any) -> dict[str, Any]:
     item = dict(row._mapping)
     item["comparisons"] = json.loads(item["comparisons"])
+    # Why the record's ID number is not valid, in both languages (null when it is, or missing).
+    no_issue: tuple[str | None, str | None] = (None, None)
+    item["feed_id_issue_zh"], item["feed_id_issue_en"] = REASONS.get(item["feed_id_issue"], no_issue)
     return item
 
 

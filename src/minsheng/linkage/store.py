@@ -57,7 +57,7 @@ class LinkRun:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _read(conn: Connection, query: Select[Any], schema: dict[str, Any]) -> pl.DataFrame:
+def read_frame(conn: Connection, query: Select[Any], schema: dict[str, Any]) -> pl.DataFrame:
     parts = []
     result = conn.execute(query)
     while rows := result.fetchmany(BATCH):
@@ -65,12 +65,17 @@ def _read(conn: Connection, query: Select[Any], schema: dict[str, Any]) -> pl.Da
     return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
 
-def _clear_ids(frame: pl.DataFrame, cipher: PersonalDataCipher) -> pl.DataFrame:
+def clear_ids(frame: pl.DataFrame, cipher: PersonalDataCipher) -> pl.DataFrame:
     clear = cipher.decrypt_all(frame.get_column("id_number_enc").to_list())
     return frame.drop("id_number_enc").with_columns(pl.Series("id_number", clear, dtype=pl.String))
 
 
-_TEXT: dict[str, Any] = {"name": pl.String, "birth_date": pl.Date, "sex": pl.String, "residence_division": pl.String}
+TEXT_SCHEMA: dict[str, Any] = {
+    "name": pl.String,
+    "birth_date": pl.Date,
+    "sex": pl.String,
+    "residence_division": pl.String,
+}
 
 
 def unlinked_records(conn: Connection, cipher: PersonalDataCipher, county: str = "") -> pl.DataFrame:
@@ -81,8 +86,8 @@ def unlinked_records(conn: Connection, cipher: PersonalDataCipher, county: str =
     )
     if county:
         query = query.where(FEED_RECORDS.c.county.startswith(county))
-    schema = {"feed_key": pl.String, "id_number_enc": pl.Binary, **_TEXT}
-    return _clear_ids(_read(conn, query, schema), cipher)
+    schema = {"feed_key": pl.String, "id_number_enc": pl.Binary, **TEXT_SCHEMA}
+    return clear_ids(read_frame(conn, query, schema), cipher)
 
 
 def registry_persons(conn: Connection, cipher: PersonalDataCipher, scope: str = "") -> pl.DataFrame:
@@ -98,8 +103,8 @@ def registry_persons(conn: Connection, cipher: PersonalDataCipher, scope: str = 
     ).join(HOUSEHOLDS, HOUSEHOLDS.c.household_id == PERSONS.c.household_id)
     if scope:
         query = query.where(HOUSEHOLDS.c.residence_division.startswith(scope))
-    schema = {"person_id": pl.String, "household_id": pl.String, "id_number_enc": pl.Binary, **_TEXT}
-    return _clear_ids(_read(conn, query, schema), cipher)
+    schema = {"person_id": pl.String, "household_id": pl.String, "id_number_enc": pl.Binary, **TEXT_SCHEMA}
+    return clear_ids(read_frame(conn, query, schema), cipher)
 
 
 def link_unmatched(
@@ -176,7 +181,7 @@ def _fresh_candidates(conn: Connection, review: pl.DataFrame) -> pl.DataFrame:
     """Drop a proposal a caseworker already rejected for the same record."""
     if review.is_empty():
         return review
-    rejected = _read(
+    rejected = read_frame(
         conn,
         select(LINK_CANDIDATES.c.feed_key, LINK_CANDIDATES.c.person_id).where(LINK_CANDIDATES.c.status == REJECTED),
         {"feed_key": pl.String, "person_id": pl.String},

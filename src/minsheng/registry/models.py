@@ -156,6 +156,9 @@ class FeedRecord(Base):
     id_number_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     id_number_masked: Mapped[str | None] = mapped_column(String(18))
+    # Why the ID number as delivered is not valid (validation reason key, e.g. id_check_digit);
+    # such a record is kept and left to probabilistic linkage, never linked on the number.
+    id_issue: Mapped[str | None] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(64))
     birth_date: Mapped[dt.date | None] = mapped_column(Date)
     sex: Mapped[str | None] = mapped_column(String(1))

@@ -104,6 +104,7 @@ def deliver_feed(
         "updated": outcome.updated,
         "unchanged": outcome.unchanged,
         "quarantined": outcome.quarantined,
+        "id_invalid": outcome.id_invalid,
         "links": outcome.links,
     }
 
