@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     session_minutes: int = 480  # a working day; a lost laptop's session dies by evening
     department_token_days: int = 90
     web_threads: int = 4  # worker threads of the web server's sync routes (see web.app)
+    web_workers: int = 1  # server processes (PostgreSQL only: SQLite keeps its writers in one process)
     # probabilistic linkage thresholds, in match weight (bits, prior included; see minsheng.linkage.scoring)
     link_upper: float = 6.0  # at or above (and `link_margin` ahead of the runner-up): linked
     link_lower: float = -2.0  # at or above: to the review queue; below: stays unmatched
@@ -32,6 +33,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data / 'minsheng.db').resolve()}"
+
+    def resolved_web_workers(self) -> int:
+        """Server processes: as set on PostgreSQL, which takes writers from many processes;
+        always one on SQLite, whose writers take turns inside one process (registry.store)."""
+        return max(self.web_workers, 1) if self.resolved_database_url().startswith("postgresql") else 1
 
 
 @cache

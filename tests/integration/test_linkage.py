@@ -4,6 +4,7 @@ accept or reject with optimistic versions, audited; Spark gives DuckDB's links."
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -294,3 +295,29 @@ def test_spark_gives_the_same_links_as_duckdb(spark: Any) -> None:
     assert local.select(columns[:4]).equals(distributed.select(columns[:4]))
     assert (local.get_column("match_weight") - distributed.get_column("match_weight")).abs().fill_null(0).max() < 1e-6  # type: ignore[operator]
     assert local.filter(pl.col("method") == "probabilistic").height > 20  # the comparison is not of exact links only
+
+
+def test_feeds_link_on_spark_links_what_duckdb_links(spark: Any, tmp_path: Path) -> None:
+    """`minsheng feeds link --engine spark` (the CLI's Spark session is this one: getOrCreate)."""
+    from typer.testing import CliRunner
+
+    from minsheng.cli import app
+
+    runner = CliRunner()
+    (tmp_path / "households.csv").write_text(HOUSEHOLDS, encoding="utf-8")
+    (tmp_path / "persons.csv").write_text(PERSONS, encoding="utf-8")
+    (tmp_path / "wage_record.csv").write_text(WAGES, encoding="utf-8")
+    outputs = {}
+    for engine in ("duckdb", "spark"):
+        data = str(tmp_path / engine)
+        registry = [str(tmp_path / "households.csv"), str(tmp_path / "persons.csv")]
+        assert runner.invoke(app, ["import", *registry, "--data", data]).exit_code == 0
+        assert runner.invoke(app, ["feeds", "import", str(tmp_path / "wage_record.csv"), "--data", data]).exit_code == 0
+        result = runner.invoke(app, ["feeds", "link", "--engine", engine, "--data", data])
+        assert result.exit_code == 0, result.output
+        outputs[engine] = " ".join(result.output.split()).split("比对 scored")[-1]  # the counts
+    linked = re.search(r"linked (\d+)", outputs["duckdb"])
+    assert outputs["duckdb"].startswith(" 4：") and linked and int(linked.group(1)) >= 2  # W2 and W3 at least
+    assert outputs["spark"] == outputs["duckdb"]
+    unknown = runner.invoke(app, ["feeds", "link", "--engine", "oracle", "--data", str(tmp_path / "duckdb")])
+    assert unknown.exit_code == 1 and "unknown engine" in unknown.output

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from minsheng.cli.common import DataOption, app, console, friendly, settings_for, steps
+from minsheng.errors import MinshengError
 
 feeds_app = typer.Typer(help="部门比对数据 Department feeds.", no_args_is_help=True)
 app.add_typer(feeds_app, name="feeds")
@@ -67,18 +68,29 @@ def import_feeds(
 @friendly
 def link(
     county: Annotated[str, typer.Option(help="只处理该区县的记录 only records of this county (division prefix)")] = "",
+    engine: Annotated[str, typer.Option(help="duckdb | spark (本机Spark local mode, 需Java 17)")] = "duckdb",
     data: DataOption = None,
 ) -> None:
     """概率比对 Link the records ingest could not link exactly: linked, to review, or unmatched."""
     from minsheng.bootstrap import bootstrap
+    from minsheng.linkage.backend import duckdb_backend, spark_backend
     from minsheng.linkage.store import link_unmatched
 
+    if engine not in ("duckdb", "spark"):
+        raise MinshengError(f"未知引擎 {engine}", f"unknown engine {engine}; use duckdb or spark")
     settings = settings_for(data)
     app_ = bootstrap(settings)
+    if engine == "spark":
+        from minsheng.rules.spark import session
+
+        backend = spark_backend(session())
+    else:
+        backend = duckdb_backend()
     with steps(1, "概率比对 linkage") as step:
         run = link_unmatched(
             app_.engine,
             app_.cipher,
+            backend=backend,
             data_dir=settings.data,
             upper=settings.link_upper,
             lower=settings.link_lower,

@@ -272,19 +272,33 @@ def serve(
     data: DataOption = None,
 ) -> None:
     """启动网页 Serve the web pages on this machine."""
-    import logging
+    import os
 
     import uvicorn
 
     from minsheng.bootstrap import bootstrap
-    from minsheng.web.app import create_app
+    from minsheng.web.app import configure_logging, create_app
 
-    console.print(f"打开 open http://{host}:{port}/")
-    # our access log (path without query string, user, status) instead of uvicorn's, which
-    # would print query strings
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
-    logging.getLogger("minsheng.access").setLevel(logging.INFO)
-    uvicorn.run(create_app(bootstrap(settings_for(data))), host=host, port=port, log_level="warning", access_log=False)
+    settings = settings_for(data)
+    app_ = bootstrap(settings)  # here, once: the schema is brought up to date before any worker starts
+    workers = settings.resolved_web_workers()
+    console.print(f"打开 open http://{host}:{port}/ （{workers} 个进程 process(es)）")
+    configure_logging()
+    if workers == 1:
+        uvicorn.run(create_app(app_), host=host, port=port, log_level="warning", access_log=False)
+        return
+    app_.engine.dispose()
+    # Each worker process builds its own app from the environment: pass on what the command line chose.
+    os.environ["MINSHENG_DATA"] = str(settings.data.resolve())
+    uvicorn.run(
+        "minsheng.web.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 @app.command()
@@ -311,7 +325,7 @@ def demo(
     import_feeds(files=sorted((out / "feeds").glob("*.csv")), kind=None, data=settings.data)
     from minsheng.cli.feeds import link
 
-    link(county=county, data=settings.data)  # the records a typo kept from an exact link
+    link(data=settings.data)  # every record a typo kept from an exact link, wherever it says it lives
     assess(
         households=None,
         persons=None,

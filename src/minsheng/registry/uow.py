@@ -74,6 +74,13 @@ class UnitOfWork:
         """The transaction's connection, for Core bulk statements inside the same transaction."""
         return self.session.connection()
 
+    def act_for(self, principal: Principal) -> None:
+        """Act for `principal` from now on: this transaction (its first statements, such as
+        finding the user behind a session token, ran as the owner) and every later one."""
+        self.principal = principal
+        self.session.info["principal"] = principal
+        _scope(self.session, None, self.connection)
+
     def commit(self) -> None:
         self.session.commit()
 

@@ -40,6 +40,22 @@ access_log = logging.getLogger("minsheng.access")
 _HERE = resources.files("minsheng.web")
 
 
+def configure_logging() -> None:
+    """Our access log (method, path without query string, status, user) instead of uvicorn's,
+    which would print query strings; everything else at WARNING."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    access_log.setLevel(logging.INFO)
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one server process of several (`minsheng serve` with web workers): settings
+    from the environment, as the parent process passed them."""
+    from minsheng.bootstrap import bootstrap
+
+    configure_logging()
+    return create_app(bootstrap())
+
+
 def create_app(app_: App) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_web: FastAPI) -> AsyncIterator[None]:

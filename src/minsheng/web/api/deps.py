@@ -46,26 +46,43 @@ def get_app(request: Request) -> App:
     return app
 
 
+def _token(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str:
+    token = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise NotAuthenticated("请先登录", "log in first")
+    return token
+
+
+def _found(request: Request, principal: Principal) -> Principal:
+    request.state.username = principal.username  # for the access log: who, never what
+    request.state.principal = principal
+    return principal
+
+
 def get_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     app: Annotated[App, Depends(get_app)],
 ) -> Principal:
-    token = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE)
-    if not token:
-        raise NotAuthenticated("请先登录", "log in first")
+    found: Principal | None = getattr(request.state, "principal", None)
+    if found is not None:  # the request's unit of work found the user already
+        return found
     with app.engine.connect() as conn:
-        principal = sessions.principal_for(conn, token)
-    request.state.username = principal.username  # for the access log: who, never what
-    return principal
+        return _found(request, sessions.principal_for(conn, _token(request, credentials)))
 
 
 def get_uow(
-    principal: Annotated[Principal, Depends(get_principal)], app: Annotated[App, Depends(get_app)]
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    app: Annotated[App, Depends(get_app)],
 ) -> Iterator[UnitOfWork]:
     """One transaction per request, acting for the user (row-level security on PostgreSQL);
-    a route commits when its operation succeeded, anything else rolls back."""
-    with UnitOfWork(app.engine, principal) as uow:
+    a route commits when its operation succeeded, anything else rolls back. The user behind
+    the session token is found in the same transaction, before it acts for them: one
+    connection and one transaction a request, not two."""
+    token = _token(request, credentials)
+    with UnitOfWork(app.engine) as uow:
+        uow.act_for(_found(request, sessions.principal_for(uow.connection, token)))
         yield uow
 
 

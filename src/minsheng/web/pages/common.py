@@ -44,6 +44,9 @@ def lang_of(request: Request) -> str:
 
 
 def page_user(request: Request, app: Annotated[App, Depends(get_app)]) -> Principal:
+    found: Principal | None = getattr(request.state, "principal", None)
+    if found is not None:  # the page's unit of work found the user already
+        return found
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         try:
@@ -57,8 +60,19 @@ def page_user(request: Request, app: Annotated[App, Depends(get_app)]) -> Princi
     raise LoginRequired(request.url.path)
 
 
-def page_uow(principal: Annotated[Principal, Depends(page_user)], app: Annotated[App, Depends(get_app)]) -> Any:
-    with UnitOfWork(app.engine, principal) as uow:
+def page_uow(request: Request, app: Annotated[App, Depends(get_app)]) -> Any:
+    """The page's transaction, acting for the signed-in user, found in it (see api.deps.get_uow)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise LoginRequired(request.url.path)
+    with UnitOfWork(app.engine) as uow:
+        try:
+            principal = sessions.principal_for(uow.connection, token)
+        except NotAuthenticated:
+            raise LoginRequired(request.url.path) from None
+        request.state.username = principal.username
+        request.state.principal = principal
+        uow.act_for(principal)
         yield uow
 
 
