@@ -3,8 +3,8 @@
     .venv/bin/python docs/make_screenshots.py [--households 20000]
 
 Runs `minsheng demo --no-serve` into a temporary data folder, serves it on a free port of
-127.0.0.1, signs in as the demo's county reviewer and saves the dashboard, a household page
-and a work-order page to docs/screenshots/. Nothing is fetched from the network.
+127.0.0.1, signs in as the demo's county reviewer and saves the dashboard, a household page,
+a work-order page and the link review queue to docs/screenshots/. Nothing is fetched from the network.
 """
 
 from __future__ import annotations
@@ -74,6 +74,8 @@ def main() -> None:
                 page.screenshot(path=str(HERE / "screenshots" / "work-order.png"), full_page=False)
                 page.locator("a[href^='/households/']").first.click()
                 page.screenshot(path=str(HERE / "screenshots" / "household.png"), full_page=False)
+                page.goto(f"{base}/links")
+                page.screenshot(path=str(HERE / "screenshots" / "links.png"), full_page=False)
                 browser.close()
         finally:
             server.terminate()

@@ -38,7 +38,8 @@ def test_search_and_profile(browser: TestClient) -> None:
     assert "110105********0219" in text and "张一" in text
     assert 'data-programme="dibao" data-status="ineligible"' in text  # the explanation, condition by condition
     assert "社会救助暂行办法" in text  # each condition cites its clause
-    assert "human_resources:U1" not in text and "unemployment" in text  # the linked record and its timeline
+    # the linked record, its department and kind by name, and its timeline
+    assert "human_resources:U1" not in text and "人社部门" in text and "失业登记" in text
     assert "township_a" in text.split('id="h-viewers"', 1)[1]  # who viewed: this very read is listed
     for clear in CLEAR_IDS:
         assert clear not in text

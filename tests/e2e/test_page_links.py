@@ -94,6 +94,7 @@ def test_a_caseworker_sees_why_and_accepts(queue: tuple[TestClient, int], world:
     page = client.get("/links")
     assert page.status_code == 200
     assert "李耳" in page.text and "李二" in page.text and "同音" in page.text and "+9.20" in page.text
+    assert "人社部门 · 失业登记 · 2026-05-01" in page.text  # the record's department and kind by name
     stale = client.post(f"/links/{candidate}", data={"decision": "accept", "version": 7})
     assert "已被他人处理" in stale.text  # a stale version is shown, nothing changes
     done = client.post(f"/links/{candidate}", data={"decision": "accept", "version": 1})

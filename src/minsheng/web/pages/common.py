@@ -10,9 +10,12 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
 from minsheng.bootstrap import App
+from minsheng.codes import enums
 from minsheng.errors import NotAuthenticated
+from minsheng.registry.columns import FEED_SOURCES
 from minsheng.registry.uow import UnitOfWork
 from minsheng.security import sessions
 from minsheng.security.users import ROLES, Principal
@@ -20,6 +23,20 @@ from minsheng.web.api.deps import SESSION_COOKIE, get_app
 from minsheng.web.messages import LANGS, translator
 
 templates = Jinja2Templates(directory=str(resources.files("minsheng.web") / "templates"))
+# Code lists a page shows by their label, in the page's language: {{ label('sex', value) }}.
+CODE_LISTS = {"sex": enums.SEX, "feed_source": FEED_SOURCES}
+
+
+@pass_context
+def _label(context: Any, codes: str, value: str | None) -> str:
+    """A code's label in the page's language; an unknown code as it is, none as nothing."""
+    code_list = CODE_LISTS[codes]
+    if value in (None, ""):
+        return ""
+    return code_list.label(value, context["lang"]) if value in code_list.labels else str(value)
+
+
+templates.env.globals["label"] = _label
 NAV = (
     ("/", "nav.dashboard", False),
     ("/alerts", "nav.alerts", True),
