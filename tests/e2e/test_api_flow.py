@@ -111,6 +111,9 @@ def test_a_department_delivers_its_own_feed_only(client: TestClient, world: Worl
     )
     again = client.post("/api/feeds/unemployment", headers=token, files={"file": ("u.csv", own, "text/csv")})
     assert again.json()["unchanged"] == 1  # idempotent on (source, record_id)
+    mistyped = own.decode().replace("110105198201010221", "110105198201012021").replace(",U9,", ",U10,").encode()
+    kept = client.post("/api/feeds/unemployment", headers=token, files={"file": ("u.csv", mistyped, "text/csv")})
+    assert kept.json()["id_invalid"] == 1 and kept.json()["quarantined"] == 0  # two digits swapped: kept for linkage
     assert client.post("/api/feeds/unemployment", files={"file": ("u.csv", own, "text/csv")}).status_code == 401
     session_not_token = client.post(
         "/api/feeds/unemployment",

@@ -109,6 +109,7 @@ def test_a_case_through_the_forms(app: object, world: World) -> None:
     page = town.get(url + "?done=open").text
     assert "已建立核查工单" in page and '<li aria-current="step">新建</li>' in page
     assert f'href="/alerts/{world.alert_a}"' in page and 'href="/households/A1"' in page and "失业" in page
+    assert 'href="/households/A1/verification"' in page  # the case's household, verified against departments
     assign = form(page, "assign-form") | {"assignee": "village_a"}
     assert submit(town, url + "/assign", assign) == url + "?done=assign"
 
