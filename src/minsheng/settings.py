@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     web_threads: int = 4  # worker threads of the web server's sync routes (see web.app)
     web_workers: int = 1  # server processes (PostgreSQL only: SQLite keeps its writers in one process)
     # probabilistic linkage thresholds, in match weight (bits, prior included; see minsheng.linkage.scoring)
-    link_upper: float = 6.0  # at or above (and `link_margin` ahead of the runner-up): linked
+    link_upper: float = 4.5  # at or above (and `link_margin` ahead of the runner-up): linked
     link_lower: float = -2.0  # at or above: to the review queue; below: stays unmatched
     link_margin: float = 5.0
 

@@ -13,7 +13,7 @@ by its best weight:
 - below `lower`, or no candidate at all → `unmatched`.
 
 Weights are in bits (log2 of the odds, prior included): `upper` = 6 means odds
-of 64 to 1 (probability 0.985) that the pair is the same person.
+of 64 to 1 (probability 0.985) that the pair is the same person; the default 4.5, about 23 to 1.
 """
 
 from __future__ import annotations
@@ -30,7 +30,12 @@ from minsheng.linkage.backend import Backend, duckdb_backend
 from minsheng.linkage.model import LinkModel
 
 # Defaults of the thresholds (settings MINSHENG_LINK_UPPER, MINSHENG_LINK_LOWER, MINSHENG_LINK_MARGIN).
-UPPER = 6.0  # posterior probability ≈ 0.985
+# 4.5 bits: one character of the name dropped, added or mistyped with the birth date and the
+# township right and no ID number scores 4.9 and is linked, not queued. Measured on two synthetic
+# counties (seeds 1 and 3, 1,000,003 persons, 200,000 noisy records each): against 6.0, precision
+# unchanged (0.9999 / 1.0000), recall without an ID number 0.936 → 0.966 and 0.940 → 0.971, the
+# review queue halved (772 → 403, 748 → 382). A county may choose otherwise (MINSHENG_LINK_UPPER).
+UPPER = 4.5  # posterior probability ≈ 0.957
 LOWER = -2.0  # ≈ 0.2
 MARGIN = 5.0  # the best at least 32 times as likely as the runner-up
 LINKED, REVIEW, UNMATCHED = "linked", "review", "unmatched"
