@@ -53,7 +53,8 @@ def _token(request: Request, credentials: HTTPAuthorizationCredentials | None) -
     return token
 
 
-def _found(request: Request, principal: Principal) -> Principal:
+def remember_user(request: Request, principal: Principal) -> Principal:
+    """Keep the request's user: for the access log, and for a second dependency that needs it."""
     request.state.username = principal.username  # for the access log: who, never what
     request.state.principal = principal
     return principal
@@ -68,7 +69,7 @@ def get_principal(
     if found is not None:  # the request's unit of work found the user already
         return found
     with app.engine.connect() as conn:
-        return _found(request, sessions.principal_for(conn, _token(request, credentials)))
+        return remember_user(request, sessions.principal_for(conn, _token(request, credentials)))
 
 
 def get_uow(
@@ -82,7 +83,7 @@ def get_uow(
     connection and one transaction a request, not two."""
     token = _token(request, credentials)
     with UnitOfWork(app.engine) as uow:
-        uow.act_for(_found(request, sessions.principal_for(uow.connection, token)))
+        uow.act_for(remember_user(request, sessions.principal_for(uow.connection, token)))
         yield uow
 
 

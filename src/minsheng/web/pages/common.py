@@ -19,7 +19,7 @@ from minsheng.registry.columns import FEED_SOURCES
 from minsheng.registry.uow import UnitOfWork
 from minsheng.security import sessions
 from minsheng.security.users import ROLES, Principal
-from minsheng.web.api.deps import SESSION_COOKIE, get_app
+from minsheng.web.api.deps import SESSION_COOKIE, get_app, remember_user
 from minsheng.web.messages import LANGS, translator
 
 templates = Jinja2Templates(directory=str(resources.files("minsheng.web") / "templates"))
@@ -68,10 +68,7 @@ def page_user(request: Request, app: Annotated[App, Depends(get_app)]) -> Princi
     if token:
         try:
             with app.engine.connect() as conn:
-                principal = sessions.principal_for(conn, token)
-            request.state.username = principal.username
-            request.state.principal = principal
-            return principal
+                return remember_user(request, sessions.principal_for(conn, token))
         except NotAuthenticated:
             pass
     raise LoginRequired(request.url.path)
@@ -87,9 +84,7 @@ def page_uow(request: Request, app: Annotated[App, Depends(get_app)]) -> Any:
             principal = sessions.principal_for(uow.connection, token)
         except NotAuthenticated:
             raise LoginRequired(request.url.path) from None
-        request.state.username = principal.username
-        request.state.principal = principal
-        uow.act_for(principal)
+        uow.act_for(remember_user(request, principal))
         yield uow
 
 
