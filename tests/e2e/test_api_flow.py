@@ -72,6 +72,7 @@ def test_a_case_through_the_api(client: TestClient, world: World) -> None:
     assert [e["action"] for e in timeline] == ["open", "assign", "record_findings", "propose", "approve"]
     figures = client.get("/api/dashboard", headers=reviewer).json()
     assert figures["work_orders"] == {"closed": 1} and figures["alert_to_decision_days"]["closed"] == 1
+    assert figures["pending_links"] == 0
     assert client.get("/api/audit/verify", headers=reviewer).json()["ok"] is True
     with world.engine.connect() as conn:
         reads = conn.execute(

@@ -95,6 +95,8 @@ def test_a_caseworker_sees_why_and_accepts(queue: tuple[TestClient, int], world:
     assert page.status_code == 200
     assert "李耳" in page.text and "李二" in page.text and "同音" in page.text and "+9.20" in page.text
     assert "人社部门 · 失业登记 · 2026-05-01" in page.text  # the record's department and kind by name
+    dashboard = client.get("/").text
+    assert '<dd id="pending-links"><a href="/links">1</a></dd>' in dashboard  # the queue, from the desk
     stale = client.post(f"/links/{candidate}", data={"decision": "accept", "version": 7})
     assert "已被他人处理" in stale.text  # a stale version is shown, nothing changes
     done = client.post(f"/links/{candidate}", data={"decision": "accept", "version": 1})
@@ -113,5 +115,6 @@ def test_another_county_sees_nothing_and_cannot_decide(queue: tuple[TestClient, 
     client, candidate = queue
     sign_in(client, "township_b")
     assert "李耳" not in client.get("/links").text
+    assert '<dd id="pending-links"><a href="/links">0</a></dd>' in client.get("/").text  # not their area's
     refused = client.post(f"/links/{candidate}", data={"decision": "accept", "version": 1})
     assert refused.status_code == 404

@@ -1,8 +1,8 @@
 """Dashboard figures for a jurisdiction (工作台): aggregates only, so analysts may see them.
 
 Households and persons by township, enrolments by programme, alerts by grade and
-age, work orders by status, overdue orders, days from alert to decision, and
-monthly trends. No row here names a person.
+age, work orders by status, overdue orders, probable links awaiting review, days
+from alert to decision, and monthly trends. No row here names a person.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sqlalchemy import Connection, String, case, cast, func, select
 from minsheng.registry.access import in_scope
 from minsheng.registry.models import ALERTS, ENROLMENTS, HOUSEHOLDS
 from minsheng.registry.models_casework import WORK_ORDERS
+from minsheng.registry.models_linkage import LINK_CANDIDATES
 from minsheng.registry.queries import summary
 from minsheng.security.users import Principal
 
@@ -67,6 +68,12 @@ def figures(conn: Connection, principal: Principal, *, today: dt.date) -> dict[s
         .where(scope, WORK_ORDERS.c.status == "closed")
     ).all()
     days = [(c.date() - f).days for f, c in closed if c is not None]
+    # probable links waiting for a caseworker (比对复核), counted by the person's household
+    pending_links = conn.execute(
+        select(func.count())
+        .select_from(LINK_CANDIDATES.join(HOUSEHOLDS, HOUSEHOLDS.c.household_id == LINK_CANDIDATES.c.household_id))
+        .where(scope, LINK_CANDIDATES.c.status == "pending")
+    ).scalar_one()
     return {
         "jurisdiction": principal.jurisdiction,
         "date": today.isoformat(),
@@ -80,6 +87,7 @@ def figures(conn: Connection, principal: Principal, *, today: dt.date) -> dict[s
         "alerts": [{"severity": s, "status": st, "age": a, "count": n} for (s, st, a), n in sorted(alerts.items())],
         "work_orders": {s: n for s, n in orders},
         "overdue": overdue,
+        "pending_links": pending_links,
         "alert_to_decision_days": {
             "closed": len(days),
             "median": statistics.median(days) if days else None,
