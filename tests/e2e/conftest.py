@@ -43,6 +43,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture
+def free_port() -> int:
+    """A port of 127.0.0.1 nothing listens on, for a server a test starts."""
+    return _free_port()
+
+
+@pytest.fixture
 def served_world(tmp_path: Path) -> Iterator[tuple[str, World]]:
     """The two-county world on SQLite, served over HTTP on 127.0.0.1."""
     engine = open_engine(f"sqlite:///{tmp_path / 'minsheng.db'}")

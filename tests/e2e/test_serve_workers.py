@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,19 +19,13 @@ from world import PASSWORD, World
 SECRET = b"minsheng test key, not a secret!"  # tests/world.py's CIPHER
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _children(pid: int) -> list[int]:
     found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False).stdout
     return [int(p) for p in found.split()]
 
 
-def test_two_server_processes_answer_alike(pg_world: World, tmp_path: Path) -> None:
-    port = _free_port()
+def test_two_server_processes_answer_alike(pg_world: World, tmp_path: Path, free_port: int) -> None:
+    port = free_port
     env = {
         **os.environ,
         "MINSHENG_DATABASE_URL": pg_world.engine.url.render_as_string(hide_password=False),

@@ -24,6 +24,7 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Connection, Engine
 
+from minsheng.codes.id_number import birth_date_expr
 from minsheng.errors import ImportRejected
 from minsheng.feeds.linking import ID_CONFLICT, LINKED, UNMATCHED, ExactIdLinker, Linker
 from minsheng.registry import files
@@ -149,9 +150,7 @@ def _records(good: pl.DataFrame, kind: str, file: str, cipher: PersonalDataCiphe
     payload = pl.struct(specific).struct.json_encode() if specific else pl.lit("{}")
     # The contract makes birth date optional; a valid ID number carries it (an invalid one
     # may be wrong in exactly those digits).
-    id_birth = pl.when(pl.col("id_issue").is_null()).then(
-        pl.col("id_number").str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
-    )
+    id_birth = pl.when(pl.col("id_issue").is_null()).then(birth_date_expr(pl.col("id_number")))
     return good.with_columns(
         pl.format("{}:{}", "source", "record_id").alias("feed_key"),
         pl.lit(kind).alias("kind"),

@@ -20,14 +20,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import polars as pl
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func
 
 from minsheng.errors import MinshengError
 from minsheng.linkage.features import prepare
 from minsheng.linkage.model import MODEL_FILE, train
-from minsheng.linkage.store import ENVELOPE, TEXT_SCHEMA, clear_ids, read_frame, registry_persons
-from minsheng.registry.models import FEED_RECORDS
+from minsheng.linkage.store import FEED_QUERY, read_feed, registry_persons
 from minsheng.security import audit
 from minsheng.security.personal_data import PersonalDataCipher
 
@@ -58,15 +56,10 @@ def train_county_model(
     """Train on up to `sample` feed records (of `county`, a division prefix, if given) and the
     whole registry; save to `data_dir` (see the module docstring)."""
     start = time.perf_counter()
-    query = select(FEED_RECORDS.c.feed_key, FEED_RECORDS.c.id_number_enc, *(FEED_RECORDS.c[c] for c in ENVELOPE))
-    if county:
-        query = query.where(FEED_RECORDS.c.county.startswith(county))
     # A random sample, so one department's or one month's records do not make the model.
-    query = query.order_by(func.random()).limit(sample)
+    query = FEED_QUERY.order_by(func.random()).limit(sample)
     with engine.connect() as conn:
-        feed = clear_ids(
-            read_frame(conn, query, {"feed_key": pl.String, "id_number_enc": pl.Binary, **TEXT_SCHEMA}), cipher
-        )
+        feed = read_feed(conn, cipher, query, county)
         registry = registry_persons(conn, cipher)
     if feed.height < MIN_RECORDS or registry.height < MIN_PERSONS:
         raise MinshengError(

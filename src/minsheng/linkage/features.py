@@ -22,7 +22,7 @@ import datetime as dt
 
 import polars as pl
 
-from minsheng.codes.id_number import check_char_expr
+from minsheng.codes.id_number import birth_date_expr, check_char_expr
 from minsheng.linkage.chinese import KEY_COLUMNS, name_keys
 from minsheng.registry.validation import parse_date
 
@@ -89,7 +89,7 @@ def prepare(frame: pl.DataFrame, id_column: str) -> pl.DataFrame:
         pl.col("sex").cast(pl.String).alias("sex"),
         pl.col("residence_division").cast(pl.String).alias("_division"),
     ).with_columns(id_is_valid(pl.col("id_number")).alias("id_valid"))
-    id_birth = pl.when(pl.col("id_valid")).then(pl.col("id_number").str.slice(6, 8).str.to_date("%Y%m%d", strict=False))
+    id_birth = pl.when(pl.col("id_valid")).then(birth_date_expr(pl.col("id_number")))
     dob = pl.coalesce("_birth", id_birth).dt.strftime("%Y%m%d")
     base = base.with_columns(dob.alias("dob")).with_columns(
         (pl.col("dob").str.slice(0, 4) + pl.col("dob").str.slice(6, 2) + pl.col("dob").str.slice(4, 2)).alias(

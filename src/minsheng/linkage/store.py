@@ -57,7 +57,7 @@ class LinkRun:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def read_frame(conn: Connection, query: Select[Any], schema: dict[str, Any]) -> pl.DataFrame:
+def _read(conn: Connection, query: Select[Any], schema: dict[str, Any]) -> pl.DataFrame:
     parts = []
     result = conn.execute(query)
     while rows := result.fetchmany(BATCH):
@@ -65,12 +65,12 @@ def read_frame(conn: Connection, query: Select[Any], schema: dict[str, Any]) -> 
     return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
 
-def clear_ids(frame: pl.DataFrame, cipher: PersonalDataCipher) -> pl.DataFrame:
+def _clear_ids(frame: pl.DataFrame, cipher: PersonalDataCipher) -> pl.DataFrame:
     clear = cipher.decrypt_all(frame.get_column("id_number_enc").to_list())
     return frame.drop("id_number_enc").with_columns(pl.Series("id_number", clear, dtype=pl.String))
 
 
-TEXT_SCHEMA: dict[str, Any] = {
+_TEXT: dict[str, Any] = {
     "name": pl.String,
     "birth_date": pl.Date,
     "sex": pl.String,
@@ -78,16 +78,26 @@ TEXT_SCHEMA: dict[str, Any] = {
 }
 
 
+# Feed records as linkage reads them: key and envelope (`read_feed` puts the ID number in clear).
+FEED_QUERY = select(FEED_RECORDS.c.feed_key, FEED_RECORDS.c.id_number_enc, *(FEED_RECORDS.c[c] for c in ENVELOPE))
+
+
+def read_feed(conn: Connection, cipher: PersonalDataCipher, query: Select[Any], county: str = "") -> pl.DataFrame:
+    """The records of `query` (built on `FEED_QUERY`), of `county` (a division prefix) if given,
+    ID numbers in clear."""
+    if county:
+        query = query.where(FEED_RECORDS.c.county.startswith(county))
+    schema = {"feed_key": pl.String, "id_number_enc": pl.Binary, **_TEXT}
+    return _clear_ids(_read(conn, query, schema), cipher)
+
+
 def unlinked_records(conn: Connection, cipher: PersonalDataCipher, county: str = "") -> pl.DataFrame:
     """Feed records still unmatched or in ID conflict, without a pending candidate, ID numbers in clear."""
     pending = select(LINK_CANDIDATES.c.feed_key).where(LINK_CANDIDATES.c.status == PENDING)
-    query = select(FEED_RECORDS.c.feed_key, FEED_RECORDS.c.id_number_enc, *(FEED_RECORDS.c[c] for c in ENVELOPE)).where(
+    query = FEED_QUERY.where(
         FEED_RECORDS.c.link_status.in_([UNMATCHED, ID_CONFLICT]), FEED_RECORDS.c.feed_key.not_in(pending)
     )
-    if county:
-        query = query.where(FEED_RECORDS.c.county.startswith(county))
-    schema = {"feed_key": pl.String, "id_number_enc": pl.Binary, **TEXT_SCHEMA}
-    return clear_ids(read_frame(conn, query, schema), cipher)
+    return read_feed(conn, cipher, query, county)
 
 
 def registry_persons(conn: Connection, cipher: PersonalDataCipher, scope: str = "") -> pl.DataFrame:
@@ -103,8 +113,8 @@ def registry_persons(conn: Connection, cipher: PersonalDataCipher, scope: str = 
     ).join(HOUSEHOLDS, HOUSEHOLDS.c.household_id == PERSONS.c.household_id)
     if scope:
         query = query.where(HOUSEHOLDS.c.residence_division.startswith(scope))
-    schema = {"person_id": pl.String, "household_id": pl.String, "id_number_enc": pl.Binary, **TEXT_SCHEMA}
-    return clear_ids(read_frame(conn, query, schema), cipher)
+    schema = {"person_id": pl.String, "household_id": pl.String, "id_number_enc": pl.Binary, **_TEXT}
+    return _clear_ids(_read(conn, query, schema), cipher)
 
 
 def link_unmatched(
@@ -181,7 +191,7 @@ def _fresh_candidates(conn: Connection, review: pl.DataFrame) -> pl.DataFrame:
     """Drop a proposal a caseworker already rejected for the same record."""
     if review.is_empty():
         return review
-    rejected = read_frame(
+    rejected = _read(
         conn,
         select(LINK_CANDIDATES.c.feed_key, LINK_CANDIDATES.c.person_id).where(LINK_CANDIDATES.c.status == REJECTED),
         {"feed_key": pl.String, "person_id": pl.String},

@@ -24,6 +24,7 @@ import polars as pl
 from sqlalchemy import Connection, Engine, bindparam
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from minsheng.codes.id_number import birth_date_expr
 from minsheng.errors import ImportRejected, StoreError
 from minsheng.registry import counts, files, report
 from minsheng.registry.columns import COLUMNS, store_frame
@@ -267,7 +268,7 @@ def _check_persons(
     p, errors = parse_table(table.frame, "persons", today=today)
     bad_id = errors.filter(pl.col("column") == "id_number")["row"].implode()
     idn = pl.when(~pl.col(ROW).is_in(bad_id)).then(pl.col("id_number"))
-    id_birth = idn.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+    id_birth = birth_date_expr(idn)
     id_sex = (
         pl.when(idn.str.slice(16, 1).cast(pl.Int32, strict=False) % 2 == 1).then(pl.lit("1")).otherwise(pl.lit("2"))
     )

@@ -15,7 +15,7 @@ from functools import cache
 import polars as pl
 
 from minsheng.codes.divisions import divisions
-from minsheng.codes.id_number import check_char_expr
+from minsheng.codes.id_number import birth_date_expr, check_char_expr
 from minsheng.registry.columns import COLUMNS, Column
 
 ROW = "__row"  # the row number as a user sees it in Excel
@@ -158,7 +158,7 @@ def parse_date(raw: pl.Expr, today: dt.date) -> tuple[pl.Expr, pl.Expr]:
 def _id_number(raw: pl.Expr, today: dt.date) -> tuple[pl.Expr, pl.Expr]:
     s = raw.str.replace_all(" ", "").str.to_uppercase()
     provinces = pl.Series(divisions().codes("province"), dtype=pl.String)
-    birth = s.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+    birth = birth_date_expr(s)
     reason = (
         pl.when(raw.is_null())
         .then(None)

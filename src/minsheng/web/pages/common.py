@@ -23,20 +23,19 @@ from minsheng.web.api.deps import SESSION_COOKIE, get_app, remember_user
 from minsheng.web.messages import LANGS, translator
 
 templates = Jinja2Templates(directory=str(resources.files("minsheng.web") / "templates"))
-# Code lists a page shows by their label, in the page's language: {{ label('sex', value) }}.
-CODE_LISTS = {"sex": enums.SEX, "feed_source": FEED_SOURCES}
 
 
 @pass_context
-def _label(context: Any, codes: str, value: str | None) -> str:
-    """A code's label in the page's language; an unknown code as it is, none as nothing."""
-    code_list = CODE_LISTS[codes]
+def _code(context: Any, codes: enums.CodeList, value: str | None) -> str:
+    """{{ code(enums.SEX, value) }}: a code's label in the page's language; an unknown code as
+    it is, none as nothing."""
     if value in (None, ""):
         return ""
-    return code_list.label(value, context["lang"]) if value in code_list.labels else str(value)
+    return codes.label(value, context["lang"]) if value in codes.labels else str(value)
 
 
-templates.env.globals["label"] = _label
+# Every page may show a code by its label: the code lists, and the function.
+templates.env.globals.update(code=_code, enums=enums, FEED_SOURCES=FEED_SOURCES)
 NAV = (
     ("/", "nav.dashboard", False),
     ("/alerts", "nav.alerts", True),

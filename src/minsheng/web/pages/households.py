@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 
-from minsheng.codes import enums
 from minsheng.errors import InvalidInput
 from minsheng.registry import access, profile
 from minsheng.rules.explain import STATUS_ZH, format_parameter, format_value
@@ -74,11 +73,5 @@ def household_page(
             "fmt_param": lambda p: format_parameter(p, lang),
             "status_text": lambda s: STATUS_ZH[s] if lang == "zh" else s,
             "yuan": lambda fen: "" if fen is None else f"{fen / 100:,.2f}",
-            "code": lambda codes, value: "" if value in (None, "") else _label(codes, value, lang),
-            "enums": enums,
         },
     )
-
-
-def _label(codes: enums.CodeList, value: str, lang: str) -> str:
-    return codes.label(value, lang) if value in codes.labels else value
