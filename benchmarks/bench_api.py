@@ -56,10 +56,10 @@ def _setup_child(persons: int, folder: str, urls: dict[str, str]) -> dict[str, i
     """The county written to `folder` and imported at each URL, with one county reviewer."""
     from sqlalchemy import func, select, text
 
+    from minsheng.db.store import open_engine
+    from minsheng.privacy.personal_data import PersonalDataCipher
     from minsheng.registry.importer import import_files
-    from minsheng.registry.models import HOUSEHOLDS, PERSONS
-    from minsheng.registry.store import open_engine
-    from minsheng.security.personal_data import PersonalDataCipher
+    from minsheng.registry.tables import HOUSEHOLDS, PERSONS
     from minsheng.security.users import create_user
 
     county = make_county(persons, Path(folder) / "county")
@@ -117,7 +117,7 @@ def registry_copy(setup: dict[str, Any], folder: Path, backend: str) -> Iterator
 def household_ids(url: str) -> list[str]:
     from sqlalchemy import create_engine, select
 
-    from minsheng.registry.models import HOUSEHOLDS
+    from minsheng.registry.tables import HOUSEHOLDS
 
     engine = create_engine(url)
     try:

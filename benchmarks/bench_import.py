@@ -32,9 +32,9 @@ def make_county(persons: int, out: Path) -> Path:
 def _child(url: str, folder: str) -> tuple[float, float, dict[str, int]]:
     import secrets
 
+    from minsheng.db.store import open_engine
+    from minsheng.privacy.personal_data import PersonalDataCipher
     from minsheng.registry.importer import import_files
-    from minsheng.registry.store import open_engine
-    from minsheng.security.personal_data import PersonalDataCipher
 
     engine = open_engine(url)
     cipher = PersonalDataCipher.from_secret(secrets.token_bytes(32))  # encryption is part of the measured import

@@ -75,9 +75,9 @@ def _setup_child(persons: int, records: int, folder: str, urls: dict[str, str]) 
     import polars as pl
     from sqlalchemy import text
 
+    from minsheng.db.store import open_engine
+    from minsheng.privacy.personal_data import PersonalDataCipher
     from minsheng.registry.importer import import_files
-    from minsheng.registry.store import open_engine
-    from minsheng.security.personal_data import PersonalDataCipher
     from minsheng.synth import SynthConfig, generate, write
     from minsheng.synth.feeds import FeedConfig, generate_feeds, write_feeds
 
@@ -150,10 +150,10 @@ def drop(setup: dict[str, Any]) -> None:
 
 
 def _timed_child(url: str, feeds: str) -> dict[str, Any]:
+    from minsheng.db.store import open_engine
     from minsheng.feeds.ingest import ingest_feed
     from minsheng.monitoring.run import run_monitoring
-    from minsheng.registry.store import open_engine
-    from minsheng.security.personal_data import PersonalDataCipher
+    from minsheng.privacy.personal_data import PersonalDataCipher
 
     engine = open_engine(url)
     cipher = PersonalDataCipher.from_secret(SECRET)

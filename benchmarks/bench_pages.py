@@ -47,13 +47,13 @@ def _measure_child(url: str, feeds: str, data: str, requests: int) -> dict[str, 
     from sqlalchemy import select
 
     from minsheng.bootstrap import App
+    from minsheng.db.store import open_engine
+    from minsheng.demo.desk import seed_desk
     from minsheng.feeds.ingest import ingest_feed
     from minsheng.monitoring.run import run_monitoring
-    from minsheng.registry.models import HOUSEHOLDS
-    from minsheng.registry.store import open_engine
-    from minsheng.security.personal_data import PersonalDataCipher
+    from minsheng.privacy.personal_data import PersonalDataCipher
+    from minsheng.registry.tables import HOUSEHOLDS
     from minsheng.settings import Settings
-    from minsheng.synth.desk import seed_desk
     from minsheng.web.app import create_app
 
     engine = open_engine(url)

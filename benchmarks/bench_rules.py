@@ -29,8 +29,8 @@ DATE = dt.date(2025, 8, 1)
 
 def prepare(persons: int, folder: Path) -> tuple[Path, Path]:
     """A synthetic county in the store's shape, as parquet (not timed)."""
-    from minsheng.registry.columns import store_frame
-    from minsheng.registry.validation import parse_table
+    from minsheng.contract.columns import store_frame
+    from minsheng.contract.validation import parse_table
     from minsheng.synth import SynthConfig, generate
 
     pop = generate(SynthConfig(county="110105", households=round(persons / 2.62), seed=1))

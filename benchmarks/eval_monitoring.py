@@ -96,9 +96,9 @@ def evaluate(households: int, county: str = "110105", seed: int = 1) -> Run:
     from minsheng.bootstrap import bootstrap
     from minsheng.feeds.ingest import ingest_feed
     from minsheng.monitoring.run import run_monitoring
+    from minsheng.monitoring.tables import ALERTS
     from minsheng.monitoring.warnings import RULES
     from minsheng.registry.importer import import_files
-    from minsheng.registry.models import ALERTS
     from minsheng.settings import Settings
     from minsheng.synth import SynthConfig, generate, write
     from minsheng.synth.feeds import FeedConfig, generate_feeds, write_feeds

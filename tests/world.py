@@ -16,9 +16,9 @@ from sqlalchemy import Engine, select
 
 from minsheng.feeds.ingest import ingest_feed
 from minsheng.monitoring.run import run_monitoring
+from minsheng.monitoring.tables import ALERTS
+from minsheng.privacy.personal_data import PersonalDataCipher
 from minsheng.registry.importer import import_files
-from minsheng.registry.models import ALERTS
-from minsheng.security.personal_data import PersonalDataCipher
 from minsheng.security.users import Principal, create_user
 
 CIPHER = PersonalDataCipher.from_secret(b"minsheng test key, not a secret!")

@@ -15,11 +15,11 @@ from typing import Any
 
 import polars as pl
 
+from minsheng.contract import files
+from minsheng.contract.columns import store_frame
+from minsheng.contract.validation import parse_table
 from minsheng.errors import ImportRejected
 from minsheng.programmes.registry import baseline, model
-from minsheng.registry import files
-from minsheng.registry.columns import store_frame
-from minsheng.registry.validation import parse_table
 from minsheng.rules import explain as explanations
 from minsheng.rules.evaluate import Result, default_outputs, evaluate
 from minsheng.rules.parameters import ParameterSet

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from minsheng.registry.store import open_engine
-from minsheng.security.keys import load_cipher
-from minsheng.security.personal_data import PersonalDataCipher
+from minsheng.db.store import open_engine
+from minsheng.privacy.keys import load_cipher
+from minsheng.privacy.personal_data import PersonalDataCipher
+from minsheng.security import audit
 from minsheng.settings import Settings, get_settings
 
 
@@ -27,4 +28,6 @@ def bootstrap(settings: Settings | None = None) -> App:
     settings = settings or get_settings()
     settings.data.mkdir(parents=True, exist_ok=True)
     cipher = load_cipher(settings.data_key, settings.data, env=settings.env, algorithm=settings.cipher)
-    return App(settings, open_engine(settings.resolved_database_url(), cipher), cipher)
+    engine = open_engine(settings.resolved_database_url(), cipher)
+    audit.bind(engine, settings.data)  # the audit log's keys and anchors: the data directory, never the database
+    return App(settings, engine, cipher)

@@ -28,6 +28,14 @@ class Settings(BaseSettings):
     link_upper: float = 4.5  # at or above (and `link_margin` ahead of the runner-up): linked
     link_lower: float = -2.0  # at or above: to the review queue; below: stays unmatched
     link_margin: float = 5.0
+    # failed logins (see minsheng.security.throttle): refused for a while after this many failures
+    # within the window, per user name, and per client address (higher: an office shares one)
+    login_failures_per_user: int = 5
+    login_failures_per_address: int = 30
+    login_failure_window_minutes: int = 15
+    # request bodies (see web.middleware.BodyLimit): any request, and the routes that take files
+    max_request_bytes: int = 1024**2  # forms and JSON are a few KiB; 1 MiB leaves room
+    max_upload_bytes: int = 256 * 1024**2  # above the upload routes' own 200 MiB a file, which answer first
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -17,7 +17,7 @@ import pytest
 import uvicorn
 
 from minsheng.bootstrap import App
-from minsheng.registry.store import open_engine
+from minsheng.db.store import open_engine
 from minsheng.settings import Settings
 from minsheng.web.app import create_app
 from world import CIPHER, World, build
@@ -34,6 +34,23 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+@pytest.fixture(autouse=True)
+def same_origin_test_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every TestClient sends `Origin: <its base URL>`, as a browser on the app's own pages does
+    with every form it posts: the app refuses a state-changing request that carries a cookie but
+    no Origin (web.middleware.SameOriginForms). A test may still send another Origin, or none."""
+    from starlette.testclient import TestClient
+
+    plain_init = TestClient.__init__
+
+    def init(self: TestClient, *args: Any, **kwargs: Any) -> None:
+        plain_init(self, *args, **kwargs)
+        if "origin" not in self.headers:
+            self.headers["origin"] = f"{self.base_url.scheme}://{self.base_url.netloc.decode('ascii')}"
+
+    monkeypatch.setattr(TestClient, "__init__", init)
 
 
 def _free_port() -> int:

@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from minsheng.bootstrap import App
-from minsheng.registry.models import AUDIT_LOG, FEED_RECORDS
+from minsheng.feeds.tables import FEED_RECORDS
+from minsheng.security.tables import AUDIT_LOG
 from minsheng.settings import Settings
 from minsheng.web.app import create_app
 from world import CIPHER, PASSWORD, World

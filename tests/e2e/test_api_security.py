@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from minsheng import verification
 from minsheng.bootstrap import App
 from minsheng.casework import conflicts, orders
+from minsheng.db.uow import UnitOfWork
+from minsheng.linkage.tables import LINK_CANDIDATES
 from minsheng.programmes.registry import baseline
-from minsheng.registry.models_linkage import LINK_CANDIDATES
-from minsheng.registry.uow import UnitOfWork
 from minsheng.security import sessions
 from minsheng.settings import Settings
 from minsheng.web.app import create_app

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from minsheng.bootstrap import App
+from minsheng.db.store import open_engine
 from minsheng.registry.exporter import export_registry
-from minsheng.registry.store import open_engine
 from minsheng.settings import Settings
 from minsheng.web.app import create_app
 from world import CIPHER, CLEAR_IDS, PASSWORD, World, build

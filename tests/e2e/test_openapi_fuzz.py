@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine
 
 from minsheng.bootstrap import App
-from minsheng.registry.store import open_engine
+from minsheng.db.store import open_engine
 from minsheng.settings import Settings
 from minsheng.web.app import create_app
 from world import CIPHER, PASSWORD, build

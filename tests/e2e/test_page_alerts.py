@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from minsheng.bootstrap import App
+from minsheng.casework.tables import WORK_ORDERS
+from minsheng.contract.columns import FEED_KINDS
+from minsheng.monitoring.tables import ALERTS
 from minsheng.monitoring.warnings import RULES
-from minsheng.registry.columns import FEED_KINDS
-from minsheng.registry.models import ALERTS
-from minsheng.registry.models_casework import WORK_ORDERS
 from minsheng.settings import Settings
 from minsheng.web.api.deps import today
 from minsheng.web.app import create_app

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from minsheng.bootstrap import App
-from minsheng.registry.models import AUDIT_LOG
+from minsheng.security.tables import AUDIT_LOG
 from minsheng.settings import Settings
 from minsheng.web.app import create_app
 from world import CIPHER, CLEAR_IDS, PASSWORD, World

@@ -1,13 +1,8 @@
 """The import page: upload → check (nothing written) → import, for a user in a jurisdiction.
-
-The shared valid fixture has two persons (P004, P006) recorded as female with male-parity ID
-numbers, which the contract rejects (see tests/integration/registry/test_import_fixtures.py);
-`valid_files` replaces those two numbers with valid female ones, as that test does.
-"""
+`valid_files` are the shared valid fixtures as they are (they import with no error)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import re
@@ -21,14 +16,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from minsheng.bootstrap import App
-from minsheng.codes.id_number import make
-from minsheng.registry.models import AUDIT_LOG, HOUSEHOLDS, PERSONS
+from minsheng.registry.tables import HOUSEHOLDS, PERSONS
+from minsheng.security.tables import AUDIT_LOG
 from minsheng.settings import Settings
 from minsheng.web.app import create_app
 from minsheng.web.pages import imports
 from world import CIPHER, CLEAR_IDS, PASSWORD, World
-
-PARITY_FIXES = {"11010519650101441X": ("110105", "1965-01-01"), "11010519400220667X": ("110105", "1940-02-20")}
 
 
 @pytest.fixture
@@ -37,14 +30,8 @@ def client(world: World, tmp_path: Path) -> TestClient:
 
 
 @pytest.fixture
-def valid_files(contract_fixtures: Path, tmp_path: Path) -> dict[str, bytes]:
-    persons = (contract_fixtures / "valid" / "persons.csv").read_text(encoding="utf-8")
-    for bad, (region, birth) in PARITY_FIXES.items():
-        persons = persons.replace(bad, make(region, dt.date.fromisoformat(birth), 7, 2))
-    return {
-        "households.csv": (contract_fixtures / "valid" / "households.csv").read_bytes(),
-        "persons.csv": persons.encode("utf-8"),
-    }
+def valid_files(contract_fixtures: Path) -> dict[str, bytes]:
+    return {name: (contract_fixtures / "valid" / name).read_bytes() for name in ("households.csv", "persons.csv")}
 
 
 def sign_in(client: TestClient, user: str) -> TestClient:

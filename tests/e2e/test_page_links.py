@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from minsheng.bootstrap import App
-from minsheng.registry.models import FEED_RECORDS
-from minsheng.registry.models_linkage import LINK_CANDIDATES
+from minsheng.feeds.tables import FEED_RECORDS
+from minsheng.linkage.tables import LINK_CANDIDATES
 from minsheng.settings import Settings
 from minsheng.web.app import create_app
 from world import CIPHER, PASSWORD, World

@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from minsheng.bootstrap import App
 from minsheng.casework import conflicts
-from minsheng.registry.models import ENROLMENTS, HOUSEHOLDS
-from minsheng.registry.models_casework import WORK_ORDERS
-from minsheng.registry.uow import UnitOfWork
+from minsheng.casework.tables import WORK_ORDERS
+from minsheng.db.uow import UnitOfWork
+from minsheng.registry.tables import ENROLMENTS, HOUSEHOLDS
 from minsheng.settings import Settings
 from minsheng.web.api.deps import today
 from minsheng.web.app import create_app

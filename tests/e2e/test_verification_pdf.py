@@ -1,8 +1,11 @@
 """The 核对报告 as a PDF through the API: its extracted text holds the Chinese words, the members'
-masked ID numbers and the amounts in yuan; its fonts are embedded (subsets), and reading it is audited."""
+masked ID numbers and the amounts in yuan; its fonts are embedded (subsets), and reading it is audited.
+The Chinese font comes with the install (no system font, so these tests never skip), and an installed
+fallback font draws the characters it lacks."""
 
 from __future__ import annotations
 
+import importlib.resources
 import io
 import json
 from collections.abc import Iterator
@@ -11,15 +14,18 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from fontTools.fontBuilder import FontBuilder
+from fontTools.pens.ttGlyphPen import TTGlyphPen
+from fontTools.ttLib import TTCollection
 from pypdf import PdfReader
 from sqlalchemy import select
 
 from minsheng.bootstrap import App
-from minsheng.errors import ConfigError
 from minsheng.feeds.ingest import ingest_feed
-from minsheng.registry.models import AUDIT_LOG
+from minsheng.security.tables import AUDIT_LOG
 from minsheng.settings import Settings
-from minsheng.verification.pdf import font_face
+from minsheng.verification import pdf
+from minsheng.verification.view import Table, View
 from minsheng.web.app import create_app
 from world import CIPHER, CLEAR_IDS, PASSWORD, World
 
@@ -32,11 +38,7 @@ FEEDS = {
 
 
 @pytest.fixture
-def api(world: World, tmp_path: Path, missing_component: Any) -> Iterator[tuple[TestClient, World]]:
-    try:
-        font_face()
-    except ConfigError as exc:
-        missing_component(f"no Chinese font for the PDF: {exc}")
+def api(world: World, tmp_path: Path) -> Iterator[tuple[TestClient, World]]:
     for kind, rows in FEEDS.items():
         path = tmp_path / f"{kind}.csv"
         path.write_text(ENVELOPE + rows, encoding="utf-8")
@@ -105,7 +107,7 @@ def test_the_pdf_report_reads_back_in_chinese_with_the_amounts_and_embeds_its_fo
         assert embedded, f"{font['name']} is not embedded"
         assert len(font["descriptor"][embedded[0]].get_object().get_data()) > 1000
         assert "+" in font["name"], f"{font['name']} is not a subset"  # ABCDEF+Name: only the glyphs used
-    assert any("WenQuanYi" in f["name"] for f in used)  # the Chinese font of fonts-wqy-zenhei
+    assert any("WenQuanYiMicroHei" in f["name"] for f in used)  # the packaged font (paperang-p2-fonts-cjk)
 
     with world.engine.connect() as conn:
         details = conn.execute(
@@ -137,3 +139,75 @@ def test_a_report_needs_an_authorisation_and_another_county_gets_404(api: tuple[
         assert response.status_code == 404 and "李二" not in response.text
     analyst = login(client, "city_analyst")
     assert client.get(f"/api/verification-reports/{report['id']}", headers=analyst).status_code == 403
+
+
+RARE = "㛃"  # U+36C3, CJK Extension A: a character of names (生僻字) that WenQuanYi Micro Hei lacks
+
+
+def small_view(name: str) -> View:
+    def empty(n: int) -> Table:
+        return Table([f"列{i}" for i in range(n)], [])
+
+    return View(
+        title="家庭经济状况核对报告",
+        report_id=1,
+        facts=[("申请人", name)],
+        summary="申报与部门数据逐项比对",
+        members=Table(["姓名", "关系", "身份证号"], [[name, "本人", "110105********0219"]]),
+        items=empty(7),
+        programmes=empty(5),
+        records=empty(5),
+        note="说明",
+        sections={"members": "家庭成员", "items": "比对", "programmes": "测算", "records": "部门数据"},
+        page_label="第{n}页 共{nb}页",
+        reference="报告编号 1",
+    )
+
+
+def extracted(data: bytes) -> tuple[str, list[str]]:
+    reader = PdfReader(io.BytesIO(data))
+    text = "".join("".join((page.extract_text() or "").split()) for page in reader.pages)
+    return text, [f["name"] for f in fonts(reader)]
+
+
+def test_the_chinese_font_comes_with_the_install_not_from_the_system(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf, "FALLBACK_FACES", ())  # as on a machine without Debian's fonts
+    package = Path(str(importlib.resources.files(pdf.FONT_PACKAGE))).resolve()
+    with pdf.font_face() as (path, face):
+        assert path.resolve().is_relative_to(package) and face == 0
+        family = TTCollection(str(path))[face]["name"].getDebugName(1)
+    assert family == "WenQuanYi Micro Hei"
+    text, used = extracted(pdf.render_pdf(small_view("张一")))
+    assert "家庭经济状况核对报告" in text and "张一" in text
+    assert used and all("WenQuanYiMicroHei" in name for name in used)
+
+
+def rare_font(path: Path) -> None:
+    """A TrueType font with one glyph, for RARE: what an installed fallback adds."""
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder([".notdef", "rare"])
+    builder.setupCharacterMap({ord(RARE): "rare"})
+    pen = TTGlyphPen(None)
+    for x, y in ((100, 0), (100, 800), (900, 800), (900, 0)):
+        (pen.lineTo if x != 100 or y != 0 else pen.moveTo)((x, y))
+    pen.closePath()
+    box = pen.glyph()
+    builder.setupGlyf({".notdef": TTGlyphPen(None).glyph(), "rare": box})
+    builder.setupHorizontalMetrics({".notdef": (500, 0), "rare": (1000, 100)})
+    builder.setupHorizontalHeader(ascent=880, descent=-120)
+    builder.setupNameTable({"familyName": "MinshengRare", "styleName": "Regular"})
+    builder.setupOS2(sTypoAscender=880, usWinAscent=880, usWinDescent=120)
+    builder.setupPost()
+    builder.save(str(path))
+
+
+def test_a_character_the_packaged_font_lacks_is_drawn_from_an_installed_fallback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pdf.font_face() as (path, face):
+        assert ord(RARE) not in TTCollection(str(path))[face].getBestCmap()  # else this test proves nothing
+    rare_font(tmp_path / "rare.ttf")
+    monkeypatch.setattr(pdf, "FALLBACK_FACES", ((tmp_path / "rare.ttf", 0), (tmp_path / "absent.ttc", 0)))
+    text, used = extracted(pdf.render_pdf(small_view(f"张{RARE}一")))
+    assert f"张{RARE}一" in text
+    assert any("MinshengRare" in name for name in used) and any("WenQuanYiMicroHei" in name for name in used)

@@ -10,13 +10,15 @@ import pytest
 from sqlalchemy import select
 
 from minsheng.assessment import explain
-from minsheng.casework import conflicts, orders, queries
+from minsheng.casework import conflicts, decisions, orders, queries
+from minsheng.casework.tables import WORK_ORDERS
+from minsheng.db.uow import UnitOfWork
 from minsheng.errors import Conflict, Forbidden, InvalidInput, NotFound
+from minsheng.monitoring.tables import ALERTS
 from minsheng.programmes.registry import baseline
 from minsheng.registry import population
-from minsheng.registry.models import ALERTS, AUDIT_LOG, ENROLMENTS, HOUSEHOLDS, PERSONS
-from minsheng.registry.models_casework import WORK_ORDERS
-from minsheng.registry.uow import UnitOfWork
+from minsheng.registry.tables import ENROLMENTS, HOUSEHOLDS, PERSONS
+from minsheng.security.tables import AUDIT_LOG
 from world import TODAY, World
 
 PARAMS = baseline()
@@ -51,10 +53,10 @@ def test_alert_to_approved_enrolment_updates_the_registry(world: World) -> None:
     dibao = next(p for p in json.loads(row["reassessment"])["programmes"] if p["id"] == "dibao")
     assert (dibao["before_status"], dibao["status"], dibao["changed"]) == ("ineligible", "eligible", True)
 
-    act(world, "township_a", orders.propose, order, "enrol", "dibao", 3)
+    act(world, "township_a", decisions.propose, order, "enrol", "dibao", 3)
     with pytest.raises(Forbidden):  # a township caseworker proposes, only a county reviewer approves
-        act(world, "township_a", orders.approve, order, 4, today=TODAY)
-    act(world, "reviewer_a", orders.approve, order, 4, today=TODAY)
+        act(world, "township_a", decisions.approve, order, 4, today=TODAY)
+    act(world, "reviewer_a", decisions.approve, order, 4, today=TODAY)
 
     with world.engine.connect() as conn:
         enrolled = conn.execute(select(ENROLMENTS.c.programme).where(ENROLMENTS.c.household_id == "A1")).scalars()
@@ -75,18 +77,18 @@ def test_alert_to_approved_enrolment_updates_the_registry(world: World) -> None:
 def test_the_approver_must_be_another_user_and_versions_are_checked(world: World) -> None:
     order = open_and_visit(world)
     with pytest.raises(Conflict):  # someone else already moved it to version 3
-        act(world, "township_a", orders.propose, order, "enrol", "dibao", 2)
-    act(world, "township_a", orders.propose, order, "enrol", "dibao", 3)
+        act(world, "township_a", decisions.propose, order, "enrol", "dibao", 2)
+    act(world, "township_a", decisions.propose, order, "enrol", "dibao", 3)
     with pytest.raises(Conflict):  # not in a state that takes findings any more
         act(world, "village_a", orders.record_findings, order, LOST_JOB, 4, today=TODAY, params=PARAMS)
-    act(world, "reviewer_a", orders.send_back, order, "收入证明不全", 4)
-    act(world, "township_a", orders.propose, order, "enrol", "dibao", 5)
-    act(world, "reviewer_a2", orders.approve, order, 6, today=TODAY)
+    act(world, "reviewer_a", decisions.send_back, order, "收入证明不全", 4)
+    act(world, "township_a", decisions.propose, order, "enrol", "dibao", 5)
+    act(world, "reviewer_a2", decisions.approve, order, 6, today=TODAY)
     with pytest.raises(Conflict):  # approving twice
-        act(world, "reviewer_a", orders.approve, order, 7, today=TODAY)
+        act(world, "reviewer_a", decisions.approve, order, 7, today=TODAY)
     with pytest.raises(InvalidInput):
-        act(world, "reviewer_a", orders.reopen, order, "  ", 7, today=TODAY, params=PARAMS)
-    act(world, "reviewer_a", orders.reopen, order, "群众举报有隐瞒收入", 7, today=TODAY, params=PARAMS)
+        act(world, "reviewer_a", decisions.reopen, order, "  ", 7, today=TODAY, params=PARAMS)
+    act(world, "reviewer_a", decisions.reopen, order, "群众举报有隐瞒收入", 7, today=TODAY, params=PARAMS)
     with world.engine.connect() as conn:
         row = conn.execute(select(WORK_ORDERS).where(WORK_ORDERS.c.id == order)).mappings().one()
     assert (row["status"], row["reopened"], row["assignee"], row["approved_by"]) == ("assigned", 1, "village_a", None)
@@ -95,12 +97,12 @@ def test_the_approver_must_be_another_user_and_versions_are_checked(world: World
 def test_decisions_must_follow_the_reassessment(world: World) -> None:
     order = open_and_visit(world, {"note": "收入属实，无变化"})
     with pytest.raises(InvalidInput):  # still earns 4,000 a month: not eligible
-        act(world, "township_a", orders.propose, order, "enrol", "dibao", 3)
+        act(world, "township_a", decisions.propose, order, "enrol", "dibao", 3)
     with pytest.raises(InvalidInput):  # not enrolled, so nothing to exit
-        act(world, "township_a", orders.propose, order, "exit", "dibao", 3)
+        act(world, "township_a", decisions.propose, order, "exit", "dibao", 3)
     with pytest.raises(InvalidInput):
-        act(world, "township_a", orders.propose, order, "pay_more", "dibao", 3)
-    act(world, "township_a", orders.propose, order, "no_change", None, 3)
+        act(world, "township_a", decisions.propose, order, "pay_more", "dibao", 3)
+    act(world, "township_a", decisions.propose, order, "no_change", None, 3)
 
 
 @pytest.mark.parametrize(

@@ -12,12 +12,13 @@ from sqlalchemy import Engine, select
 
 from minsheng.errors import MinshengError
 from minsheng.feeds.ingest import ingest_feed
+from minsheng.feeds.tables import FEED_RECORDS
 from minsheng.linkage.county_model import PREVIOUS_FILE, train_county_model
 from minsheng.linkage.model import MODEL_FILE, LinkModel, default_model_path
 from minsheng.linkage.store import link_unmatched
+from minsheng.privacy.personal_data import PersonalDataCipher
 from minsheng.registry.importer import import_files
-from minsheng.registry.models import AUDIT_LOG, FEED_RECORDS
-from minsheng.security.personal_data import PersonalDataCipher
+from minsheng.security.tables import AUDIT_LOG
 from minsheng.synth import SynthConfig, generate, write
 from minsheng.synth.feeds import FeedConfig, generate_feeds, write_feeds
 from minsheng.synth.feeds_noise import NoiseConfig

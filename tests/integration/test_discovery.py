@@ -10,10 +10,10 @@ from sqlalchemy import Engine
 
 from minsheng.assessment import assess
 from minsheng.monitoring.discovery import discover
+from minsheng.privacy.personal_data import PersonalDataCipher
 from minsheng.programmes.registry import model
 from minsheng.registry import population
 from minsheng.registry.importer import import_files
-from minsheng.security.personal_data import PersonalDataCipher
 
 CIPHER = PersonalDataCipher.from_secret(b"minsheng test key, not a secret!")
 ASSETS = "0,1,30,0,0,0"  # financial_assets, properties, housing_area_m2, non_residential_property, vehicles, capital

@@ -12,9 +12,9 @@ from sqlalchemy import Engine, func, select, text
 
 from minsheng.errors import ImportRejected
 from minsheng.feeds.ingest import ingest_feed
+from minsheng.feeds.tables import FEED_QUARANTINE, FEED_RECORDS
+from minsheng.privacy.personal_data import PersonalDataCipher
 from minsheng.registry.importer import import_files
-from minsheng.registry.models import FEED_QUARANTINE, FEED_RECORDS
-from minsheng.security.personal_data import PersonalDataCipher
 from minsheng.synth import SynthConfig, generate, write
 from minsheng.synth.feeds import FeedConfig, generate_feeds, write_feeds
 
@@ -183,7 +183,7 @@ def test_an_unreadable_feed_writes_nothing(engine: Engine, tmp_path: Path) -> No
 
 
 def test_feed_id_numbers_never_reach_the_database_file_in_clear(county: Path, tmp_path: Path) -> None:
-    from minsheng.registry.store import open_engine
+    from minsheng.db.store import open_engine
 
     engine = open_engine(f"sqlite:///{tmp_path / 'feeds.db'}")
     import_files(engine, CIPHER, county / "households.csv", county / "persons.csv")

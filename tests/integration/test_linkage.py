@@ -15,17 +15,18 @@ import polars as pl
 import pytest
 from sqlalchemy import Engine, select
 
+from minsheng.db.uow import UnitOfWork
 from minsheng.errors import Conflict, Forbidden, NotFound
 from minsheng.feeds.ingest import ingest_feed
+from minsheng.feeds.tables import FEED_RECORDS
 from minsheng.linkage.model import LinkModel, default_model_path
 from minsheng.linkage.review import accept, get_candidate, list_candidates, reject
 from minsheng.linkage.scoring import explain
 from minsheng.linkage.store import link_unmatched
+from minsheng.linkage.tables import LINK_CANDIDATES
+from minsheng.privacy.personal_data import PersonalDataCipher
 from minsheng.registry.importer import import_files
-from minsheng.registry.models import AUDIT_LOG, FEED_RECORDS
-from minsheng.registry.models_linkage import LINK_CANDIDATES
-from minsheng.registry.uow import UnitOfWork
-from minsheng.security.personal_data import PersonalDataCipher
+from minsheng.security.tables import AUDIT_LOG
 from minsheng.security.users import Principal, create_user
 
 CIPHER = PersonalDataCipher.from_secret(b"minsheng test key, not a secret!")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, text
 
-from minsheng.registry.uow import UnitOfWork
+from minsheng.db.uow import UnitOfWork
 from world import World
 
 TABLES = ("households", "persons", "enrolments", "alerts", "feed_records")

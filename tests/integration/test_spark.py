@@ -12,8 +12,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from minsheng.assessment import assess
-from minsheng.registry.columns import store_frame
-from minsheng.registry.validation import parse_table
+from minsheng.contract.columns import store_frame
+from minsheng.contract.validation import parse_table
 from minsheng.synth import SynthConfig, generate
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from minsheng.errors import MinshengError
-from minsheng.registry.models import USERS
+from minsheng.security.tables import USERS
 from minsheng.security.users import AuthError, authenticate, create_user
 
 PASSWORD = "correct horse battery"

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
+from minsheng.db.uow import UnitOfWork
 from minsheng.errors import Conflict, Forbidden, InvalidInput, NotFound
 from minsheng.feeds.ingest import ingest_feed
 from minsheng.programmes.registry import baseline
-from minsheng.registry.models import AUDIT_LOG
-from minsheng.registry.models_linkage import VERIFICATION_AUTHORISATIONS, VERIFICATION_REPORTS
-from minsheng.registry.uow import UnitOfWork
 from minsheng.security.audit import verify
+from minsheng.security.tables import AUDIT_LOG
 from minsheng.verification import authorisations, produce, read, record_authorisation
+from minsheng.verification.tables import VERIFICATION_AUTHORISATIONS, VERIFICATION_REPORTS
 from world import CIPHER, CLEAR_IDS, TODAY, World
 
 ENVELOPE = "source,record_id,event_date,id_number,name,birth_date,sex,residence_division"

@@ -39,7 +39,7 @@ def test_every_api_route_is_in_the_api_reference() -> None:
     from sqlalchemy import create_engine
 
     from minsheng.bootstrap import App
-    from minsheng.security.personal_data import PersonalDataCipher
+    from minsheng.privacy.personal_data import PersonalDataCipher
     from minsheng.settings import Settings
     from minsheng.web.app import create_app
 

@@ -8,8 +8,9 @@ from typing import Any
 import polars as pl
 from polars.testing import assert_frame_equal
 
+from minsheng.db.base import polars_schema
 from minsheng.feeds.apply import apply_feeds, describe
-from minsheng.registry.models import HOUSEHOLDS, PERSONS, polars_schema
+from minsheng.registry.tables import HOUSEHOLDS, PERSONS
 
 START, END = dt.date(2025, 7, 1), dt.date(2026, 6, 30)
 HH_COLS = [c.name for c in HOUSEHOLDS.columns if c.name != "updated_at"]

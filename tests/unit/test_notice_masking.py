@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minsheng.security.notice_masking import looks_like_id_number, mask_id_text, mask_name, mask_phone_text
+from minsheng.privacy.notice_masking import looks_like_id_number, mask_id_text, mask_name, mask_phone_text
 
 
 @pytest.mark.parametrize(

@@ -9,9 +9,10 @@ from typing import Any
 import polars as pl
 import pytest
 
-from minsheng.feeds.apply import HOUSEHOLD_FIELDS, MEMBERSHIP, PERSON_FIELDS, apply_feeds
+from minsheng.contract.columns import FEED_KINDS
+from minsheng.feeds.apply import MEMBERSHIP, apply_feeds
+from minsheng.feeds.fields import HOUSEHOLD_FIELDS, PERSON_FIELDS
 from minsheng.feeds.payload import readable, yuan
-from minsheng.registry.columns import FEED_KINDS
 from minsheng.verification.compare import COLUMNS, FIELD_KINDS, compare
 from minsheng.verification.view import money, view
 from minsheng.web.messages import catalogue, translator

@@ -13,12 +13,13 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from minsheng.casework.tables import RELATIVES
 from minsheng.codes.id_number import is_valid, normalise
 from minsheng.errors import Forbidden, InvalidInput
-from minsheng.registry.models import PERSONS, USERS
-from minsheng.registry.models_casework import RELATIVES
+from minsheng.privacy.personal_data import PersonalDataCipher
+from minsheng.registry.tables import PERSONS
 from minsheng.security import audit
-from minsheng.security.personal_data import PersonalDataCipher
+from minsheng.security.tables import USERS
 from minsheng.security.users import Principal
 
 # 民法典 第一千零四十五条：配偶、父母、子女、兄弟姐妹、祖父母、外祖父母、孙子女、外孙子女为近亲属。

@@ -23,10 +23,10 @@ import polars as pl
 from sqlalchemy import Connection, update
 
 from minsheng.assessment import explain
+from minsheng.contract.columns import HOUSEHOLD_COLUMNS, PERSON_COLUMNS, Column
 from minsheng.errors import InvalidInput
 from minsheng.registry import population
-from minsheng.registry.columns import HOUSEHOLD_COLUMNS, PERSON_COLUMNS, Column
-from minsheng.registry.models import HOUSEHOLDS, PERSONS
+from minsheng.registry.tables import HOUSEHOLDS, PERSONS
 from minsheng.rules.parameters import ParameterSet
 
 # What a visit can establish: incomes, expenses, assets, capacities — never identity.

@@ -12,6 +12,11 @@
   user; approval writes the findings and the decision into the registry;
 - a worker related to the household (conflicts register) can do none of it.
 
+This module holds the order itself (statuses, roles, `load`, and the shared steps
+`require`, `expect`, `move`) and the steps up to the findings: `open_from_alert`,
+`assign`, `preview`, `record_findings`. The decision steps (`propose`, `approve`,
+`send_back`, `reopen`) are in `decisions`.
+
 Each function is one business operation: the caller passes a `UnitOfWork` acting
 for the user and commits once. Every change names the `version` it was based on
 (optimistic locking): a stale version raises `Conflict`, never a silent overwrite.
@@ -23,17 +28,18 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, func, select, update
 
 from minsheng.casework import conflicts, findings
+from minsheng.casework.tables import WORK_ORDER_EVENTS, WORK_ORDERS
+from minsheng.db.uow import UnitOfWork
 from minsheng.errors import Conflict, Forbidden, InvalidInput, NotFound
-from minsheng.programmes.registry import model
+from minsheng.monitoring.tables import ALERTS
 from minsheng.registry.access import in_scope, require_persons
-from minsheng.registry.models import ALERTS, ENROLMENTS, HOUSEHOLDS, PERSONS, USERS
-from minsheng.registry.models_casework import WORK_ORDER_EVENTS, WORK_ORDERS
-from minsheng.registry.uow import UnitOfWork
+from minsheng.registry.tables import HOUSEHOLDS, PERSONS
 from minsheng.rules.parameters import ParameterSet
 from minsheng.security import audit
+from minsheng.security.tables import USERS
 from minsheng.security.users import Principal
 
 STATUSES = {
@@ -57,7 +63,8 @@ APPROVERS = frozenset({"county_reviewer"})
 REOPENERS = frozenset({"township_caseworker", "county_reviewer"})
 
 
-def _require(principal: Principal, roles: frozenset[str], zh: str, en: str) -> None:
+def require(principal: Principal, roles: frozenset[str], zh: str, en: str) -> None:
+    """Refuse a user whose role may not take this step (and any analyst)."""
     require_persons(principal)
     if principal.role not in roles:
         raise Forbidden(f"您的角色不能{zh}", f"your role may not {en}")
@@ -95,7 +102,8 @@ def load(conn: Connection, principal: Principal, order_id: int) -> dict[str, Any
     return order
 
 
-def _expect(order: dict[str, Any], version: int, *statuses: str) -> None:
+def expect(order: dict[str, Any], version: int, *statuses: str) -> None:
+    """Refuse a step based on a stale version or taken in the wrong state."""
     if order["version"] != version:
         raise Conflict(
             f"工单 {order['id']} 已被他人修改（版本 {order['version']}），请刷新后再办理",
@@ -108,7 +116,7 @@ def _expect(order: dict[str, Any], version: int, *statuses: str) -> None:
         )
 
 
-def _move(
+def move(
     conn: Connection,
     principal: Principal,
     order: dict[str, Any],
@@ -146,7 +154,7 @@ def _move(
 def open_from_alert(
     uow: UnitOfWork, principal: Principal, alert_id: int, *, today: dt.date, params: ParameterSet
 ) -> int:
-    _require(principal, OPENERS, "建立核查工单", "open work orders")
+    require(principal, OPENERS, "建立核查工单", "open work orders")
     conn = uow.connection
     alert = (
         conn.execute(
@@ -203,10 +211,10 @@ def open_from_alert(
 
 
 def assign(uow: UnitOfWork, principal: Principal, order_id: int, assignee: str, version: int) -> int:
-    _require(principal, ASSIGNERS, "派单", "assign work orders")
+    require(principal, ASSIGNERS, "派单", "assign work orders")
     conn = uow.connection
     order = load(conn, principal, order_id)
-    _expect(order, version, "new", "assigned")
+    expect(order, version, "new", "assigned")
     worker = (
         conn.execute(select(USERS).where(USERS.c.username == assignee, USERS.c.active.is_(True))).mappings().first()
     )
@@ -226,7 +234,7 @@ def assign(uow: UnitOfWork, principal: Principal, order_id: int, assignee: str, 
             "该人员是此户的近亲属，应回避",
             "this worker is a close relative of the household and must stand aside",
         )
-    return _move(conn, principal, order, "assign", "assigned", {"assignee": assignee}, assignee=assignee)
+    return move(conn, principal, order, "assign", "assigned", {"assignee": assignee}, assignee=assignee)
 
 
 def preview(
@@ -250,15 +258,15 @@ def record_findings(
     today: dt.date,
     params: ParameterSet,
 ) -> int:
-    _require(principal, FIELD_WORKERS, "录入核查结果", "record findings")
+    require(principal, FIELD_WORKERS, "录入核查结果", "record findings")
     conn = uow.connection
     order = load(conn, principal, order_id)
-    _expect(order, version, "assigned", "visited")
+    expect(order, version, "assigned", "visited")
     conflicts.ensure_unrelated(order["conflicts"], principal)
     found = findings.validate(raw, _members(conn, order["household_id"]))
     result = findings.reassess(conn, order["household_id"], found, date=today, params=params)
     changed = [p["id"] for p in result["programmes"] if p["changed"]]
-    return _move(
+    return move(
         conn,
         principal,
         order,
@@ -270,167 +278,5 @@ def record_findings(
     )
 
 
-def propose(
-    uow: UnitOfWork, principal: Principal, order_id: int, decision: str, programme: str | None, version: int
-) -> int:
-    _require(principal, PROPOSERS, "提出处理意见", "propose decisions")
-    conn = uow.connection
-    order = load(conn, principal, order_id)
-    _expect(order, version, "visited")
-    conflicts.ensure_unrelated(order["conflicts"], principal)
-    if decision not in DECISIONS:
-        raise InvalidInput("decision", f"应为 {'/'.join(DECISIONS)}", f"must be one of {', '.join(DECISIONS)}")
-    benefit = None
-    if decision != "no_change":
-        if programme not in model().programmes:
-            raise InvalidInput("programme", "未知的救助项目", "unknown programme")
-        line = next(p for p in order["reassessment"]["programmes"] if p["id"] == programme)
-        enrolled = _enrolled(conn, order["household_id"], programme)
-        # The decision must follow the re-assessment: a rule lives in the engine, not in a caseworker's choice.
-        if decision == "enrol" and (enrolled or line["status"] != "eligible"):
-            raise InvalidInput(
-                "decision",
-                "复核结果不符合纳入条件或已纳入",
-                "the re-assessment does not make the household eligible, or it is already enrolled",
-            )
-        if decision == "adjust" and (not enrolled or line["status"] != "eligible"):
-            raise InvalidInput(
-                "decision",
-                "只能调整已纳入且仍符合条件的待遇",
-                "only an enrolled, still eligible household's benefit can be adjusted",
-            )
-        if decision == "exit" and (not enrolled or line["status"] != "ineligible"):
-            raise InvalidInput(
-                "decision",
-                "只有复核不符合条件的已纳入家庭才能退出",
-                "only an enrolled household the re-assessment finds ineligible can exit",
-            )
-        benefit = line["benefit_fen"] if decision in ("enrol", "adjust") else None
-    else:
-        programme = None
-    return _move(
-        conn,
-        principal,
-        order,
-        "propose",
-        "decided",
-        {"decision": decision, "programme": programme, "benefit_fen": benefit},
-        decision=decision,
-        programme=programme,
-        benefit_fen=benefit,
-        proposed_by=principal.username,
-    )
-
-
-def approve(uow: UnitOfWork, principal: Principal, order_id: int, version: int, *, today: dt.date) -> int:
-    _require(principal, APPROVERS, "审批", "approve decisions")
-    conn = uow.connection
-    order = load(conn, principal, order_id)
-    _expect(order, version, "decided")
-    if principal.username == order["proposed_by"]:
-        raise Forbidden("审批人不能是提出意见的同一人", "the approver must be a different user from the proposer")
-    conflicts.ensure_unrelated(order["conflicts"], principal)
-    household = order["household_id"]
-    findings.apply(conn, household, order["findings"])
-    decision, programme = order["decision"], order["programme"]
-    if decision == "enrol":
-        conn.execute(ENROLMENTS.insert().values(household_id=household, programme=programme, since=today))
-    if decision == "exit":
-        conn.execute(
-            delete(ENROLMENTS).where(ENROLMENTS.c.household_id == household, ENROLMENTS.c.programme == programme)
-        )
-    if decision in ("enrol", "adjust") and model().programmes[programme].benefit:
-        conn.execute(
-            update(HOUSEHOLDS)
-            .where(HOUSEHOLDS.c.household_id == household)
-            .values(current_benefit_fen=order["benefit_fen"])
-        )
-    if decision == "exit" and model().programmes[programme].benefit:
-        conn.execute(update(HOUSEHOLDS).where(HOUSEHOLDS.c.household_id == household).values(current_benefit_fen=None))
-    if order["alert_id"] is not None:
-        # closed: a new event about the same reason opens a new alert
-        conn.execute(
-            update(ALERTS)
-            .where(ALERTS.c.id == order["alert_id"])
-            .values(status="closed", open_key=None, version=ALERTS.c.version + 1, updated_at=func.now())
-        )
-    return _move(
-        conn,
-        principal,
-        order,
-        "approve",
-        "closed",
-        {"decision": decision, "programme": programme, "benefit_fen": order["benefit_fen"]},
-        approved_by=principal.username,
-        closed_at=func.now(),
-    )
-
-
-def send_back(uow: UnitOfWork, principal: Principal, order_id: int, reason: str, version: int) -> int:
-    """The reviewer returns a proposal to the township (退回)."""
-    _require(principal, APPROVERS, "退回", "send decisions back")
-    _need_reason(reason)
-    conn = uow.connection
-    order = load(conn, principal, order_id)
-    _expect(order, version, "decided")
-    return _move(
-        conn,
-        principal,
-        order,
-        "send_back",
-        "visited",
-        {"reason": reason},
-        decision=None,
-        programme=None,
-        benefit_fen=None,
-        proposed_by=None,
-    )
-
-
-def reopen(
-    uow: UnitOfWork,
-    principal: Principal,
-    order_id: int,
-    reason: str,
-    version: int,
-    *,
-    today: dt.date,
-    params: ParameterSet,
-) -> int:
-    _require(principal, REOPENERS, "重新打开工单", "reopen work orders")
-    _need_reason(reason)
-    conn = uow.connection
-    order = load(conn, principal, order_id)
-    _expect(order, version, "closed")
-    return _move(
-        conn,
-        principal,
-        order,
-        "reopen",
-        "assigned" if order["assignee"] else "new",
-        {"reason": reason},
-        reopened=order["reopened"] + 1,
-        deadline=deadline(params, order["severity"], order["residence_division"], today),
-        decision=None,
-        programme=None,
-        benefit_fen=None,
-        proposed_by=None,
-        approved_by=None,
-        closed_at=None,
-    )
-
-
-def _need_reason(reason: str) -> None:
-    if not reason or not reason.strip():
-        raise InvalidInput("reason", "请填写原因", "give a reason")
-
-
 def _members(conn: Connection, household_id: str) -> set[str]:
     return set(conn.execute(select(PERSONS.c.person_id).where(PERSONS.c.household_id == household_id)).scalars())
-
-
-def _enrolled(conn: Connection, household_id: str, programme: str) -> bool:
-    query = select(ENROLMENTS.c.id).where(
-        ENROLMENTS.c.household_id == household_id, ENROLMENTS.c.programme == programme
-    )
-    return conn.execute(query).first() is not None

@@ -14,10 +14,12 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from minsheng.casework import orders
+from minsheng.casework.tables import WORK_ORDER_EVENTS, WORK_ORDERS
 from minsheng.errors import NotFound
+from minsheng.feeds.tables import FEED_RECORDS
+from minsheng.monitoring.tables import ALERTS
 from minsheng.registry.access import Page, in_scope, require_persons
-from minsheng.registry.models import ALERTS, FEED_RECORDS, HOUSEHOLDS
-from minsheng.registry.models_casework import WORK_ORDER_EVENTS, WORK_ORDERS
+from minsheng.registry.tables import HOUSEHOLDS
 from minsheng.security import audit
 from minsheng.security.users import Principal
 

@@ -25,12 +25,14 @@ def import_feeds(
     """接收部门数据 Ingest department feeds: validate, quarantine bad rows, link to the registry."""
     from minsheng.bootstrap import bootstrap
     from minsheng.feeds.ingest import ingest_feed
+    from minsheng.security.audit import record_batch
 
     app_ = bootstrap(settings_for(data))
     outcomes = []
     with steps(len(files), "部门数据 feeds") as step:
         for path in files:
             outcomes.append(ingest_feed(app_.engine, app_.cipher, path, kind=kind))
+            record_batch(app_.engine, "import_feeds", {"file": outcomes[-1]})  # each file commits on its own
             step(path.name)
     table = Table(title="部门数据接收完成 feeds ingested")
     for col in (

@@ -64,12 +64,25 @@ def run(
     """监测运行 Warning rules over linked department records → graded alerts; then proactive discovery."""
     from minsheng.bootstrap import bootstrap
     from minsheng.monitoring.run import run_monitoring
+    from minsheng.security.audit import record_batch
 
     when = dt.date.fromisoformat(date) if date else dt.date.today()
     app_ = bootstrap(settings_for(data))
     with steps(1, "监测 monitor") as step:
         outcome = run_monitoring(app_.engine, date=when, jurisdiction=division, window_months=window_months)
         step("done")
+    record_batch(
+        app_.engine,
+        "monitor_run",
+        {
+            "date": when,
+            "window_months": window_months,
+            "records": outcome.records,
+            "alerts": outcome.merged,
+            "discovered": outcome.discovery.height,
+        },
+        division,
+    )
     merged = outcome.merged
     table = Table(
         title=f"预警 alerts {when}：{outcome.records:,} 条部门记录 records，新增 opened {merged.opened:,}，"

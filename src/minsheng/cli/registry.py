@@ -89,8 +89,9 @@ def import_(
 ) -> None:
     """导入家庭及成员 Import households and persons (all or nothing unless --valid-only)."""
     from minsheng.bootstrap import bootstrap
-    from minsheng.registry.files import sort_by_kind
+    from minsheng.contract.files import sort_by_kind
     from minsheng.registry.importer import ImportOutcome, import_files
+    from minsheng.security.audit import record_batch
 
     settings = settings_for(data)
     report_dir = report_dir or settings.data / "reports"
@@ -115,6 +116,7 @@ def import_(
             if report.error_report:
                 err_console.print(f"错误报告 error report: {report.error_report}")
         raise
+    record_batch(app_.engine, "import_registry", {"files": outcome.summaries, "valid_only": valid_only})
     table = Table(title=f"导入完成 import finished（{time.perf_counter() - started:.1f} s）")
     for col in (
         "文件 file",
@@ -342,7 +344,7 @@ def demo(
     # Monitoring on the last day of the synthetic feeds' year, so the demo opens with real alerts.
     run(date="2026-06-30", division=county, window_months=12, out=settings.data / "discovery", data=settings.data)
     from minsheng.bootstrap import bootstrap
-    from minsheng.synth.desk import seed_desk
+    from minsheng.demo.desk import seed_desk
 
     made, opened = seed_desk(bootstrap(settings).engine, county, settings.data, today=dt.date.today())
     console.print(f"已建核查工单 work orders opened from red alerts: {opened}")

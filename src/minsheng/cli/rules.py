@@ -47,6 +47,7 @@ def assess(
     from minsheng import assessment
     from minsheng.bootstrap import bootstrap
     from minsheng.registry import population
+    from minsheng.security.audit import record_batch
 
     if fmt not in assessment.OUTPUT_FORMATS:
         raise MinshengError(f"不支持的格式 {fmt}", f"unknown format {fmt}; use csv, parquet or xlsx")
@@ -62,7 +63,11 @@ def assess(
         if households is not None and persons is not None:
             hh, pp = assessment.population_from_files(households, persons)
         else:
-            hh, pp = population.load(bootstrap(settings_for(data)).engine, jurisdiction=division)
+            engine_ = bootstrap(settings_for(data)).engine
+            hh, pp = population.load(engine_, jurisdiction=division)
+            record_batch(
+                engine_, "assess_registry", {"date": when, "households": hh.height, "persons": pp.height}, division
+            )
         step("population")
         result = assessment.assess(hh, pp, date=when, params=params, engine=engine)
         step("evaluate")
@@ -102,7 +107,7 @@ def explain(
     from minsheng import assessment
     from minsheng.bootstrap import bootstrap
     from minsheng.registry import population
-    from minsheng.rules.explain import render
+    from minsheng.rules.explain_text import render
     from minsheng.security.audit import cli_actor, record_now
 
     app_ = bootstrap(settings_for(data))

@@ -25,17 +25,17 @@ import polars as pl
 from sqlalchemy import Connection, Engine
 
 from minsheng.codes.id_number import birth_date_expr
+from minsheng.contract import files
+from minsheng.contract.columns import COLUMNS, FEED_ENVELOPE, FEED_KINDS
+from minsheng.contract.validation import ROW, parse_table, reason_text
+from minsheng.db.store import bulk_insert
+from minsheng.db.uow import UnitOfWork
+from minsheng.db.upsert import existing, upsert
 from minsheng.errors import ImportRejected
 from minsheng.feeds.linking import ID_CONFLICT, LINKED, UNMATCHED, ExactIdLinker, Linker
-from minsheng.registry import files
-from minsheng.registry.columns import COLUMNS, FEED_ENVELOPE, FEED_KINDS
-from minsheng.registry.models import FEED_QUARANTINE, FEED_RECORDS
-from minsheng.registry.store import bulk_insert
-from minsheng.registry.uow import UnitOfWork
-from minsheng.registry.upsert import existing, upsert
-from minsheng.registry.validation import ROW, parse_table, reason_text
-from minsheng.security.masking import mask_id_number
-from minsheng.security.personal_data import PersonalDataCipher
+from minsheng.feeds.tables import FEED_QUARANTINE, FEED_RECORDS
+from minsheng.privacy.masking import mask_id_number
+from minsheng.privacy.personal_data import PersonalDataCipher
 
 
 @dataclass

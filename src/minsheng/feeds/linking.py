@@ -16,8 +16,8 @@ from typing import Protocol
 import polars as pl
 from sqlalchemy import Connection
 
-from minsheng.registry.models import PERSONS
-from minsheng.registry.upsert import rows_for_keys
+from minsheng.db.upsert import rows_for_keys
+from minsheng.registry.tables import PERSONS
 
 LINKED, UNMATCHED, ID_CONFLICT = "linked", "unmatched", "id_conflict"
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from minsheng.registry.columns import FEED_KINDS
+from minsheng.contract.columns import FEED_KINDS
 
 PAYLOAD_TYPES = {"money": pl.Int64, "bool": pl.Boolean, "decimal": pl.Float64, "int": pl.Int64}
 

@@ -26,8 +26,8 @@ from minsheng.errors import MinshengError
 from minsheng.linkage.features import prepare
 from minsheng.linkage.model import MODEL_FILE, train
 from minsheng.linkage.store import FEED_QUERY, read_feed, registry_persons
+from minsheng.privacy.personal_data import PersonalDataCipher
 from minsheng.security import audit
-from minsheng.security.personal_data import PersonalDataCipher
 
 PREVIOUS_FILE = "linkage_model.previous.json"
 # Below this, EM has too few pairs of each kind to estimate every level: keep the shipped model.

@@ -23,8 +23,8 @@ import datetime as dt
 import polars as pl
 
 from minsheng.codes.id_number import birth_date_expr, check_char_expr
+from minsheng.contract.validation import parse_date
 from minsheng.linkage.chinese import KEY_COLUMNS, name_keys
-from minsheng.registry.validation import parse_date
 
 FEATURE_COLUMNS = (
     "unique_id",

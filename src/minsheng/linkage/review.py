@@ -26,14 +26,15 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
+from minsheng.contract.validation import REASONS
+from minsheng.db.uow import UnitOfWork
 from minsheng.errors import Conflict, Forbidden, InvalidInput, NotFound
 from minsheng.feeds.linking import ID_CONFLICT, LINKED, UNMATCHED
+from minsheng.feeds.tables import FEED_RECORDS
 from minsheng.linkage.store import ACCEPTED, PENDING, REJECTED
+from minsheng.linkage.tables import LINK_CANDIDATES
 from minsheng.registry.access import MAX_PAGE, Page, in_scope, require_persons
-from minsheng.registry.models import FEED_RECORDS, HOUSEHOLDS, PERSONS
-from minsheng.registry.models_linkage import LINK_CANDIDATES
-from minsheng.registry.uow import UnitOfWork
-from minsheng.registry.validation import REASONS
+from minsheng.registry.tables import HOUSEHOLDS, PERSONS
 from minsheng.security import audit
 from minsheng.security.users import Principal
 

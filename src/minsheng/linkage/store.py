@@ -31,17 +31,18 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine, Select, bindparam, select, update
 
+from minsheng.db.store import bulk_insert
+from minsheng.db.uow import UnitOfWork
 from minsheng.feeds.linking import ID_CONFLICT, LINKED, UNMATCHED
+from minsheng.feeds.tables import FEED_RECORDS
 from minsheng.linkage.backend import Backend
 from minsheng.linkage.model import LinkModel, default_model_path
 from minsheng.linkage.pipeline import PROBABILISTIC, REVIEW, link_records
 from minsheng.linkage.scoring import LOWER, MARGIN, UPPER, waterfall_json
-from minsheng.registry.models import FEED_RECORDS, HOUSEHOLDS, PERSONS
-from minsheng.registry.models_linkage import LINK_CANDIDATES
-from minsheng.registry.store import bulk_insert
-from minsheng.registry.uow import UnitOfWork
+from minsheng.linkage.tables import LINK_CANDIDATES
+from minsheng.privacy.personal_data import PersonalDataCipher
+from minsheng.registry.tables import HOUSEHOLDS, PERSONS
 from minsheng.security import audit
-from minsheng.security.personal_data import PersonalDataCipher
 
 PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"
 BATCH = 200_000

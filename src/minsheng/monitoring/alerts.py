@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Connection, and_, bindparam, func
 
+from minsheng.db.store import bulk_insert
+from minsheng.db.upsert import rows_for_keys
 from minsheng.errors import StoreError
+from minsheng.monitoring.tables import ALERTS
 from minsheng.monitoring.warnings import SEVERITY_RANK
-from minsheng.registry.models import ALERTS
-from minsheng.registry.store import bulk_insert
-from minsheng.registry.upsert import rows_for_keys
 
 RANK_TO_SEVERITY = {v: k for k, v in SEVERITY_RANK.items()}
 

@@ -25,14 +25,15 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Engine, and_, select
 
+from minsheng.db.uow import UnitOfWork
 from minsheng.feeds.apply import Applied, apply_feeds
 from minsheng.feeds.payload import by_kind
+from minsheng.feeds.tables import FEED_RECORDS
 from minsheng.monitoring import alerts, discovery
 from minsheng.monitoring.warnings import ALERT_SCHEMA, ENROLLED_PROGRAMMES, RULES, Context
 from minsheng.programmes.registry import baseline, model
 from minsheng.registry import population
-from minsheng.registry.models import FEED_RECORDS, HOUSEHOLDS
-from minsheng.registry.uow import UnitOfWork
+from minsheng.registry.tables import HOUSEHOLDS
 from minsheng.rules.evaluate import Result, default_outputs, evaluate
 from minsheng.rules.parameters import ParameterSet
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from minsheng.programmes import common, dibao, dibao_marginal, rigid_expenditure_hardship, tekun
 from minsheng.rules.model import Model, Programme
-from minsheng.rules.parameters import ParameterSet, load_parameters
+from minsheng.rules.parameter_files import load_parameters
+from minsheng.rules.parameters import ParameterSet
 
 PARAMETERS = Path(str(resources.files("minsheng.programmes") / "parameters"))
 

@@ -1,4 +1,4 @@
-"""Reads of the registry on behalf of a user (按辖区查询): search, counts, one household.
+"""Reads of the registry on behalf of a user (按辖区查询): scope, search, the clear ID number.
 
 Every query here carries the acting user's jurisdiction (a division-code prefix)
 in its WHERE clause; on PostgreSQL row-level security checks the same thing
@@ -13,14 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Connection, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Connection, func, or_, select
 
-from minsheng.codes.divisions import divisions
 from minsheng.codes.id_number import is_valid, normalise
 from minsheng.errors import Forbidden, NotFound
-from minsheng.registry.models import ALERTS, ENROLMENTS, HOUSEHOLDS, PERSONS
+from minsheng.privacy.personal_data import PersonalDataCipher
+from minsheng.registry.tables import HOUSEHOLDS, PERSONS
 from minsheng.security import audit
-from minsheng.security.personal_data import PersonalDataCipher
 from minsheng.security.users import Principal
 
 CLEAR_ID_ROLES = frozenset({"county_reviewer", "administrator"})  # payment and legal letters need the number
@@ -131,46 +130,6 @@ def ensure_household(conn: Connection, principal: Principal, household_id: str) 
     if division is None:
         raise NotFound(f"辖区内没有编号为 {household_id} 的家庭", f"no household {household_id} in your jurisdiction")
     return str(division)
-
-
-# The detail page's statements, built once: a 一户一档 read is the busiest request there is.
-_HID: BindParameter[str] = bindparam("household_id")
-_HOUSEHOLD = select(HOUSEHOLDS).where(
-    HOUSEHOLDS.c.household_id == _HID, HOUSEHOLDS.c.residence_division.startswith(bindparam("scope"))
-)
-_MEMBERS = (
-    select(*(PERSONS.c[c] for c in MEMBER_COLUMNS))
-    .where(PERSONS.c.household_id == _HID)
-    .order_by(PERSONS.c.relation, PERSONS.c.person_id)
-)
-_ENROLMENTS = select(ENROLMENTS.c.programme, ENROLMENTS.c.since).where(ENROLMENTS.c.household_id == _HID)
-_ALERTS = (
-    select(ALERTS.c.id, ALERTS.c.reason, ALERTS.c.severity, ALERTS.c.status, ALERTS.c.last_event)
-    .where(ALERTS.c.household_id == _HID)
-    .order_by(ALERTS.c.id)
-)
-
-
-def household_detail(conn: Connection, principal: Principal, household_id: str) -> dict[str, Any]:
-    """一户一档: the household, its members (masked), enrolments and open alerts. The read is
-    audited in the caller's transaction: commit it."""
-    require_persons(principal)
-    hid = {"household_id": household_id}
-    hh = conn.execute(_HOUSEHOLD, hid | {"scope": principal.jurisdiction}).mappings().first()
-    if hh is None:
-        raise NotFound(f"辖区内没有编号为 {household_id} 的家庭", f"no household {household_id} in your jurisdiction")
-    household = {k: v for k, v in hh.items() if k not in ("updated_at",)}
-    household["residence_name"] = divisions().full_name(hh["residence_division"])
-    # Every result read to its end before the audit write: on SQLite a statement still open
-    # holds a read snapshot, and a write from an old snapshot fails at once ("database is locked").
-    found = {
-        "household": household,
-        "members": [dict(m) for m in conn.execute(_MEMBERS, hid).mappings()],
-        "enrolments": [dict(e) for e in conn.execute(_ENROLMENTS, hid).mappings()],
-        "alerts": [dict(a) for a in conn.execute(_ALERTS, hid).mappings()],
-    }
-    audit.record(conn, principal.username, "read_household", "household", household_id)
-    return found
 
 
 def reveal_id_number(conn: Connection, principal: Principal, cipher: PersonalDataCipher, person_id: str) -> str:

@@ -31,17 +31,19 @@ import polars as pl
 from sqlalchemy import Connection, Engine
 
 from minsheng.codes.divisions import divisions
+from minsheng.contract import files
+from minsheng.contract.columns import COLUMNS
+from minsheng.contract.validation import ROW
+from minsheng.db.uow import UnitOfWork
+from minsheng.db.upsert import existing
 from minsheng.errors import Forbidden, ImportRejected
-from minsheng.registry import files, report
+from minsheng.privacy.notice_masking import looks_like_id_number, mask_id_text, mask_phone_text
+from minsheng.privacy.personal_data import PersonalDataCipher
+from minsheng.registry import report
 from minsheng.registry.access import require_persons
-from minsheng.registry.columns import COLUMNS
-from minsheng.registry.importer import ImportOutcome, _check_households, _check_persons, _explain, import_files
-from minsheng.registry.models import HOUSEHOLDS, PERSONS
-from minsheng.registry.uow import UnitOfWork
-from minsheng.registry.upsert import existing
-from minsheng.registry.validation import ROW
-from minsheng.security.notice_masking import looks_like_id_number, mask_id_text, mask_phone_text
-from minsheng.security.personal_data import PersonalDataCipher
+from minsheng.registry.crosscheck import check_households, check_persons, explain
+from minsheng.registry.importer import ImportOutcome, import_files
+from minsheng.registry.tables import HOUSEHOLDS, PERSONS
 from minsheng.security.users import Principal
 
 # Who may import. Township caseworkers, county reviewers and administrators. Not a village
@@ -149,16 +151,16 @@ def check_files(
         parts = []
         hh = None
         if hh_table is not None:
-            hh, hh_err = _check_households(conn, hh_table, today)
+            hh, hh_err = check_households(conn, hh_table, today)
             scope = _households_outside(conn, principal, hh, hh_table.file)
-            parts.append(_merge(_explain(hh_err, hh_table), scope))
+            parts.append(_merge(explain(hh_err, hh_table), scope))
             hh_ok = hh.filter(~pl.col(ROW).is_in(hh_err["row"].implode()))
         else:
             hh_ok = None
         if p_table is not None:
-            p, p_err = _check_persons(conn, cipher, p_table, hh, hh_ok, today)
+            p, p_err = check_persons(conn, cipher, p_table, hh, hh_ok, today)
             scope = _persons_outside(conn, principal, p, hh, p_table.file)
-            parts.append(_merge(_explain(p_err, p_table), scope))
+            parts.append(_merge(explain(p_err, p_table), scope))
     if parts:
         checked.errors = pl.concat(parts, how="vertical")
     return checked

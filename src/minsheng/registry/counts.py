@@ -13,7 +13,8 @@ from typing import cast
 from sqlalchemy import Connection, Integer, String, Table, delete, func, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from minsheng.registry.models import HOUSEHOLDS, PERSONS, Base
+from minsheng.db.base import Base
+from minsheng.registry.tables import HOUSEHOLDS, PERSONS
 
 
 class DivisionCount(Base):

@@ -15,9 +15,10 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Connection, Engine, Table, select
 
-from minsheng.registry.columns import COLUMNS, Column
-from minsheng.registry.models import ENROLMENTS, HOUSEHOLDS, PERSONS, polars_schema
-from minsheng.security.personal_data import PersonalDataCipher
+from minsheng.contract.columns import COLUMNS, Column
+from minsheng.db.base import polars_schema
+from minsheng.privacy.personal_data import PersonalDataCipher
+from minsheng.registry.tables import ENROLMENTS, HOUSEHOLDS, PERSONS
 
 FORMATS = ("csv", "gb18030", "xlsx", "parquet")
 

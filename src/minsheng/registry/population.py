@@ -9,7 +9,8 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy import Connection, Engine, Select, select
 
-from minsheng.registry.models import ENROLMENTS, HOUSEHOLDS, PERSONS, polars_schema
+from minsheng.db.base import polars_schema
+from minsheng.registry.tables import ENROLMENTS, HOUSEHOLDS, PERSONS
 
 BATCH = 200_000
 

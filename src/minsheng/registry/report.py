@@ -6,8 +6,8 @@ from pathlib import Path
 
 import polars as pl
 
-from minsheng.registry.files import RowError, Table
-from minsheng.registry.validation import ROW
+from minsheng.contract.files import RowError, Table
+from minsheng.contract.validation import ROW
 
 REPORT_HEADERS = {
     "file": "文件 file",

@@ -12,7 +12,7 @@ from pathlib import Path
 import xlsxwriter
 
 from minsheng.codes.enums import ALL
-from minsheng.registry.columns import COLUMNS, TITLES, Column
+from minsheng.contract.columns import COLUMNS, TITLES, Column
 
 _KIND_ZH = {
     "text": "文本",

@@ -3,8 +3,9 @@
 For one household and every programme: eligible / ineligible / unknown (with
 the inputs that are missing), each condition with its citation, its inputs and
 its result, each parameter value with the region level that supplied it and
-its source, and the amount breakdown. `render` turns it into Chinese or
-English text; `failure_counts` gives the same reasons counted over a whole run.
+its source, and the amount breakdown; `failure_counts` gives the same reasons
+counted over a whole run. Turning an explanation into Chinese or English text is
+`rules.explain_text`.
 """
 
 from __future__ import annotations
@@ -20,11 +21,10 @@ from minsheng.codes.divisions import divisions
 from minsheng.errors import MinshengError
 from minsheng.rules.evaluate import DATE_COLUMN, HH, REGION, Result, evaluate, param_column
 from minsheng.rules.model import Aggregate, Formula, Input, Model, Programme
-from minsheng.rules.parameters import LEVEL_ZH, ParameterSet
+from minsheng.rules.parameters import ParameterSet
 
 SCHEMA = "minsheng.explain/v1"
 STATUS = {True: "eligible", False: "ineligible", None: "unknown"}
-STATUS_ZH = {"eligible": "符合", "ineligible": "不符合", "unknown": "无法判定（缺少信息）"}
 
 
 def explain_household(
@@ -254,116 +254,6 @@ def _value(model: Model, name: str, raw: Any) -> dict[str, Any]:
     return {"id": name, "label": {"zh": node.label_zh, "en": node.label_en}, "value": value, "unit": unit}
 
 
-# ---------------------------------------------------------------- text
-
-
-def render(expl: dict[str, Any], lang: str = "zh") -> str:
-    zh = lang == "zh"
-    head = (
-        f"家庭 {expl['household_id']} · {expl['region']['name'] or expl['region']['code']} · 测算日期 {expl['date']}"
-        if zh
-        else f"Household {expl['household_id']} · {expl['region']['code']} · assessed on {expl['date']}"
-    )
-    lines = [head, ""]
-    for prog in expl["programmes"]:
-        label = prog["label"]["zh" if zh else "en"]
-        subject = prog["subject"]
-        left, right = ("（", "）") if zh else (" (", ")")
-        who = "" if subject["entity"] == "household" else f" · {subject.get('name') or ''}{left}{subject['id']}{right}"
-        status = STATUS_ZH[prog["status"]] if zh else prog["status"]
-        benefit = ""
-        if prog["benefit"] is not None and prog["status"] == "eligible":
-            benefit = f"，月发放 {prog['benefit']:,.2f} 元" if zh else f", {prog['benefit']:,.2f} yuan per month"
-        lines.append(f"■ {label}{who}：{status}{benefit}" if zh else f"■ {label}{who}: {status}{benefit}")
-        if prog["basis"]:
-            lines.append(f"  依据：{prog['basis']}" if zh else f"  basis: {prog['basis']}")
-        for cond in prog["conditions"]:
-            mark = {True: "✓", False: "✗", None: "?"}[cond["result"]]
-            lines.append(f"  {mark} {cond['label']['zh' if zh else 'en']}  〔{cond['cite']}〕")
-            shown = (
-                "；".join(_fmt(v, zh) for v in cond["inputs"]) if zh else "; ".join(_fmt(v, zh) for v in cond["inputs"])
-            )
-            if shown:
-                lines.append(f"      {shown}")
-            for p in cond["parameters"]:
-                lines.append("      " + _fmt_param(p, zh))
-            for m in cond["missing"]:
-                who_m = f"{left}{m.get('person') or m.get('person_id')}{right}" if m.get("person_id") else ""
-                lines.append(
-                    f"      缺少：{m['label']['zh']}{who_m}" if zh else f"      missing: {m['label']['en']} {who_m}"
-                )
-        if prog["amounts"] and prog["status"] != "ineligible":
-            amounts = (
-                "；".join(_fmt(a, zh) for a in prog["amounts"])
-                if zh
-                else "; ".join(_fmt(a, zh) for a in prog["amounts"])
-            )
-            lines.append(f"  金额：{amounts}" if zh else f"  amounts: {amounts}")
-        lines.append("")
-    return "\n".join(lines)
-
-
-def _fmt(v: dict[str, Any], zh: bool) -> str:
-    value = v["value"]
-    if value is None:
-        shown = "（空）" if zh else "(blank)"
-    elif isinstance(value, bool):
-        shown = ("是" if value else "否") if zh else ("yes" if value else "no")
-    elif isinstance(value, float) and v["unit"].startswith("yuan"):
-        shown = f"{value:,.2f} 元" if zh else f"{value:,.2f} yuan"
-    else:
-        shown = str(value)
-    return f"{v['label']['zh' if zh else 'en']} = {shown}"
-
-
-# Units of the parameter files, as a Chinese reader expects them.
-UNITS_ZH = {
-    "yuan/person/month": " 元/人/月",
-    "yuan/person/year": " 元/人/年",
-    "yuan/month": " 元/月",
-    "yuan": " 元",
-    "yuan per 12 months": " 元/12个月",
-    "ratio": "",
-    "flag": "",
-    "years": " 周岁",
-    "months": " 个月",
-    "m²/person": " 平方米/人",
-    "properties": " 套",
-    "vehicles": " 辆",
-    "times the annual standard": " 倍（年低保标准）",
-    "times the standard": " 倍（低保标准）",
-    "times the dibao standard": " 倍（低保标准）",
-    "share of the monthly minimum wage": "（占月最低工资的比例）",
-    "share of household income over 12 months": "（占家庭12个月收入的比例）",
-}
-
-
-def _fmt_param(p: dict[str, Any], zh: bool) -> str:
-    value = "（未设定）" if zh else "(not set)"
-    if isinstance(p["value"], bool):
-        value = ("是" if p["value"] else "否") if zh else ("yes" if p["value"] else "no")
-    elif p["value"] is not None:
-        value = (
-            f"{p['value']:,.2f}"
-            if isinstance(p["value"], float) and not p["value"].is_integer()
-            else f"{p['value']:,.0f}"
-            if isinstance(p["value"], float)
-            else str(p["value"])
-        )
-    source = p["source"] or {}
-    cite = (
-        source.get("local_choice") and (("地方选择：" if zh else "local choice: ") + source["local_choice"])
-    ) or " ".join(x for x in (source.get("doc"), source.get("clause")) if x)
-    if zh:
-        level = LEVEL_ZH.get(p["level"] or "", "无")
-        unit = UNITS_ZH.get(p["unit"], p["unit"])
-        return f"参数 {p['label']['zh']} = {value}{unit}（{level} {p['region'] or ''}，{p['effective'] or ''}起；来源：{cite}）"
-    return (
-        f"parameter {p['label']['en']} = {value} {p['unit']} ({p['level'] or 'none'} {p['region'] or ''}, "
-        f"from {p['effective'] or ''}; source: {cite})"
-    )
-
-
 # ---------------------------------------------------------------- over a whole run
 
 
@@ -401,14 +291,4 @@ def failure_counts(model: Model, result: Result, by: str = "township") -> pl.Dat
     )
 
 
-__all__ = ["HH", "SCHEMA", "build", "explain_household", "failure_counts", "render"]
-
-
-def format_value(v: dict[str, Any], lang: str = "zh") -> str:
-    """One input or amount of an explanation as people read it (for pages)."""
-    return _fmt(v, lang == "zh")
-
-
-def format_parameter(p: dict[str, Any], lang: str = "zh") -> str:
-    """One parameter with its level, effective date and source (for pages)."""
-    return _fmt_param(p, lang == "zh")
+__all__ = ["HH", "SCHEMA", "build", "explain_household", "failure_counts"]

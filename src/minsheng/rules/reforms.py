@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from minsheng.errors import RuleDataError
-from minsheng.rules.parameters import Entry, Parameter, ParameterSet, Source, parse_values
+from minsheng.rules.parameter_files import parse_values
+from minsheng.rules.parameters import Entry, Parameter, ParameterSet, Source
 from minsheng.rules.yamlsrc import Located, load, load_text
 
 

@@ -31,9 +31,9 @@ from typing import Any
 
 import polars as pl
 
+from minsheng.contract.columns import HOUSEHOLD_COLUMNS, PERSON_COLUMNS, store_frame
+from minsheng.contract.validation import parse_table, reason_text
 from minsheng.errors import RuleDataError
-from minsheng.registry.columns import HOUSEHOLD_COLUMNS, PERSON_COLUMNS, store_frame
-from minsheng.registry.validation import parse_table, reason_text
 from minsheng.rules.evaluate import DATE_COLUMN, evaluate
 from minsheng.rules.model import Formula, Model
 from minsheng.rules.parameters import ParameterSet

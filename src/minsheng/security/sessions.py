@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select, update
 
 from minsheng.codes.divisions import canonical, divisions
+from minsheng.contract.columns import FEED_SOURCES
 from minsheng.errors import DivisionError, Forbidden, InvalidInput, NotAuthenticated
-from minsheng.registry.columns import FEED_SOURCES
-from minsheng.registry.models import USERS
-from minsheng.registry.models_casework import ACCESS_TOKENS
 from minsheng.security import audit
+from minsheng.security.tables import ACCESS_TOKENS, USERS
 from minsheng.security.users import Principal
 
 TOKEN_BYTES = 32  # 256 bits from the operating system's CSPRNG
@@ -43,8 +42,10 @@ class Department:
 
 
 def open_session(
-    conn: Connection, principal: Principal, minutes: int, *, now: dt.datetime | None = None
+    conn: Connection, principal: Principal, minutes: int, *, now: dt.datetime | None = None, address: str | None = None
 ) -> tuple[str, dt.datetime]:
+    """A new session for a user who proved who they are; audited, with the client's address
+    when they logged in over the web."""
     now = now or utcnow()
     token = secrets.token_urlsafe(TOKEN_BYTES)
     expires = now + dt.timedelta(minutes=minutes)
@@ -60,7 +61,8 @@ def open_session(
             revoked=False,
         )
     )
-    audit.record(conn, principal.username, "login", "user", principal.username)
+    detail = {"address": address} if address else None
+    audit.record(conn, principal.username, "login", "user", principal.username, detail)
     return token, expires
 
 

@@ -11,11 +11,15 @@ A user has one role and one jurisdiction (a division code). What a role may do:
 | province_analyst      | aggregates in its province only        | —                                     |
 | administrator         | everything in its jurisdiction          | manage users                          |
 
-Passwords are hashed with argon2id; the clear password never reaches the store.
+Passwords are hashed with argon2id; the clear password never reaches the store. A password
+has at least 12 characters besides leading and trailing blanks, of at least two kinds
+(letters, digits, others): "12 spaces" or "aaaaaaaaaaaa" is refused, a passphrase such as
+"correct horse battery staple" is not.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -24,7 +28,7 @@ from sqlalchemy import Connection, select, update
 
 from minsheng.codes.divisions import canonical, divisions
 from minsheng.errors import DivisionError, MinshengError, NotAuthenticated
-from minsheng.registry.models import USERS
+from minsheng.security.tables import USERS
 
 ROLES: dict[str, tuple[str, str]] = {
     "village_caseworker": ("村级经办人员", "village caseworker"),
@@ -69,8 +73,7 @@ def create_user(
         divisions().lookup_or_raise(code)
     except DivisionError as exc:
         raise MinshengError(f"辖区无效：{exc.zh}", f"invalid jurisdiction: {exc.en}") from None
-    if len(password) < MIN_PASSWORD:
-        raise MinshengError(f"密码至少{MIN_PASSWORD}个字符", f"the password needs at least {MIN_PASSWORD} characters")
+    check_password(password)
     if conn.execute(select(USERS.c.username).where(USERS.c.username == username)).first():
         raise MinshengError(f"用户 {username} 已存在", f"user {username} already exists")
     conn.execute(
@@ -84,6 +87,39 @@ def create_user(
         )
     )
     return Principal(username, role, code)
+
+
+def check_password(password: str) -> None:
+    """Refuse a password that is easy to guess: too short once the blanks around it are
+    dropped, or all of one kind of character."""
+    core = password.strip()
+    if len(core) < MIN_PASSWORD:
+        raise MinshengError(
+            f"密码至少{MIN_PASSWORD}个字符（不计首尾空白）",
+            f"the password needs at least {MIN_PASSWORD} characters (not counting blanks around it)",
+        )
+    kinds = (
+        any(c.isalpha() for c in core),
+        any(c.isdigit() for c in core),
+        any(not c.isalnum() for c in core),  # punctuation, symbols and blanks inside a passphrase
+    )
+    if sum(kinds) < 2:
+        raise MinshengError(
+            "密码须包含字母、数字、其他符号中的至少两类",
+            "the password needs at least two kinds of character: letters, digits, others",
+        )
+
+
+def generate_password() -> str:
+    """A random password that `check_password` accepts (for the demo's users): 96 bits from
+    the operating system's CSPRNG, drawn again in the rare case it is all letters."""
+    while True:
+        candidate = secrets.token_urlsafe(12)
+        try:
+            check_password(candidate)
+        except MinshengError:
+            continue
+        return candidate
 
 
 def authenticate(conn: Connection, username: str, password: str) -> Principal:

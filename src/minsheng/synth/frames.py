@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from minsheng.registry import columns
+from minsheng.contract import columns
 from minsheng.synth import people as P
 from minsheng.synth.assets import Assets, Expenses
 from minsheng.synth.config import SynthConfig

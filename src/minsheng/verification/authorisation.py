@@ -17,10 +17,10 @@ from sqlalchemy import Connection, insert, or_, select
 
 from minsheng.errors import InvalidInput
 from minsheng.registry import access
-from minsheng.registry.models import PERSONS
-from minsheng.registry.models_linkage import VERIFICATION_AUTHORISATIONS
+from minsheng.registry.tables import PERSONS
 from minsheng.security import audit
 from minsheng.security.users import Principal
+from minsheng.verification.tables import VERIFICATION_AUTHORISATIONS
 
 MAX_NAME = 64
 MAX_REF = 128

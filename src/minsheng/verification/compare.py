@@ -22,10 +22,11 @@ import polars as pl
 
 from minsheng.assessment import explain
 from minsheng.casework.findings import by_programme
-from minsheng.feeds.apply import HOUSEHOLD_FIELDS, MEMBERSHIP, PERSON_FIELDS, Applied
+from minsheng.contract.columns import HOUSEHOLD_COLUMNS, PERSON_COLUMNS, Column
+from minsheng.feeds.apply import MEMBERSHIP, Applied
+from minsheng.feeds.fields import HOUSEHOLD_FIELDS, PERSON_FIELDS
 from minsheng.feeds.payload import yuan
 from minsheng.programmes.registry import model
-from minsheng.registry.columns import HOUSEHOLD_COLUMNS, PERSON_COLUMNS, Column
 from minsheng.rules.parameters import ParameterSet
 
 # The record kinds that bear on each field `feeds.apply` sets (a test keeps the keys equal to its fields).

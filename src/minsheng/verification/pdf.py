@@ -2,17 +2,25 @@
 
     data = render_pdf(view(report, translator("zh"), "zh"))
 
-The font comes from a Debian package the project installs (`.ci/run`): `fonts-wqy-zenhei`,
-WenQuanYi Zen Hei, TrueType outlines in a collection (.ttc; fpdf2 2.8.6 and later picks the
-face). TrueType on purpose: fpdf2 embeds it as a CIDFontType2 subset with Identity-H, which
-every viewer and text extractor reads. Noto Sans CJK (`fonts-noto-cjk`, CFF outlines) renders
-too, but fpdf2 writes it with an embedded encoding CMap from which pdfminer.six extracts
-nothing and pypdf garbles the text: a report must stay searchable and copyable. Without the
-font the PDF is refused with a sentence that names the package, never drawn in boxes.
+The font comes with the install: the PyPI package `paperang-p2-fonts-cjk` ships WenQuanYi Micro
+Hei 0.2.0-beta (Apache-2.0 per the font's own name table), found through importlib.resources, so
+no system font is needed. It covers every character of GBK (all 20,902 CJK Unified Ideographs),
+in TrueType outlines in a collection (.ttc; fpdf2 2.8.6 and later picks the face). TrueType on
+purpose: fpdf2 embeds it as a CIDFontType2 subset with Identity-H, which every viewer and text
+extractor reads. Noto Sans CJK (`fonts-noto-cjk`, CFF outlines) renders too, but fpdf2 writes it
+with an embedded encoding CMap from which pdfminer.six extracts nothing and pypdf garbles the
+text: a report must stay searchable and copyable.
+
+Micro Hei has 2 of the 6,592 characters of CJK Extension A, where rare characters of names
+(生僻字) live; Debian's WenQuanYi Zen Hei (`fonts-wqy-zenhei`) has 6,582 of them. So where that
+font is installed it is a per-glyph fallback: never needed, used for what the packaged font lacks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from importlib.resources import as_file, files
 from pathlib import Path
 
 from fpdf import FPDF
@@ -22,11 +30,13 @@ from fpdf.fonts import FontFace
 from minsheng.errors import ConfigError
 from minsheng.verification.view import Table, View
 
-# TrueType collections and the index of the regular face in each (fc-query FILE lists them)
-FONTS: tuple[tuple[Path, int], ...] = (
-    (Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"), 0),  # WenQuanYi Zen Hei (1: Mono, 2: Sharp)
-    (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"), 0),  # WenQuanYi Micro Hei
-)
+# The packaged font (a dependency in pyproject.toml) and the index of its regular face
+# (fc-query FILE lists them; 1 is Micro Hei Mono).
+FONT_PACKAGE = "paperang_p2_fonts_cjk"
+FONT_RESOURCE = ("fonts", "wqy-microhei.ttc")
+FONT_FACE = 0
+# Per-glyph fallbacks, used when installed (CJK Extension A, see the module docstring).
+FALLBACK_FACES: tuple[tuple[Path, int], ...] = ((Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"), 0),)
 FAMILY = "cjk"
 BODY_PT = 8.5
 GREY = (90, 90, 90)
@@ -41,15 +51,26 @@ WIDTHS = {
 }
 
 
-def font_face() -> tuple[Path, int]:
-    """The first installed font: (collection file, face index)."""
-    for path, face in FONTS:
-        if path.exists():
-            return path, face
-    raise ConfigError(
-        "找不到生成PDF所需的中文字体：请安装 Debian 软件包 fonts-wqy-zenhei",
-        "no Chinese font for the PDF: install the Debian package fonts-wqy-zenhei",
-    )
+@contextmanager
+def font_face() -> Iterator[tuple[Path, int]]:
+    """The packaged font as a file: (collection file, face index). A file on disk for an
+    ordinary install; extracted for the duration of the block if the package is zipped."""
+    try:
+        resource = files(FONT_PACKAGE).joinpath(*FONT_RESOURCE)
+    except ModuleNotFoundError:
+        resource = None
+    if resource is None or not resource.is_file():
+        raise ConfigError(
+            "找不到生成PDF所需的中文字体：请重新安装 minsheng（依赖 paperang-p2-fonts-cjk）",
+            "no Chinese font for the PDF: reinstall minsheng (it depends on paperang-p2-fonts-cjk)",
+        )
+    with as_file(resource) as path:
+        yield path, FONT_FACE
+
+
+def fallback_faces() -> list[tuple[Path, int]]:
+    """The installed per-glyph fallbacks, in order."""
+    return [(path, face) for path, face in FALLBACK_FACES if path.exists()]
 
 
 class _Report(FPDF):
@@ -65,15 +86,25 @@ class _Report(FPDF):
 
 
 def render_pdf(shown: View, *, lang: str = "zh") -> bytes:
-    path, face = font_face()
     pdf = _Report(orientation="portrait", unit="mm", format="A4")
     pdf.page_label, pdf.reference = shown.page_label, shown.reference
     pdf.set_title(f"{shown.title} · {shown.reference}")
     pdf.set_lang("zh-CN" if lang == "zh" else "en")
     pdf.set_creator("minsheng")
-    pdf.add_font(FAMILY, "", str(path), collection_font_number=face)
-    # The font has no bold face: headings are drawn filled and outlined (faux bold, _heading).
-    pdf.add_font(FAMILY, "B", str(path), collection_font_number=face)
+    with ExitStack() as stack:
+        # fpdf2 reads the font files here (add_font) and subsets them at output(), below.
+        faces = [(FAMILY, stack.enter_context(font_face()))]
+        faces += [(f"{FAMILY}{n}", found) for n, found in enumerate(fallback_faces(), start=1)]
+        for family, (path, face) in faces:
+            pdf.add_font(family, "", str(path), collection_font_number=face)
+            # No face is bold: headings are drawn filled and outlined (faux bold, _heading).
+            pdf.add_font(family, "B", str(path), collection_font_number=face)
+        pdf.set_fallback_fonts([family for family, _ in faces[1:]])
+        _draw(pdf, shown)
+        return bytes(pdf.output())
+
+
+def _draw(pdf: FPDF, shown: View) -> None:
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(auto=True, margin=16)
     pdf.add_page()
@@ -93,7 +124,6 @@ def render_pdf(shown: View, *, lang: str = "zh") -> bytes:
     pdf.set_font(FAMILY, size=7.5)
     pdf.set_text_color(*GREY)
     pdf.multi_cell(0, 4, shown.note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    return bytes(pdf.output())
 
 
 def _heading(pdf: FPDF, size: float, height: float, text: str, *, align: str = "L") -> None:

@@ -21,7 +21,8 @@ import polars as pl
 from sqlalchemy import Connection, select
 
 from minsheng.feeds.payload import by_kind, readable
-from minsheng.registry.models import FEED_RECORDS, PERSONS
+from minsheng.feeds.tables import FEED_RECORDS
+from minsheng.registry.tables import PERSONS
 
 ENVELOPE = {
     "feed_key": pl.String,

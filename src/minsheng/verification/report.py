@@ -28,14 +28,14 @@ from minsheng.codes.divisions import divisions
 from minsheng.errors import Conflict, NotFound
 from minsheng.feeds.apply import apply_feeds
 from minsheng.registry import access, population
-from minsheng.registry.models import HOUSEHOLDS, PERSONS
-from minsheng.registry.models_linkage import VERIFICATION_REPORTS
+from minsheng.registry.tables import HOUSEHOLDS, PERSONS
 from minsheng.rules.parameters import ParameterSet
 from minsheng.security import audit
 from minsheng.security.users import Principal
 from minsheng.verification.authorisation import authorisations, valid_authorisation
 from minsheng.verification.compare import DIFFERS, compare, reassess
 from minsheng.verification.records import household_records
+from minsheng.verification.tables import VERIFICATION_REPORTS
 
 FORMAT = "minsheng.verification/v1"
 WINDOW_MONTHS = 12  # the records of the last year, as the monitoring run reads them

@@ -16,8 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from minsheng.codes import enums
-from minsheng.registry.columns import FEED_KINDS, FEED_SOURCES, Column
-from minsheng.rules.explain import STATUS_ZH
+from minsheng.contract.columns import FEED_KINDS, FEED_SOURCES, Column
+from minsheng.rules.explain_text import STATUS_ZH
 from minsheng.verification.compare import COLUMNS
 
 Translate = Callable[[str], str]

@@ -1,8 +1,8 @@
 """The web app: the REST API (`web.api`) and the server-rendered pages.
 
 Routes translate a request and call a use case or query; no rule lives here.
-The access log names the method, the path without its query string, the status
-and the user: never a query (which could hold an ID number) or a body.
+The access log names the method, the path without its query string, the status,
+the user and the client's address: never a query (which could hold an ID number) or a body.
 """
 
 from __future__ import annotations
@@ -15,14 +15,15 @@ from importlib import resources
 from typing import Any
 
 import anyio
-from fastapi import FastAPI
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from minsheng.bootstrap import App
 from minsheng.programmes.registry import baseline, model
+from minsheng.security.throttle import LoginThrottled
 from minsheng.web.api import admin, casework, errors, households, linkage, session, verification
-from minsheng.web.middleware import AccessLog, SameOriginForms
+from minsheng.web.middleware import AccessLog, BodyLimit, SameOriginForms, SecurityHeaders
 from minsheng.web.pages import alerts as pages_alerts
 from minsheng.web.pages import dashboard as pages_dashboard
 from minsheng.web.pages import exports as pages_exports
@@ -32,10 +33,15 @@ from minsheng.web.pages import links as pages_links
 from minsheng.web.pages import notice as pages_notice
 from minsheng.web.pages import session as pages_session
 from minsheng.web.pages import verification as pages_verification
+from minsheng.web.pages import work_order as pages_work_order
+from minsheng.web.pages import work_order_actions as pages_work_order_actions
 from minsheng.web.pages import work_orders as pages_work_orders
-from minsheng.web.pages.common import LoginRequired, login_redirect
+from minsheng.web.pages.common import LoginRequired, error_page, login_redirect
 
 access_log = logging.getLogger("minsheng.access")
+# The routes that take files (the import page's upload, a department's feed delivery) get the
+# larger body limit (settings.max_upload_bytes); every other request the smaller one.
+UPLOAD_PATHS = ("/import/check", "/api/feeds/")
 
 _HERE = resources.files("minsheng.web")
 
@@ -68,6 +74,7 @@ def create_app(app_: App) -> FastAPI:
     web.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
 
     web.state.minsheng = app_
+    session.install(web, app_)
     errors.install(web)
     for module in (session, households, casework, admin, verification, linkage):
         web.include_router(module.router)
@@ -80,6 +87,8 @@ def create_app(app_: App) -> FastAPI:
         pages_notice,
         pages_alerts,
         pages_work_orders,
+        pages_work_order,
+        pages_work_order_actions,
         pages_verification,
         pages_links,
     ):
@@ -93,7 +102,25 @@ def create_app(app_: App) -> FastAPI:
 
     web.add_exception_handler(LoginRequired, lambda _r, exc: login_redirect(exc))
 
+    @web.exception_handler(LoginThrottled)
+    async def login_throttled(request: Request, exc: LoginThrottled) -> Response:
+        """Too many failed logins: 429 (a page or JSON), with when to try again."""
+        retry = {"Retry-After": str(exc.retry_after)}
+        if errors.is_page(request):
+            page = error_page(request, 429, exc.zh, exc.en)
+            page.headers.update(retry)
+            return page
+        return JSONResponse(errors.body("too_many_attempts", exc.zh, exc.en), status_code=429, headers=retry)
+
+    # add_middleware wraps what is there: the last added runs first (outermost).
+    web.add_middleware(
+        BodyLimit,
+        limit=app_.settings.max_request_bytes,
+        upload_limit=app_.settings.max_upload_bytes,
+        upload_paths=UPLOAD_PATHS,
+    )
     web.add_middleware(SameOriginForms)
+    web.add_middleware(SecurityHeaders)
     web.add_middleware(AccessLog)
 
     @web.get("/api/programmes")

@@ -7,11 +7,11 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import Engine, select, text
 
+from minsheng.db.store import alembic_config, create, upgrade
+from minsheng.privacy.personal_data import PersonalDataCipher
 from minsheng.registry.counts import DIVISION_COUNTS
 from minsheng.registry.importer import import_files
 from minsheng.registry.queries import summary
-from minsheng.registry.store import alembic_config, create, upgrade
-from minsheng.security.personal_data import PersonalDataCipher
 
 CIPHER = PersonalDataCipher.from_secret(b"minsheng test key, not a secret!")
 

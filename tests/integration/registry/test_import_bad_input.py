@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from minsheng.errors import ImportRejected
+from minsheng.privacy.personal_data import PersonalDataCipher
 from minsheng.registry.importer import import_files
-from minsheng.registry.models import Household, Person
-from minsheng.security.personal_data import PersonalDataCipher
+from minsheng.registry.tables import Household, Person
 
 HH_HEADER = "household_id,residence_division,urban_rural,financial_assets\n"
 P_HEADER = "person_id,household_id,id_number,name,relation,sex,birth_date,wage_income\n"

@@ -9,41 +9,28 @@ import polars as pl
 import pytest
 from sqlalchemy import Engine, func, select
 
-from minsheng.codes.id_number import make, parse
+from minsheng.codes.id_number import parse
 from minsheng.errors import ImportRejected
+from minsheng.privacy.personal_data import PersonalDataCipher
 from minsheng.registry.exporter import export_registry
 from minsheng.registry.importer import import_files
-from minsheng.registry.models import Enrolment, Household, ImportBatch, Person
-from minsheng.security.personal_data import PersonalDataCipher
+from minsheng.registry.tables import Enrolment, Household, ImportBatch, Person
 
-# The shared valid fixture has two persons (P004 王芳, P006 赵桂兰) recorded as female
-# whose ID numbers carry an odd sequence code, i.e. male (GB 11643: odd = male). The
-# contract makes that conflict an error, so the unmodified files are rejected with
-# exactly those two errors (asserted below); the other tests use a copy where those
-# two ID numbers are replaced by valid female numbers with the same birth dates.
-PARITY_FIXES = {"11010519650101441X": ("110105", "1965-01-01"), "11010519400220667X": ("110105", "1940-02-20")}
-PERSON_FILES = {"persons.csv": "utf-8", "persons_bom.csv": "utf-8-sig", "persons_zh_gb18030.csv": "gb18030"}
+# The shared valid fixtures import as they are, with no error: every form of them (UTF-8, BOM,
+# GB18030 with Chinese headers, .xlsx). P004 王芳 and P006 赵桂兰 are women with female
+# ID numbers (GB 11643: an even sequence code is female).
+VALID_FORMS = [
+    ("households.csv", "persons.csv"),
+    ("households_zh_gb18030.csv", "persons_zh_gb18030.csv"),
+    ("households.csv", "persons_bom.csv"),
+]
 
 CIPHER = PersonalDataCipher.from_secret(b"minsheng test key, not a secret!")
 
 
-def corrected(src: Path, encoding: str, out_dir: Path) -> Path:
-    import datetime as dt
-
-    text = src.read_bytes().decode(encoding)
-    for bad, (region, birth) in PARITY_FIXES.items():
-        text = text.replace(bad, make(region, dt.date.fromisoformat(birth), 7, 2))
-    out = out_dir / src.name
-    out.write_bytes(text.encode(encoding))
-    return out
-
-
 @pytest.fixture
-def valid(contract_fixtures: Path, tmp_path: Path) -> dict[str, Path]:
-    files = {name: corrected(contract_fixtures / "valid" / name, enc, tmp_path) for name, enc in PERSON_FILES.items()}
-    files["households.csv"] = contract_fixtures / "valid" / "households.csv"
-    files["households_zh_gb18030.csv"] = contract_fixtures / "valid" / "households_zh_gb18030.csv"
-    return files
+def valid(contract_fixtures: Path) -> dict[str, Path]:
+    return {path.name: path for path in (contract_fixtures / "valid").iterdir()}
 
 
 def counts(engine: Engine) -> tuple[int, int, int]:
@@ -70,25 +57,22 @@ def snapshot(engine: Engine) -> dict[str, pl.DataFrame]:
         }
 
 
-def test_unmodified_valid_fixture_reports_the_two_parity_conflicts(engine: Engine, contract_fixtures: Path) -> None:
-    with pytest.raises(ImportRejected) as info:
-        import_files(
-            engine, CIPHER, contract_fixtures / "valid/households.csv", contract_fixtures / "valid/persons.csv"
-        )
-    errors = info.value.report.errors  # type: ignore[union-attr]
-    assert errors.select("row", "column").rows() == [(5, "sex"), (7, "sex")]
-    assert counts(engine) == (0, 0, 0)
-    assert parse("11010519650101441X").sex == 1  # odd sequence code: male
+@pytest.mark.parametrize(("households", "persons"), [*VALID_FORMS, ("registry.xlsx", "registry.xlsx")])
+def test_every_valid_fixture_imports_as_is_with_no_error(
+    engine: Engine, valid: dict[str, Path], households: str, persons: str, tmp_path: Path
+) -> None:
+    outcome = import_files(engine, CIPHER, valid[households], valid[persons], report_dir=tmp_path / "reports")
+    assert outcome.ok and outcome.errors.height == 0, outcome.errors.rows()
+    assert outcome.error_report is None and not list(tmp_path.glob("reports/*"))
+    assert counts(engine) == (5, 7, 2)
+    with engine.connect() as conn:
+        rows = conn.execute(select(Person.person_id, Person.sex).where(Person.person_id.in_(["P004", "P006"]))).all()
+    assert dict(rows) == {"P004": "2", "P006": "2"}
+    for number in ("110105196501014428", "110105194002206688"):  # the fixtures' numbers for P004 and P006
+        assert parse(number).sex == 2
 
 
-@pytest.mark.parametrize(
-    ("households", "persons"),
-    [
-        ("households.csv", "persons.csv"),
-        ("households_zh_gb18030.csv", "persons_zh_gb18030.csv"),
-        ("households.csv", "persons_bom.csv"),
-    ],
-)
+@pytest.mark.parametrize(("households", "persons"), VALID_FORMS)
 def test_each_valid_form_imports_the_same_registry(
     engine: Engine, valid: dict[str, Path], households: str, persons: str
 ) -> None:
@@ -193,7 +177,7 @@ def test_each_faulty_file_is_rejected_and_writes_nothing(
 
 
 def test_no_clear_id_or_phone_number_reaches_the_database_file(valid: dict[str, Path], tmp_path: Path) -> None:
-    from minsheng.registry.store import open_engine
+    from minsheng.db.store import open_engine
 
     engine = open_engine(f"sqlite:///{tmp_path / 'grep.db'}")
     import_files(engine, CIPHER, valid["households.csv"], valid["persons.csv"])

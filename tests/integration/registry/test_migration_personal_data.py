@@ -8,8 +8,8 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
 
-from minsheng.registry.store import alembic_config, upgrade
-from minsheng.security.personal_data import PersonalDataCipher
+from minsheng.db.store import alembic_config, upgrade
+from minsheng.privacy.personal_data import PersonalDataCipher
 
 CIPHER = PersonalDataCipher.from_secret(b"minsheng test key, not a secret!")
 

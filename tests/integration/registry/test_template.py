@@ -8,11 +8,11 @@ import openpyxl
 import polars as pl
 from sqlalchemy import Engine, func, select
 
-from minsheng.registry.columns import HOUSEHOLD_COLUMNS, PERSON_COLUMNS
+from minsheng.contract.columns import HOUSEHOLD_COLUMNS, PERSON_COLUMNS
+from minsheng.privacy.personal_data import PersonalDataCipher
 from minsheng.registry.importer import import_files
-from minsheng.registry.models import Person
+from minsheng.registry.tables import Person
 from minsheng.registry.template import write_template
-from minsheng.security.personal_data import PersonalDataCipher
 
 CIPHER = PersonalDataCipher.from_secret(b"minsheng test key, not a secret!")
 

@@ -6,9 +6,9 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, func, inspect, select
 
-from minsheng.registry.models import Household
-from minsheng.registry.store import alembic_config, upgrade
-from minsheng.registry.uow import UnitOfWork
+from minsheng.db.store import alembic_config, upgrade
+from minsheng.db.uow import UnitOfWork
+from minsheng.registry.tables import Household
 
 
 def household(hid: str) -> Household:

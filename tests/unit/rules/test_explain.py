@@ -15,7 +15,8 @@ from rule_households import AUGUST, adult, build, case
 
 from minsheng.programmes.registry import baseline, model
 from minsheng.rules.evaluate import evaluate
-from minsheng.rules.explain import SCHEMA, explain_household, failure_counts, render
+from minsheng.rules.explain import SCHEMA, explain_household, failure_counts
+from minsheng.rules.explain_text import render
 
 CHAOYANG = "110105001001"
 DONGCHENG = "110101001"

@@ -16,7 +16,8 @@ from minsheng.errors import MissingParameterValue, RuleDataError
 from minsheng.rules import yamlsrc
 from minsheng.rules.evaluate import evaluate
 from minsheng.rules.model import Model
-from minsheng.rules.parameters import NATIONAL, Parameter, ParameterSet, load_parameters, parse_parameter
+from minsheng.rules.parameter_files import load_parameters, parse_parameter
+from minsheng.rules.parameters import NATIONAL, Parameter, ParameterSet
 
 FILE = "demo/param.yaml"
 

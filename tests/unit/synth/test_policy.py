@@ -9,8 +9,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from minsheng.contract import columns
 from minsheng.programmes.registry import baseline, model
-from minsheng.registry import columns
 from minsheng.rules.evaluate import evaluate
 from minsheng.rules.reforms import apply, parse_reform_text
 from minsheng.synth import Population, SynthConfig, generate, write

@@ -9,8 +9,8 @@ import pytest
 
 from minsheng.codes.divisions import divisions
 from minsheng.codes.id_number import parse
+from minsheng.contract import columns
 from minsheng.errors import DivisionError
-from minsheng.registry import columns
 from minsheng.synth import STEPS, Population, SynthConfig, generate
 
 # The contract columns as registry.columns defines them (checked against the shared fixtures by the importer tests).

@@ -9,10 +9,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, UploadFile
 
-from minsheng.casework import conflicts, dashboard
+from minsheng.casework import conflicts
+from minsheng.contract.columns import FEED_KINDS
 from minsheng.errors import Forbidden, InvalidInput
 from minsheng.feeds.ingest import ingest_feed
-from minsheng.registry.columns import FEED_KINDS
+from minsheng.readmodels import dashboard
 from minsheng.registry.queries import summary
 from minsheng.security import audit, sessions
 from minsheng.web.api.deps import AppDep, PrincipalDep, TodayDep, UowDep, get_department

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from minsheng.casework import orders, queries
+from minsheng.casework import decisions, orders, queries
 from minsheng.web.api.deps import ParamsDep, PrincipalDep, TodayDep, UowDep
 from minsheng.web.api.schemas import Approval, Assign, Decision, Findings, FindingsPreview, Reasoned
 
@@ -124,22 +124,24 @@ def findings(
 
 @router.post("/work-orders/{order_id}/decision")
 def decision(order_id: Id, body: Decision, uow: UowDep, principal: PrincipalDep) -> dict[str, int]:
-    return _done(uow, order_id, orders.propose(uow, principal, order_id, body.decision, body.programme, body.version))
+    return _done(
+        uow, order_id, decisions.propose(uow, principal, order_id, body.decision, body.programme, body.version)
+    )
 
 
 @router.post("/work-orders/{order_id}/approval")
 def approval(order_id: Id, body: Approval, uow: UowDep, principal: PrincipalDep, today: TodayDep) -> dict[str, int]:
-    return _done(uow, order_id, orders.approve(uow, principal, order_id, body.version, today=today))
+    return _done(uow, order_id, decisions.approve(uow, principal, order_id, body.version, today=today))
 
 
 @router.post("/work-orders/{order_id}/send-back")
 def send_back(order_id: Id, body: Reasoned, uow: UowDep, principal: PrincipalDep) -> dict[str, int]:
-    return _done(uow, order_id, orders.send_back(uow, principal, order_id, body.reason, body.version))
+    return _done(uow, order_id, decisions.send_back(uow, principal, order_id, body.reason, body.version))
 
 
 @router.post("/work-orders/{order_id}/reopen")
 def reopen(
     order_id: Id, body: Reasoned, uow: UowDep, principal: PrincipalDep, today: TodayDep, params: ParamsDep
 ) -> dict[str, int]:
-    version = orders.reopen(uow, principal, order_id, body.reason, body.version, today=today, params=params)
+    version = decisions.reopen(uow, principal, order_id, body.reason, body.version, today=today, params=params)
     return _done(uow, order_id, version)

@@ -8,37 +8,20 @@ import json
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Request, Response
+from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from minsheng.bootstrap import App
+from minsheng.db.uow import UnitOfWork
 from minsheng.errors import NotAuthenticated
 from minsheng.programmes.registry import baseline
-from minsheng.registry.uow import UnitOfWork
 from minsheng.rules.parameters import ParameterSet
 from minsheng.security import sessions
-from minsheng.security.users import Principal, authenticate
+from minsheng.security.users import Principal
 
 SESSION_COOKIE = "minsheng_session"
 _bearer = HTTPBearer(auto_error=False, description="a session token from POST /api/session")
-
-
-def log_in(app: App, username: str, password: str, response: Response) -> tuple[Principal, str, dt.datetime]:
-    """Check the password, open a session and set it as an HttpOnly, SameSite=Strict cookie
-    (the pages' way; the API may use the returned token as a Bearer token instead)."""
-    with app.engine.begin() as conn:
-        principal = authenticate(conn, username, password)
-        token, expires = sessions.open_session(conn, principal, app.settings.session_minutes)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=app.settings.session_minutes * 60,
-        httponly=True,
-        samesite="strict",
-        secure=app.settings.env == "production",
-    )
-    return principal, token, expires
 
 
 def get_app(request: Request) -> App:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from minsheng.assessment import explain
+from minsheng.readmodels import household
 from minsheng.registry import access, population
 from minsheng.security import audit
 from minsheng.web.api.deps import AppDep, ParamsDep, PlainJSON, PrincipalDep, TodayDep, UowDep
@@ -44,7 +45,7 @@ def search(body: Search, uow: UowDep, principal: PrincipalDep, app: AppDep) -> d
 
 @router.get("/households/{household_id}", response_class=PlainJSON)
 def detail(household_id: str, uow: UowDep, principal: PrincipalDep) -> PlainJSON:
-    found = access.household_detail(uow.connection, principal, household_id)
+    found = household.household_detail(uow.connection, principal, household_id)
     uow.commit()  # the audited read
     return PlainJSON(found)
 

@@ -19,13 +19,14 @@ from sqlalchemy import Connection, select
 from starlette.datastructures import FormData
 
 from minsheng.casework import orders, queries
+from minsheng.casework.tables import WORK_ORDERS
 from minsheng.codes.divisions import divisions
+from minsheng.contract.columns import FEED_KINDS, FEED_SOURCES
+from minsheng.db.uow import UnitOfWork
 from minsheng.errors import Conflict, InvalidInput, MinshengError, NotFound
 from minsheng.monitoring.warnings import RULES, SEVERITY_RANK
-from minsheng.registry.columns import FEED_KINDS, FEED_SOURCES
-from minsheng.registry.models import HOUSEHOLDS, USERS
-from minsheng.registry.models_casework import WORK_ORDERS
-from minsheng.registry.uow import UnitOfWork
+from minsheng.registry.tables import HOUSEHOLDS
+from minsheng.security.tables import USERS
 from minsheng.security.users import ROLES, Principal
 from minsheng.web.api.deps import ParamsDep, TodayDep
 from minsheng.web.messages import translator

@@ -14,9 +14,9 @@ from jinja2 import pass_context
 
 from minsheng.bootstrap import App
 from minsheng.codes import enums
+from minsheng.contract.columns import FEED_SOURCES
+from minsheng.db.uow import UnitOfWork
 from minsheng.errors import NotAuthenticated
-from minsheng.registry.columns import FEED_SOURCES
-from minsheng.registry.uow import UnitOfWork
 from minsheng.security import sessions
 from minsheng.security.users import ROLES, Principal
 from minsheng.web.api.deps import SESSION_COOKIE, get_app, remember_user

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from minsheng.casework import dashboard
 from minsheng.casework.orders import STATUSES
+from minsheng.readmodels import dashboard
 from minsheng.web.api.deps import TodayDep
 from minsheng.web.messages import translator
 from minsheng.web.pages import charts

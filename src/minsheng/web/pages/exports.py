@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from minsheng.errors import InvalidInput, NotFound
 from minsheng.programmes.registry import model
-from minsheng.registry import lists
+from minsheng.readmodels import lists
 from minsheng.security import audit
 from minsheng.web.api.deps import AppDep, TodayDep
 from minsheng.web.messages import catalogue, translator

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 
 from minsheng.errors import InvalidInput
-from minsheng.registry import access, profile
-from minsheng.rules.explain import STATUS_ZH, format_parameter, format_value
+from minsheng.readmodels import profile
+from minsheng.registry import access
+from minsheng.rules.explain_text import STATUS_ZH, format_parameter, format_value
 from minsheng.security import audit
 from minsheng.web.api.deps import AppDep, ParamsDep, TodayDep
 from minsheng.web.pages.common import PageUowDep, UserDep, lang_of, render

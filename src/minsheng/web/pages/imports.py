@@ -17,9 +17,9 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from minsheng.contract.columns import COLUMNS
 from minsheng.errors import ImportRejected, NotFound
 from minsheng.registry import check
-from minsheng.registry.columns import COLUMNS
 from minsheng.registry.importer import ImportOutcome
 from minsheng.registry.template import write_template
 from minsheng.security import audit

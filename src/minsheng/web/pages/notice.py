@@ -12,9 +12,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from minsheng.codes.divisions import divisions
+from minsheng.db.uow import UnitOfWork
 from minsheng.errors import InvalidInput, MissingParameterValue
-from minsheng.registry import lists
-from minsheng.registry.uow import UnitOfWork
+from minsheng.readmodels import lists
 from minsheng.security import audit
 from minsheng.security.users import Principal
 from minsheng.web.api.deps import ParamsDep, TodayDep

@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from minsheng.bootstrap import App
 from minsheng.errors import NotAuthenticated
 from minsheng.security import sessions
-from minsheng.web.api.deps import SESSION_COOKIE, get_app, log_in
+from minsheng.web.api.deps import SESSION_COOKIE, get_app
+from minsheng.web.api.session import start_session
 from minsheng.web.pages.common import render
 
 router = APIRouter(include_in_schema=False)
@@ -27,17 +28,19 @@ def login_page(request: Request, failed: bool = False, next: str = "/") -> Any:
 
 
 @router.post("/login")
-def login_form(
-    app: Annotated[App, Depends(get_app)],
+async def login_form(
+    request: Request,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
     lang: Annotated[str, Form()] = "zh",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
+    """The same use case as `POST /api/session`. A wrong password returns to the form; a
+    throttled attempt (`LoginThrottled`, not a wrong password) gets the app's 429 page."""
     lang = lang if lang in ("zh", "en") else "zh"
     page = RedirectResponse(_safe_next(next), status_code=303)
     try:
-        log_in(app, username, password, page)
+        await start_session(request, username, password, page)
     except NotAuthenticated:
         return RedirectResponse(f"/login?lang={lang}&failed=true", status_code=303)
     page.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="strict")

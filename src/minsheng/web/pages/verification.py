@@ -18,8 +18,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from minsheng.db.uow import UnitOfWork
 from minsheng.errors import Conflict, InvalidInput
-from minsheng.registry.uow import UnitOfWork
 from minsheng.security.users import Principal
 from minsheng.verification import authorisation, report
 from minsheng.verification.pdf import render_pdf

@@ -16,7 +16,7 @@ import polars as pl
 
 from minsheng.codes.divisions import divisions
 from minsheng.codes.id_number import birth_date_expr, check_char_expr
-from minsheng.registry.columns import COLUMNS, Column
+from minsheng.contract.columns import COLUMNS, Column
 
 ROW = "__row"  # the row number as a user sees it in Excel
 MAX_MONEY_FEN = 10**15  # 10 trillion yuan: beyond any household's figure, well inside int64

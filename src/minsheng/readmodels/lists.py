@@ -18,9 +18,10 @@ from sqlalchemy import Connection, Select, func, select
 
 from minsheng.codes.divisions import divisions
 from minsheng.errors import InvalidInput, NotFound
+from minsheng.monitoring.tables import ALERTS
+from minsheng.privacy.notice_masking import mask_name
 from minsheng.registry.access import require_persons
-from minsheng.registry.models import ALERTS, ENROLMENTS, HOUSEHOLDS, PERSONS
-from minsheng.security.notice_masking import mask_name
+from minsheng.registry.tables import ENROLMENTS, HOUSEHOLDS, PERSONS
 from minsheng.security.users import Principal
 
 HEAD = "02"  # GB/T 4761: 户主

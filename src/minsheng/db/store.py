@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.exc import OperationalError
 
 from minsheng.errors import StoreError
-from minsheng.security.personal_data import PersonalDataCipher
+from minsheng.privacy.personal_data import PersonalDataCipher
 
 BATCH_ROWS = 50_000
 SQLITE_BUSY_SECONDS = 5.0  # the sqlite3 module's default wait for another writer
@@ -93,7 +93,7 @@ class _WriterQueue:
 
 def alembic_config(url: str) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", str(resources.files("minsheng.registry") / "migrations"))
+    cfg.set_main_option("script_location", str(resources.files("minsheng.db") / "migrations"))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 

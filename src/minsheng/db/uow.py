@@ -16,12 +16,20 @@ forgot its jurisdiction filter cannot read another area's people.
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Protocol
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from minsheng.security.users import Principal
+
+class Principal(Protocol):
+    """Whoever a unit of work acts for: only the jurisdiction matters here (the security
+    layer's `Principal` is one). The database layer knows no module above it."""
+
+    @property
+    def jurisdiction(self) -> str: ...
+
 
 APP_ROLE = "minsheng_app"
 _SCOPE = text("SELECT set_config('role', :role, true), set_config('minsheng.jurisdiction', :j, true)")

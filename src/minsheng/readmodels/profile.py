@@ -1,6 +1,6 @@
 """一户一档: everything about one household in one place, for a user of its area.
 
-The household and its members (`access.household_detail`, audited), every
+The household and its members (`household.household_detail`, audited), every
 programme's result today with its explanation, the department records linked to
 its members, one timeline of what happened (records, alerts, work-order steps),
 and who has looked at the record (from the audit log).
@@ -15,11 +15,14 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from minsheng.assessment import explain
+from minsheng.casework.tables import WORK_ORDER_EVENTS, WORK_ORDERS
 from minsheng.feeds.payload import readable
-from minsheng.registry import access, population
-from minsheng.registry.models import ALERTS, AUDIT_LOG, FEED_RECORDS
-from minsheng.registry.models_casework import WORK_ORDER_EVENTS, WORK_ORDERS
+from minsheng.feeds.tables import FEED_RECORDS
+from minsheng.monitoring.tables import ALERTS
+from minsheng.readmodels import household
+from minsheng.registry import population
 from minsheng.rules.parameters import ParameterSet
+from minsheng.security.tables import AUDIT_LOG
 from minsheng.security.users import Principal
 
 VIEWS = (
@@ -36,7 +39,7 @@ MAX_RECORDS = 500
 def household_profile(
     conn: Connection, principal: Principal, household_id: str, *, today: dt.date, params: ParameterSet
 ) -> dict[str, Any]:
-    profile = access.household_detail(conn, principal, household_id)  # scope check; the read is audited
+    profile = household.household_detail(conn, principal, household_id)  # scope check; the read is audited
     hh, pp = population.load(conn, household_id=household_id)
     profile["explanation"] = explain(hh, pp, household_id, date=today, params=params)
     records = conn.execute(

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import polars as pl
 
+from minsheng.contract.columns import COLUMNS, SHEET_NAMES, header_aliases
 from minsheng.errors import ImportRejected
-from minsheng.registry.columns import COLUMNS, SHEET_NAMES, header_aliases
 
 MAX_FILE_BYTES = 2 * 1024**3  # beyond this a county should split the file; said clearly, not crashed on
 

@@ -1,35 +1,14 @@
-"""Tables of case work and access (核查工单、近亲属备案、会话与令牌).
-
-Kept apart from the registry's own tables (`models`) so each file stays one
-domain noun; both share `Base`, so one Alembic history covers them.
-"""
+"""Tables of case work (核查工单) and the conflict-of-interest register (近亲属备案)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import cast
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, Integer, String, Table, Text, func
+from sqlalchemy import BigInteger, Date, DateTime, Integer, String, Table, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from minsheng.registry.models import Base
-
-
-class AccessToken(Base):
-    """A login session or a department's feed-delivery token. Only the SM3 hash of the
-    token is stored: a stolen database yields no usable token."""
-
-    __tablename__ = "access_tokens"
-
-    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(12))  # session / department
-    username: Mapped[str | None] = mapped_column(String(64), index=True)  # a session's user
-    department: Mapped[str | None] = mapped_column(String(32))  # a department token's feed source
-    jurisdiction: Mapped[str] = mapped_column(String(12))
-    issued_by: Mapped[str] = mapped_column(String(128))
-    issued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
-    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+from minsheng.db.base import Base
 
 
 class WorkOrder(Base):
@@ -98,7 +77,6 @@ class Relative(Base):
     registered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-ACCESS_TOKENS = cast(Table, AccessToken.__table__)
 WORK_ORDERS = cast(Table, WorkOrder.__table__)
 WORK_ORDER_EVENTS = cast(Table, WorkOrderEvent.__table__)
 RELATIVES = cast(Table, Relative.__table__)

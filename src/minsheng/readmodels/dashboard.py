@@ -13,11 +13,12 @@ from typing import Any
 
 from sqlalchemy import Connection, String, case, cast, func, select
 
+from minsheng.casework.tables import WORK_ORDERS
+from minsheng.linkage.tables import LINK_CANDIDATES
+from minsheng.monitoring.tables import ALERTS
 from minsheng.registry.access import in_scope
-from minsheng.registry.models import ALERTS, ENROLMENTS, HOUSEHOLDS
-from minsheng.registry.models_casework import WORK_ORDERS
-from minsheng.registry.models_linkage import LINK_CANDIDATES
 from minsheng.registry.queries import summary
+from minsheng.registry.tables import ENROLMENTS, HOUSEHOLDS
 from minsheng.security.users import Principal
 
 AGE_BUCKETS = ((7, "0-7"), (30, "8-30"), (90, "31-90"))  # days since the first event; older is "90+"

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
 from minsheng.casework import orders
+from minsheng.db.uow import UnitOfWork
+from minsheng.monitoring.tables import ALERTS
 from minsheng.programmes.registry import baseline
-from minsheng.registry.models import ALERTS, HOUSEHOLDS, USERS
-from minsheng.registry.uow import UnitOfWork
-from minsheng.security.users import Principal, create_user
+from minsheng.registry.tables import HOUSEHOLDS
+from minsheng.security.tables import USERS
+from minsheng.security.users import Principal, create_user, generate_password
 
 ORDERS = 60  # the most urgent alerts get a work order
 
@@ -59,7 +60,7 @@ def seed_desk(engine: Engine, county: str, data_dir: Path, *, today: dt.date) ->
         for username, role, jurisdiction in wanted:
             if username in existing:
                 continue
-            password = secrets.token_urlsafe(12)
+            password = generate_password()  # random, and passes the password rule
             create_user(conn, username, username, role, jurisdiction, password)
             made.append(DemoUser(username, role, jurisdiction, password))
     if made:

@@ -16,7 +16,7 @@ from sqlalchemy import Column as SAColumn
 from sqlalchemy import Connection, MetaData, String, bindparam, func, select
 from sqlalchemy import Table as SATable
 
-from minsheng.registry.store import bulk_insert
+from minsheng.db.store import bulk_insert
 
 Finish = Callable[[pl.DataFrame], pl.DataFrame]
 

@@ -1,10 +1,14 @@
-"""Alembic environment: runs on the connection minsheng hands it (see registry.store.upgrade)."""
+"""Alembic environment: runs on the connection minsheng hands it (see db.store.upgrade).
+
+The migrations are written by hand, one per change, so no module's tables are imported
+here: the database layer knows no module above it. `target_metadata` is the shared
+base's, filled by whichever table modules the caller has imported.
+"""
 
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
-from minsheng.registry import counts, models_casework, models_linkage  # noqa: F401  (their tables join Base.metadata)
-from minsheng.registry.models import Base
+from minsheng.db.base import Base
 
 config = context.config
 target_metadata = Base.metadata

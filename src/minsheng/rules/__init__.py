@@ -1,0 +1,1 @@
+"""The rules engine: pure (frames in, frames out; never the database)."""
