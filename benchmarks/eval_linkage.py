@@ -2,6 +2,7 @@
 for records without an ID number, with two baselines measured in the same run.
 
     python benchmarks/eval_linkage.py [--persons 1000000] [--records 200000] [--seed 1]
+        [--generator synth|independent|both] [--noise-profile default|harsh]
     python benchmarks/eval_linkage.py --save-model src/minsheng/linkage/data/linkage_model.json --seed 2
 
 A synthetic county of `--persons` is generated with a year of department feeds passed
@@ -25,11 +26,21 @@ records and the registry: no labels are used, as a county would train on its own
 model shipped with the package (trained on another seed, `--save-model`) is scored too.
 Blocking: the pairs each rule adds at this scale and the share of true pairs any rule
 reaches (pair completeness). `run()` returns the rows benchmarks/run.py prints.
+
+Issue 11 §1 adds a second generator, `independent_county` (its own names, households and
+noise; nothing from `minsheng.synth`), and the harsh noise profile of an outside tester
+(`--noise-profile harsh`). Scores are also given over (a) all records, (b) records with an
+ID number or a birth date, (c) records without an ID number (and those of them with a birth
+date), (d) records with neither, which must never be linked automatically; and the wrong
+links made on records that carry another person's valid ID number. With `--generator both`
+the two generators are printed side by side, next to the figures saved before the issue's
+changes (benchmarks/results/linkage_baseline_issue11.json: "old") when the run matches.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import time
 from pathlib import Path
@@ -39,9 +50,24 @@ from child import run_in_child
 
 MEAN_HOUSEHOLD_SIZE = 2.62
 TARGET_F1, TARGET_F1_NO_ID = 0.99, 0.95
+# Issue 11 §1, over records with an ID number or a birth date, on both generators.
+TARGET_P_ISSUE11, TARGET_F1_ISSUE11, TARGET_F1_NO_ID_ISSUE11 = 0.999, 0.995, 0.993
+BASELINE = Path(__file__).parent / "results" / "linkage_baseline_issue11.json"
+GENERATORS = ("synth", "independent")
 
 
-def synthetic(persons: int, records: int, seed: int, routine: float = 0.33) -> tuple[Any, Any, Any]:
+def frames(generator: str, persons: int, records: int, seed: int, profile: str = "default") -> tuple[Any, Any, Any]:
+    """(registry, feed, truth) from the named generator and noise profile."""
+    if generator == "independent":
+        import independent_county
+
+        return independent_county.frames(persons, records, seed, profile)
+    return synthetic(persons, records, seed, profile=profile)
+
+
+def synthetic(
+    persons: int, records: int, seed: int, routine: float = 0.33, profile: str = "default"
+) -> tuple[Any, Any, Any]:
     """(registry, feed, truth): registry persons with their residence, noisy feed records
     with a `feed_key`, and the true person of each feed record (null: not registered)."""
     import datetime as dt
@@ -54,7 +80,10 @@ def synthetic(persons: int, records: int, seed: int, routine: float = 0.33) -> t
 
     pop = generate(SynthConfig(county="110105", households=round(persons / MEAN_HOUSEHOLD_SIZE), seed=seed))
     config = FeedConfig(
-        start=dt.date(2025, 7, 1), seed=seed, routine_records_per_person=routine, noise=NoiseConfig(seed=seed)
+        start=dt.date(2025, 7, 1),
+        seed=seed,
+        routine_records_per_person=routine,
+        noise=NoiseConfig.profile(profile, seed),
     )
     feeds = generate_feeds(pop, config)
     registry = pop.persons.select(
@@ -70,22 +99,42 @@ def synthetic(persons: int, records: int, seed: int, routine: float = 0.33) -> t
     return registry, feed, truth.join(feed.select("feed_key"), on="feed_key")
 
 
-def scores(result: Any, truth: Any, no_id: Any) -> dict[str, dict[str, float]]:
-    """Precision, recall and F1 over all records, those without an ID number, those with a
-    name error, and those with both."""
+# Name-error labels of both generators' truth (synth.feeds_noise.NAME_OPS and independent_county's).
+NAME_OPS = ("homophone", "near_homophone", "look_alike", "drop_char", "extra_char", "other_char")
+
+
+def presence(feed: Any) -> Any:
+    """Per feed record: `no_id` (no ID number), `no_dob` (no birth date)."""
     import polars as pl
 
-    from minsheng.synth.feeds_noise import NAME_OPS
+    return feed.select(
+        "feed_key", pl.col("id_number").is_null().alias("no_id"), pl.col("birth_date").is_null().alias("no_dob")
+    )
+
+
+def scores(result: Any, truth: Any, no_id: Any) -> dict[str, dict[str, float]]:
+    """Precision, recall and F1 over all records, those without an ID number, those with a
+    name error, and those with both; and issue 11's subsets: with an ID number or a birth
+    date (`id_or_dob`), without an ID number but with a birth date (`no_id_dob`), with
+    neither (`neither`), and carrying another person's valid ID number (`id_other`, whose
+    `wrong` counts links to anyone but the true person). `no_id` is `presence(feed)`."""
+    import polars as pl
 
     found = result.select("feed_key", "status", "person_id").rename({"person_id": "linked"})
     joined = truth.join(found, on="feed_key", how="left")
     joined = joined.join(no_id, on="feed_key")
+    if "no_dob" not in joined.columns:
+        joined = joined.with_columns(pl.lit(False).alias("no_dob"))
     name_noise = pl.col("noise").str.contains("|".join(NAME_OPS))
     subsets = {
         "all": joined,
         "no_id": joined.filter("no_id"),
         "name_noise": joined.filter(name_noise),
         "name_noise_no_id": joined.filter(name_noise & pl.col("no_id")),
+        "id_or_dob": joined.filter(~(pl.col("no_id") & pl.col("no_dob"))),
+        "no_id_dob": joined.filter(pl.col("no_id") & ~pl.col("no_dob")),
+        "neither": joined.filter(pl.col("no_id") & pl.col("no_dob")),
+        "id_other": joined.filter(pl.col("noise").str.contains("id_other_person")),
     }
     out = {}
     for label, part in subsets.items():
@@ -104,6 +153,7 @@ def scores(result: Any, truth: Any, no_id: Any) -> dict[str, dict[str, float]]:
             "links": links.height,
             "review": review.height,
             "review_true": review.filter(pl.col("linked") == pl.col("person_id")).height,
+            "wrong": links.height - correct,
         }
     return out
 
@@ -142,7 +192,7 @@ def blocking(registry: Any, feed: Any, truth: Any, baseline: bool) -> dict[str, 
     }
 
 
-def _child(persons: int, records: int, seed: int) -> dict[str, Any]:
+def _child(persons: int, records: int, seed: int, generator: str = "synth", profile: str = "default") -> dict[str, Any]:
     import polars as pl
 
     from minsheng.linkage.exact import exact_links
@@ -151,10 +201,13 @@ def _child(persons: int, records: int, seed: int) -> dict[str, Any]:
     from minsheng.linkage.pipeline import link_records
 
     start = time.perf_counter()
-    registry, feed, truth = synthetic(persons, records, seed)
-    no_id = feed.select("feed_key", pl.col("id_number").is_null().alias("no_id"))
+    registry, feed, truth = frames(generator, persons, records, seed, profile)
+    no_id = presence(feed)
     left, right = prepare(feed, "feed_key"), prepare(registry, "person_id")
     out: dict[str, Any] = {
+        "generator": generator,
+        "profile": profile,
+        "seed": seed,
         "persons": registry.height,
         "records": feed.height,
         "synth_seconds": time.perf_counter() - start,
@@ -184,12 +237,12 @@ def _child(persons: int, records: int, seed: int) -> dict[str, Any]:
     return out
 
 
-def _train(persons: int, records: int, seed: int, path: str) -> str:
+def _train(persons: int, records: int, seed: int, path: str, profile: str = "default") -> str:
     """Train the minsheng model on a synthetic county and save it (the package default)."""
     from minsheng.linkage.features import prepare
     from minsheng.linkage.model import train
 
-    registry, feed, _truth = synthetic(persons, records, seed)
+    registry, feed, _truth = synthetic(persons, records, seed, profile=profile)
     start = time.perf_counter()
     model = train(prepare(feed, "feed_key"), prepare(registry, "person_id"), seed=seed)
     model.save(Path(path))
@@ -201,7 +254,8 @@ def report(out: dict[str, Any]) -> str:
     if "shipped" in out:
         methods.append(("minsheng, shipped model", "shipped"))
     lines = [
-        f"Linkage: {out['records']:,} noisy feed records against {out['persons']:,} registry persons",
+        f"Linkage ({out.get('generator', 'synth')} generator, {out.get('profile', 'default')} noise): "
+        f"{out['records']:,} noisy feed records against {out['persons']:,} registry persons",
         "",
         "| method | P | R | F1 | P no ID | R no ID | F1 no ID | to review (true) |",
         "|---|---|---|---|---|---|---|---|",
@@ -231,6 +285,97 @@ def report(out: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+ISSUE11_ROWS = (
+    ("P, ID or birth date", "id_or_dob", "precision"),
+    ("R, ID or birth date", "id_or_dob", "recall"),
+    ("F1, ID or birth date", "id_or_dob", "f1"),
+    ("F1, no ID (with birth date)", "no_id_dob", "f1"),
+    ("F1, no ID (all)", "no_id", "f1"),
+    ("F1, all records", "all", "f1"),
+    ("links, neither ID nor date", "neither", "links"),
+    ("to review, neither (true)", "neither", "review"),
+    ("wrong links, other's valid ID", "id_other", "wrong"),
+    ("records with other's valid ID", "id_other", "records"),
+    ("records, ID or birth date", "id_or_dob", "records"),
+    ("records, no ID with birth date", "no_id_dob", "records"),
+    ("records, neither", "neither", "records"),
+)
+
+
+def run_key(generator: str, profile: str, persons: int, records: int, seed: int) -> str:
+    return f"{generator}|{profile}|{persons}|{records}|{seed}"
+
+
+def summary(out: dict[str, Any]) -> dict[str, Any]:
+    """The issue 11 figures of one run, per method: what the baseline file keeps."""
+    keys = {key for _label, key, _m in ISSUE11_ROWS}
+    return {
+        method: {key: out[method][key] for key in keys}
+        for method in ("minsheng", "shipped", "baseline", "exact")
+        if method in out
+    }
+
+
+def load_baseline() -> dict[str, Any]:
+    return json.loads(BASELINE.read_text(encoding="utf-8")) if BASELINE.exists() else {}
+
+
+def save_baseline(runs: dict[str, dict[str, Any]], command: str) -> None:
+    """Keep these runs' figures as the "old" ones (before issue 11's linkage changes)."""
+    saved = load_baseline()
+    for key, out in runs.items():
+        saved[key] = {"command": command, **summary(out)}
+    BASELINE.parent.mkdir(parents=True, exist_ok=True)
+    BASELINE.write_text(json.dumps(saved, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _cell(figures: dict[str, Any] | None, key: str, metric: str) -> str:
+    if figures is None:
+        return "–"
+    value = figures[key][metric]
+    if metric == "review":
+        return f"{value:,} ({figures[key]['review_true']:,})"
+    return f"{value:.4f}" if isinstance(value, float) else f"{value:,}"
+
+
+def side_by_side(runs: dict[str, dict[str, Any]], method: str = "minsheng") -> str:
+    """Issue 11's figures, one old / new column pair per generator ("old": the saved baseline
+    of the same generator, profile, size and seed; "–" when there is none)."""
+    old = load_baseline()
+    heads = [k.split("|", 1)[0] for k in runs]
+    lines = [
+        f"Issue 11 §1, method {method!r}: old (saved baseline) and new, per generator",
+        "",
+        "| figure | " + " | ".join(f"{g} old | {g} new" for g in heads) + " |",
+        "|---|" + "---|---|" * len(runs),
+    ]
+    for label, key, metric in ISSUE11_ROWS:
+        cells = []
+        for run_id, out in runs.items():
+            before = old.get(run_id, {}).get(method)
+            cells += [_cell(before, key, metric), _cell(out[method], key, metric)]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines.append(
+        f"\ntargets over records with an ID number or a birth date: P ≥ {TARGET_P_ISSUE11}, "
+        f"F1 ≥ {TARGET_F1_ISSUE11}, F1 without an ID ≥ {TARGET_F1_NO_ID_ISSUE11}; no links on records with "
+        "neither; wrong links from another person's valid ID down by 90 %"
+    )
+    return "\n".join(lines)
+
+
+def evaluate(
+    persons: int, records: int, seed: int = 1, generators: tuple[str, ...] = GENERATORS, profile: str = "harsh"
+) -> dict[str, dict[str, Any]]:
+    """One fresh process per generator; run key → its figures (each report printed)."""
+    runs = {}
+    for generator in generators:
+        out = run_in_child(_child, persons, records, seed, generator, profile)
+        print(report(out))
+        print()
+        runs[run_key(generator, profile, persons, records, seed)] = out
+    return runs
+
+
 def run(persons: int = 1_000_000, records: int = 200_000, seed: int = 1) -> list[dict[str, Any]]:
     """The evaluation in a fresh process; two rows for benchmarks/run.py (F1 overall, F1 without an ID)."""
     out = run_in_child(_child, persons, records, seed)
@@ -258,14 +403,31 @@ def run(persons: int = 1_000_000, records: int = 200_000, seed: int = 1) -> list
 
 
 if __name__ == "__main__":
+    import sys
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--records", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--generator", choices=(*GENERATORS, "both"), default=None)
+    parser.add_argument("--noise-profile", choices=("default", "harsh"), default=None)
     parser.add_argument("--save-model", default=None, help="save the trained minsheng model here (the package default)")
+    parser.add_argument(
+        "--save-baseline", action="store_true", help=f"keep this run's figures as the old ones ({BASELINE.name})"
+    )
     args = parser.parse_args()
     if args.save_model:
-        print(run_in_child(_train, args.persons, args.records, args.seed, args.save_model))
+        print(
+            run_in_child(
+                _train, args.persons, args.records, args.seed, args.save_model, args.noise_profile or "default"
+            )
+        )
+    elif args.generator or args.noise_profile or args.save_baseline:
+        chosen = GENERATORS if args.generator in (None, "both") else (args.generator,)
+        runs = evaluate(args.persons, args.records, args.seed, chosen, args.noise_profile or "harsh")
+        print(side_by_side(runs))
+        if args.save_baseline:
+            save_baseline(runs, "python " + " ".join(sys.argv))
     else:
         from run import table
 

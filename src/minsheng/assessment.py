@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from minsheng.contract import files
+from minsheng.contract import files, sheets
 from minsheng.contract.columns import store_frame
 from minsheng.contract.validation import parse_table
 from minsheng.errors import ImportRejected
@@ -98,35 +98,50 @@ def write_outputs(result: Result, out: Path, fmt: str = "csv") -> dict[str, Path
     paths = {}
     for name, frame in (("assessment_households", hh), ("assessment_persons", pp), ("failure_reasons", reasons)):
         path = out / f"{name}.{fmt}"
+        # through contract.sheets: no cell runs as a formula in Excel, files owner-only (0600)
         if fmt == "csv":
-            frame.write_csv(path, include_bom=True)
+            sheets.write_csv(frame, path)
         elif fmt == "parquet":
-            frame.write_parquet(path)
+            sheets.write_parquet(frame, path)
         else:
-            frame.write_excel(path, worksheet=name, autofit=True, freeze_panes=(1, 0))
+            sheets.write_xlsx(frame, path, name, autofit=True, freeze_panes=(1, 0))
         paths[name] = path
     return paths
 
 
 def summary(result: Result) -> pl.DataFrame:
-    """Recipients and monthly cost per programme (for the one-screen summary)."""
+    """Recipients and monthly cost per programme (for the one-screen summary).
+
+    `monthly_benefit_yuan` is the total of the amounts that are known; `unknown_amounts` counts
+    the households (or persons) whose amount is unknown and so is not in that total: a total
+    that silently skipped them would read as the whole cost."""
     rows = []
     for p in model().programmes.values():
         frame = result.households if p.entity == "household" else result.persons
         eligible = frame.get_column(p.eligible)
-        benefit = frame.get_column(p.benefit).sum() / 100 if p.benefit else None
+        amounts = frame.get_column(p.benefit) if p.benefit else None
         rows.append(
             {
                 "programme": p.id,
                 "label": p.label_zh,
+                "label_en": p.label_en,
                 "entity": p.entity,
                 "eligible": int((eligible == True).sum()),  # noqa: E712 - count of true
                 "ineligible": int((eligible == False).sum()),  # noqa: E712
                 "unknown": int(eligible.is_null().sum()),
-                "monthly_benefit_yuan": benefit,
+                "monthly_benefit_yuan": None if amounts is None else (amounts.sum() or 0) / 100,
+                "unknown_amounts": None if amounts is None else int(amounts.is_null().sum()),
             }
         )
-    return pl.DataFrame(rows)
+    return pl.DataFrame(rows, schema_overrides={"monthly_benefit_yuan": pl.Float64, "unknown_amounts": pl.Int64})
+
+
+def unknown_amounts_note(row: dict[str, Any]) -> tuple[str, str] | None:
+    """What a summary row's total leaves out, in Chinese and English (None when nothing)."""
+    n = row.get("unknown_amounts")
+    if not n:
+        return None
+    return f"{n:,} 笔金额无法判定，未计入合计", f"{n:,} amounts unknown, not in the total"
 
 
 def explain(

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from minsheng.contract.private_files import private_dir
 from minsheng.db.store import open_engine
 from minsheng.privacy.keys import load_cipher
 from minsheng.privacy.personal_data import PersonalDataCipher
@@ -26,7 +27,7 @@ class App:
 
 def bootstrap(settings: Settings | None = None) -> App:
     settings = settings or get_settings()
-    settings.data.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data)  # 0700: keys, database, reports and uploads name people
     cipher = load_cipher(settings.data_key, settings.data, env=settings.env, algorithm=settings.cipher)
     engine = open_engine(settings.resolved_database_url(), cipher)
     audit.bind(engine, settings.data)  # the audit log's keys and anchors: the data directory, never the database

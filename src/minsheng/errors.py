@@ -7,6 +7,7 @@
     ├── ConfigError                settings or data directory unusable
     ├── ImportRejected             an input file was refused; nothing was written
     ├── StoreError                 the registry database is unreachable or out of date
+    │   └── StoreBusy              another writer held the database too long: try again (503)
     ├── AccessError                what the acting user may not do or see
     │   ├── NotAuthenticated       no valid session or token (HTTP 401)
     │   ├── Forbidden              the role may not do this (403)
@@ -73,6 +74,10 @@ class ImportRejected(MinshengError):
 
 class StoreError(MinshengError):
     """The registry database is unreachable or its schema is out of date."""
+
+
+class StoreBusy(StoreError):
+    """Another writer (an import) held the database longer than a writer waits: try again."""
 
 
 class AccessError(MinshengError):

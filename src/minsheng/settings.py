@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     link_upper: float = 4.5  # at or above (and `link_margin` ahead of the runner-up): linked
     link_lower: float = -2.0  # at or above: to the review queue; below: stays unmatched
     link_margin: float = 5.0
+    # days an import's error reports and reject files stay in their folder (reports/); each new
+    # report deletes older ones (they name people). A negative number keeps them for ever.
+    report_keep_days: int = 30
     # failed logins (see minsheng.security.throttle): refused for a while after this many failures
     # within the window, per user name, and per client address (higher: an office shares one)
     login_failures_per_user: int = 5

@@ -108,14 +108,15 @@ def test_a_department_delivers_its_own_feed_only(client: TestClient, world: Worl
     refused = client.post("/api/feeds/unemployment", headers=token, files={"file": ("u.csv", other, "text/csv")})
     assert refused.status_code == 422 and "nothing was imported" in refused.json()["error"]["en"]
     delivered = client.post("/api/feeds/unemployment", headers=token, files={"file": ("u.csv", own, "text/csv")})
-    assert (
-        delivered.status_code == 200 and delivered.json()["inserted"] == 1 and delivered.json()["links"]["linked"] == 1
-    )
+    assert delivered.status_code == 200 and delivered.json()["inserted"] == 1
+    # what the department sent, never what the registry holds (security #1: no link counts)
+    assert (delivered.json()["received"], delivered.json()["rejected"], delivered.json()["errors"]) == (1, 0, [])
+    assert not {"links", "linked", "unmatched"} & set(delivered.json())
     again = client.post("/api/feeds/unemployment", headers=token, files={"file": ("u.csv", own, "text/csv")})
     assert again.json()["unchanged"] == 1  # idempotent on (source, record_id)
     mistyped = own.decode().replace("110105198201010221", "110105198201012021").replace(",U9,", ",U10,").encode()
     kept = client.post("/api/feeds/unemployment", headers=token, files={"file": ("u.csv", mistyped, "text/csv")})
-    assert kept.json()["id_invalid"] == 1 and kept.json()["quarantined"] == 0  # two digits swapped: kept for linkage
+    assert kept.json()["id_invalid"] == 1 and kept.json()["rejected"] == 0  # two digits swapped: kept for linkage
     assert client.post("/api/feeds/unemployment", files={"file": ("u.csv", own, "text/csv")}).status_code == 401
     session_not_token = client.post(
         "/api/feeds/unemployment",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -16,12 +17,14 @@ HH = (
     "non_residential_property,vehicles,business_capital\n"
     "A1,110105001001,urban,0,1,30,0,0,0\n"
     "A2,110105002001,urban,0,1,30,0,1,0\n"
+    "A3,110105002001,urban,0,1,30,0,0,0\n"
 )
 P = (
     "person_id,household_id,name,relation,birth_date,wage_income,business_income,property_income,transfer_income,"
     "supporter_capable,self_care\n"
-    "Q1,A1,王秀英,02,1950-01-01,0,0,0,0,0,partial\n"
+    "Q1,A1,王秀英,02,1950-01-01,0,0,0,0,1,partial\n"
     "Q2,A2,李强,02,1980-01-01,1000,0,0,0,1,full\n"
+    "Q3,A3,赵敏,02,1960-01-01,0,0,0,0,0,full\n"
 )
 
 
@@ -42,11 +45,12 @@ def test_assess_files_writes_the_contract_output(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     out = pl.read_parquet(tmp_path / "out" / "assessment_households.parquet").sort("household_id")
     assert out.select("household_id", "size", "dibao_eligible", "dibao_benefit").rows() == [
-        ("A1", 1, True, 1672.0),  # 1520 gap + 10 % elderly top-up
+        ("A1", 1, True, 1672.0),  # 1520 gap + 10 % elderly top-up (a capable supporter: not tekun)
         ("A2", 1, False, 0.0),  # owns a vehicle
+        ("A3", 1, False, 0.0),  # her tekun support replaces dibao: no member left in the dibao household
     ]
     persons = pl.read_parquet(tmp_path / "out" / "assessment_persons.parquet").sort("person_id")
-    assert persons.select("person_id", "tekun_eligible").rows() == [("Q1", True), ("Q2", False)]
+    assert persons.select("person_id", "tekun_eligible").rows() == [("Q1", False), ("Q2", False), ("Q3", True)]
     reasons = pl.read_parquet(tmp_path / "out" / "failure_reasons.parquet")
     vehicles = reasons.filter(
         (pl.col("condition") == "dibao_vehicles_within_limit") & (pl.col("township") == "110105002")
@@ -81,7 +85,30 @@ def test_a_reform_changes_the_assessment(tmp_path: Path) -> None:
     result = assess_files(tmp_path, "--reform", str(reform))
     assert result.exit_code == 0, result.output
     out = pl.read_csv(tmp_path / "out" / "assessment_households.csv").sort("household_id")
-    assert out.get_column("dibao_benefit").to_list() == [1760.0, 0.0]  # 1600 + 10 %
+    assert out.get_column("dibao_benefit").to_list() == [1760.0, 0.0, 0.0]  # 1600 + 10 %
+
+
+def test_assess_says_how_many_amounts_are_unknown_and_left_out_of_the_total(tmp_path: Path) -> None:
+    hh, p = write(tmp_path)
+    # A4: two members, one wage blank: dibao is unknown, and so is its amount.
+    hh.write_text(HH + "A4,110105001001,urban,0,1,30,0,0,0\n", encoding="utf-8")
+    p.write_text(
+        P + "Q4,A4,钱进,02,1985-01-01,,0,0,0,1,full\nQ5,A4,孙立,10,1986-01-01,0,0,0,0,1,full\n", encoding="utf-8"
+    )
+    args = ["assess", "--households", str(hh), "--persons", str(p), "--date", "2025-08-01"]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "out")], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    dibao = next(line for line in result.output.splitlines() if "dibao " in line and "最低生活保障 " in line)
+    assert "1,672.00" in dibao  # A1 only: A4's unknown amount is not in the total …
+    assert "1 笔金额无法判定，未计入合计" in result.output  # … and the summary says so, in both languages
+    assert "1 amounts unknown, not in the total" in result.output
+    from minsheng import assessment
+
+    households, persons = assessment.population_from_files(hh, p)
+    summary = assessment.summary(assessment.assess(households, persons, date=dt.date(2025, 8, 1)))
+    row = summary.filter(pl.col("programme") == "dibao").row(0, named=True)
+    assert (row["eligible"], row["ineligible"], row["unknown"]) == (1, 2, 1)
+    assert (row["monthly_benefit_yuan"], row["unknown_amounts"]) == (1672.0, 1)
 
 
 def test_rules_commands(tmp_path: Path) -> None:
@@ -100,10 +127,10 @@ def test_monitor_discover_command(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     found = pl.read_csv(tmp_path / "d" / "discovery.csv").sort("programme", "household_id")
-    # A1 (80, alone, no income, no supporter) qualifies for dibao and tekun and receives neither.
+    # A1 (75, alone, no income) qualifies for dibao and A3 (65, no supporter) for tekun; neither receives it.
     assert found.select("kind", "programme", "household_id").rows() == [
         ("missed", "dibao", "A1"),
-        ("missed", "tekun", "A1"),
+        ("missed", "tekun", "A3"),
     ]
 
 

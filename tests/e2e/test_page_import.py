@@ -156,7 +156,9 @@ def test_a_household_outside_the_jurisdiction_is_refused(client: TestClient, wor
     )
     status, page = upload(client, households=("hh.csv", households.encode()))
     assert status == 422
-    assert "居住地不在您的辖区" in page and "该家庭编号已登记在您的辖区" in page
+    # A2 is registered elsewhere: refused, without saying so (security #8: neither that nor where).
+    assert "居住地不在您的辖区" in page and "此家庭编号不能在本辖区导入，请联系上级民政部门" in page
+    assert "已登记在您的辖区" not in page
     assert re.search(r"<td>3</td>\s*<td class=\"left\">[^<]*<span class=\"note\">residence_division", page)
     assert re.search(r"<td>4</td>\s*<td class=\"left\">[^<]*<span class=\"note\">household_id", page)
     persons = (
@@ -165,7 +167,9 @@ def test_a_household_outside_the_jurisdiction_is_refused(client: TestClient, wor
         "QB2,A1,钱六,12,1982-01-01\n"  # a county-B person moved into this township
     )
     status, page = upload(client, persons=("p.csv", persons.encode()))
-    assert status == 422 and "所属家庭不在您的辖区" in page and "该成员编号已登记在您的辖区" in page
+    # B1 reads like a household that does not exist; QB2 is refused without confirming it exists.
+    assert status == 422 and "本次导入和本辖区登记中均无此家庭" in page and "此成员编号不能在本辖区导入" in page
+    assert "已登记在您的辖区" not in page and "所属家庭不在您的辖区" not in page
     assert counts(world.engine) == before
     english = client.post(
         "/import/check?lang=en", files={"households": ("hh.csv", households.encode())}

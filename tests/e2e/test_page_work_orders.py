@@ -197,6 +197,31 @@ def test_a_stale_version_and_a_wrong_value_keep_what_was_typed(app: object, worl
         assert conn.execute(select(WORK_ORDERS.c.status, WORK_ORDERS.c.version)).one() == ("assigned", 2)
 
 
+def test_hostile_numbers_in_the_findings_form_are_shown_not_stored(app: object, world: World) -> None:
+    """Security #6 through the page: numbers outside the contract's ranges are a 422 on the form
+    (never a server error, never the registry)."""
+    town, order_id = open_order(app, world)
+    url = f"/work-orders/{order_id}"
+    submit(town, url + "/assign", form(town.get(url).text, "assign-form") | {"assignee": "village_a"})
+    village = client_for(app, "village_a")
+    typed = form(village.get(url).text, "findings")
+    for key, number in (
+        ("p.QA1.wage_income", "1e30"),
+        ("p.QA1.wage_income", "1e17"),
+        ("p.QA1.wage_income", "Infinity"),
+        ("h.vehicles", "2147483648"),
+        ("h.housing_area_m2", "1e30"),
+        ("h.housing_area_m2", "NaN"),
+        ("h.housing_area_m2", "2147483648"),
+    ):
+        for step in ("/preview", "/findings"):
+            shown = submit(village, url + step, typed | {key: number}, status=422)
+            assert form(shown, "findings")[key] == number, (key, number)  # kept as typed, to correct
+            assert re.search(rf'name="{re.escape(key)}"[^>]*aria-invalid="true"', shown), (key, number)
+    with world.engine.connect() as conn:
+        assert conn.execute(select(WORK_ORDERS.c.findings, WORK_ORDERS.c.version)).one() == (None, 2)
+
+
 def test_conflict_flags_overdue_and_the_list_filters(app: object, world: World, tmp_path: Path) -> None:
     reviewer = world.users["reviewer_a"]
     with UnitOfWork(world.engine, reviewer) as uow:

@@ -211,3 +211,9 @@ def test_a_character_the_packaged_font_lacks_is_drawn_from_an_installed_fallback
     text, used = extracted(pdf.render_pdf(small_view(f"张{RARE}一")))
     assert f"张{RARE}一" in text
     assert any("MinshengRare" in name for name in used) and any("WenQuanYiMicroHei" in name for name in used)
+
+
+def test_a_character_no_font_has_is_shown_as_its_code_point_never_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf, "FALLBACK_FACES", ())  # the packaged font alone: it lacks RARE
+    text, _ = extracted(pdf.render_pdf(small_view(f"张{RARE}一")))
+    assert f"张〔U+{ord(RARE):04X}〕一" in text  # fpdf2 alone would print 张一: another person's name

@@ -193,3 +193,131 @@ def test_feed_id_numbers_never_reach_the_database_file_in_clear(county: Path, tm
     sample = numbers.drop_nulls().head(200).to_list()
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("feeds.db*"))
     assert sample and not [n for n in sample if n.encode() in stored]
+
+
+# --- re-delivery and the delivering token's area ---------------------------------------------
+
+REGISTRY = {
+    "households.csv": "household_id,residence_division,urban_rural\nA1,110105001001,urban\nB1,110106001001,urban\n",
+    "persons.csv": (
+        "person_id,household_id,id_number,name,relation\n"
+        "Q1,A1,110105198003070012,张伟明,02\n"
+        "Q2,A1,110105198205110027,李秀英,10\n"
+        "QB,B1,110106196508080029,赵敏,02\n"
+    ),
+}
+WAGE = f"{ENVELOPE},monthly_wage\n"
+
+
+def _registry(engine: Engine, tmp_path: Path) -> None:
+    for name, text_ in REGISTRY.items():
+        (tmp_path / name).write_text(text_, encoding="utf-8")
+    import_files(engine, CIPHER, tmp_path / "households.csv", tmp_path / "persons.csv")
+
+
+def _links(engine: Engine) -> dict[str, tuple[object, ...]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                FEED_RECORDS.c.record_id,
+                FEED_RECORDS.c.person_id,
+                FEED_RECORDS.c.link_status,
+                FEED_RECORDS.c.link_method,
+                FEED_RECORDS.c.payload,
+            )
+        ).all()
+    return {r.record_id: (r.person_id, r.link_status, r.link_method, json.loads(r.payload)) for r in rows}
+
+
+def test_a_redelivered_changed_record_is_updated_and_relinked_only_when_its_identity_changed(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Issue §3: re-delivering a changed record failed ("Unconsumed column names: updated_at") and
+    rolled the whole file back. A corrected amount keeps the record's link, however it was made;
+    a corrected ID number, name or birth date links the record afresh."""
+    _registry(engine, tmp_path)
+    path = tmp_path / "wage_record.csv"
+    path.write_text(
+        WAGE + "human_resources,W1,2025-08-01,110105198003070012,张伟明,,,110105001001,3000\n"
+        "human_resources,W2,2025-08-01,110105198205110027,李秀英,,,110105001001,2000\n"
+        "human_resources,W3,2025-08-01,,张伟民,1980-03-07,1,110105001001,2500\n",
+        encoding="utf-8",
+    )
+    ingest_feed(engine, CIPHER, path)
+    with engine.begin() as conn:  # what `minsheng feeds link` (or a caseworker's review) leaves
+        conn.execute(
+            FEED_RECORDS.update()
+            .where(FEED_RECORDS.c.record_id == "W3")
+            .values(person_id="Q1", household_id="A1", link_status="linked", link_method="probabilistic")
+        )
+    path.write_text(
+        WAGE + "human_resources,W1,2025-08-01,110105198003070012,张伟明,,,110105001001,3100\n"  # amount
+        "human_resources,W2,2025-08-01,110105198205110027,李秀华,,,110105001001,2000\n"  # name
+        "human_resources,W3,2025-08-01,,张伟民,1980-03-07,1,110105001001,2600\n",  # amount, after linking
+        encoding="utf-8",
+    )
+    again = ingest_feed(engine, CIPHER, path)
+    assert (again.inserted, again.updated, again.unchanged, again.quarantined) == (0, 3, 0, 0)
+    links = _links(engine)
+    assert links["W1"] == ("Q1", "linked", "id_number", {"monthly_wage": 310000})
+    assert links["W2"][:3] == (None, "id_conflict", None)  # Q2's number, another name: linked afresh
+    assert links["W3"] == ("Q1", "linked", "probabilistic", {"monthly_wage": 260000})  # the link is kept
+    path.write_text(
+        WAGE + "human_resources,W2,2025-08-01,110105198205110027,李秀英,,,110105001001,2000\n",
+        encoding="utf-8",
+    )
+    corrected = ingest_feed(engine, CIPHER, path)
+    assert corrected.updated == 1 and _links(engine)["W2"][:3] == ("Q2", "linked", "id_number")
+    assert ingest_feed(engine, CIPHER, path).unchanged == 1  # and delivering it once more changes nothing
+
+
+def test_a_token_links_only_to_people_of_its_own_area(engine: Engine, tmp_path: Path) -> None:
+    """Security #1: a row with a blank residence passed the area check and linked to a person of
+    another county (raising an alert there). The linked person's residence is what counts: a
+    record about someone living outside the token's area is kept, unlinked, with the reason."""
+    _registry(engine, tmp_path)
+    path = tmp_path / "death.csv"
+    path.write_text(
+        f"{ENVELOPE}\n"
+        "public_security,D1,2025-09-01,110106196508080029,赵敏,,,\n"  # county B's person, no residence
+        "public_security,D2,2025-09-01,110105198003070012,张伟明,,,\n",  # the token's own area
+        encoding="utf-8",
+    )
+    outcome = ingest_feed(engine, CIPHER, path, source="public_security", jurisdiction="110105")
+    assert outcome.links["outside_area"] == 1 and outcome.links["linked"] == 1
+    with engine.connect() as conn:
+        rows = {
+            r.record_id: r
+            for r in conn.execute(
+                select(
+                    FEED_RECORDS.c.record_id,
+                    FEED_RECORDS.c.person_id,
+                    FEED_RECORDS.c.household_id,
+                    FEED_RECORDS.c.link_status,
+                    FEED_RECORDS.c.county,
+                    FEED_RECORDS.c.delivered_area,
+                )
+            )
+        }
+    d1 = rows["D1"]
+    assert (d1.person_id, d1.household_id, d1.link_status) == (None, None, "outside_area")
+    assert (d1.county, d1.delivered_area) == ("110105", "110105")  # seen by the delivering county
+    assert (rows["D2"].person_id, rows["D2"].link_status) == ("Q1", "linked")
+    # The county's own import (no token, no area) links the same row: people move between counties.
+    (tmp_path / "d.csv").write_text(path.read_text(encoding="utf-8").replace(",D", ",E"), encoding="utf-8")
+    assert ingest_feed(engine, CIPHER, tmp_path / "d.csv", kind="death").links["linked"] == 2
+
+
+def test_hostile_numbers_in_a_feed_are_rejected_rows_never_stored(engine: Engine, tmp_path: Path) -> None:
+    """Security #6 for feeds: the contract's cell checks bound every payload number."""
+    path = tmp_path / "property_registration.csv"
+    hostile = ["1e30", "1e17", "NaN", "Infinity", "-Infinity", "2147483648000000", "99999999999999.99"]
+    path.write_text(
+        f"{ENVELOPE},area_m2,value,residential\n"
+        + "".join(f"housing,R{i},2025-09-01,,张三,,,110105001001,{v},{v},1\n" for i, v in enumerate(hostile)),
+        encoding="utf-8",
+    )
+    outcome = ingest_feed(engine, CIPHER, path)
+    assert (outcome.inserted, outcome.quarantined) == (0, len(hostile))
+    assert {e["column"] for e in outcome.errors} == {"area_m2", "value"}
+    assert count(engine) == 0

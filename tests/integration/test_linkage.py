@@ -258,6 +258,25 @@ def test_the_review_queue_says_why_a_records_number_is_not_valid(county: County,
     assert id_step["weight"] > 0  # one digit off is evidence for the same person, not against
 
 
+def test_feeds_link_keeps_a_token_delivered_record_inside_the_tokens_area(county: County, tmp_path: Path) -> None:
+    """Security #1, later: `feeds link` must not link (or propose) a record a department delivered
+    with its token to a person living outside the token's area. 赵敏 (P6) lives in 110106."""
+    row = "human_resources,{key},2026-04-01,110106196508080039,赵敏,1965-08-08,2,,3300\n"  # one digit wrong
+    (tmp_path / "wage_record.csv").write_text(f"{ENVELOPE}\n" + row.format(key="T1"), encoding="utf-8")
+    ingest_feed(county.engine, CIPHER, tmp_path / "wage_record.csv", source="human_resources", jurisdiction="110105")
+    (tmp_path / "wage_record.csv").write_text(f"{ENVELOPE}\n" + row.format(key="T2"), encoding="utf-8")
+    ingest_feed(county.engine, CIPHER, tmp_path / "wage_record.csv", source="human_resources", jurisdiction="110106")
+    # An upper threshold nothing reaches, then one everything reaches: neither links nor proposes T1.
+    link_unmatched(county.engine, CIPHER, model=county.model, upper=1000.0, lower=county.lower)
+    with county.engine.connect() as conn:
+        proposed = {c["feed_key"]: c["person_id"] for c in list_candidates(conn, county.other_county).items}
+    assert proposed.get("human_resources:T2") == "P6" and "human_resources:T1" not in proposed
+    link_unmatched(county.engine, CIPHER, model=county.model, upper=county.lower, lower=county.lower - 1)
+    records = _records(county.engine)
+    assert records["T1"] == (None, "unmatched", None)
+    assert records["T2"][:2] == (None, "unmatched")  # pending review: not scored twice
+
+
 # --- Spark: the same links as DuckDB (local mode) ---------------------------------------------
 
 
@@ -322,3 +341,45 @@ def test_feeds_link_on_spark_links_what_duckdb_links(spark: Any, tmp_path: Path)
     assert outputs["spark"] == outputs["duckdb"]
     unknown = runner.invoke(app, ["feeds", "link", "--engine", "oracle", "--data", str(tmp_path / "duckdb")])
     assert unknown.exit_code == 1 and "unknown engine" in unknown.output
+
+
+DERIVED_PERSONS = (
+    "person_id,household_id,id_number,name,relation,sex,birth_date\n"
+    "P1,A1,110105198003070012,张伟明,02,1,\n"  # the import reads the date from the number
+    "P2,A1,110105198205110027,李秀英,10,2,1982-05-11\n"
+)
+DERIVED_WAGES = (
+    f"{ENVELOPE}\n"
+    "human_resources,D1,2026-03-01,110105198003070012,张伟明,,1,110105001001,3000\n"  # P1: name agrees
+    "human_resources,D2,2026-03-01,110105198205110027,刘芳,,2,110105002001,2500\n"  # P2's number, not her name
+    "human_resources,D3,2026-03-01,110105198205110027,李秀英,1982-05-11,2,110105001001,2500\n"  # declared
+)
+
+
+def test_a_birth_date_read_from_the_id_number_is_marked_and_does_not_replace_the_name(
+    engine: Engine, tmp_path: Path
+) -> None:
+    (tmp_path / "households.csv").write_text(HOUSEHOLDS, encoding="utf-8")
+    (tmp_path / "persons.csv").write_text(DERIVED_PERSONS, encoding="utf-8")
+    import_files(engine, CIPHER, tmp_path / "households.csv", tmp_path / "persons.csv")
+    (tmp_path / "wage_record.csv").write_text(DERIVED_WAGES, encoding="utf-8")
+    ingest_feed(engine, CIPHER, tmp_path / "wage_record.csv")
+    from minsheng.registry.tables import PERSONS as PERSON_TABLE
+
+    with engine.connect() as conn:
+        people = dict(conn.execute(select(PERSON_TABLE.c.person_id, PERSON_TABLE.c.birth_date_derived)).all())
+        feed = {
+            r.record_id: (r.birth_date_derived, r.link_status, r.person_id)
+            for r in conn.execute(
+                select(
+                    FEED_RECORDS.c.record_id,
+                    FEED_RECORDS.c.birth_date_derived,
+                    FEED_RECORDS.c.link_status,
+                    FEED_RECORDS.c.person_id,
+                )
+            )
+        }
+    assert people == {"P1": True, "P2": False}
+    assert feed["D1"] == (True, "linked", "P1")  # the name agrees; the derived date checks nothing
+    assert feed["D2"] == (True, "id_conflict", None)  # a valid number alone never links
+    assert feed["D3"] == (False, "linked", "P2")

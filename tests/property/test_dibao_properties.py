@@ -14,6 +14,9 @@ Reference rules (POLICY-FACTS §1–2 and the shipped demo parameters):
   income, or the listed disabilities), no source of living (own income below the standard and
   property within the rules), no capable legal supporter; paid the basic living standard
   (ratio × dibao standard) plus the care standard (ratio × minimum wage by self-care ability).
+- 特困 and 低保 in one household (dibao.tekun_members_excluded, a local choice, true in the
+  baseline; 特困人员认定办法 第二十七条): a tekun member leaves the dibao household — its size, income,
+  top-ups and payment; a household left with no member gets no dibao.
 A blank input is unknown: conditions combine in three-valued logic (false wins, then unknown).
 """
 
@@ -374,7 +377,10 @@ def property_ok(h: Household, law: Law, std: int | None) -> bool | None:
     multiple = law.ratio("dibao.financial_assets_multiple")
     financial = None if None in (h.financial_assets, multiple, std) else h.financial_assets <= multiple * std * 12 * n
     exemption = law.ratio("dibao.housing_area_exemption_m2")
-    small = None if h.area_tenths is None or exemption is None else Fraction(h.area_tenths, 10) / n < exemption
+    if exemption is None or exemption <= 0:  # no exemption here: the floor area does not matter
+        small: bool | None = False
+    else:
+        small = None if h.area_tenths is None else Fraction(h.area_tenths, 10) / n < exemption
     housing = k_or(cmp(h.properties, "<=", law.int("dibao.max_properties")), small)
     vehicles = cmp(h.vehicles, "<=", law.int("dibao.max_vehicles"))
     capital = cmp(h.business_capital, "<=", law.fen("dibao.max_business_capital"))
@@ -390,20 +396,22 @@ def severely_disabled(p: Person) -> bool:
 def reference_dibao(h: Household) -> tuple[bool | None, int | None]:
     law = Law(h.region, h.date, h.urban_rural)
     assert law.flag("dibao.tiered") is False  # this reference pays the gap; tiers are off in the baseline
-    n = len(h.persons)
     std = standard(law)
-    incomes = [counted_income(p) for p in h.persons]
-    total = None if None in incomes else sum(incomes)  # type: ignore[arg-type]
+    assert law.flag("dibao.tekun_members_excluded") is True
+    members = [k_not(tekun) for tekun, _ in reference_tekun(h)]  # a tekun member leaves the household
+    n = None if None in members else sum(1 for m in members if m)
+    incomes = [0 if m is False else counted_income(p) for p, m in zip(h.persons, members, strict=True)]
+    total = None if None in incomes or None in members else sum(incomes)  # type: ignore[arg-type]
     # 第九条: income per capita below the standard ⇔ total < standard × members (exact in fen)
-    income_below = None if total is None or std is None else total < std * n
-    eligible = k_and(income_below, property_ok(h, law, std))
+    income_below = None if total is None or std is None or not n else total < std * n
+    eligible = k_and(None if n is None else n > 0, income_below, property_ok(h, law, std))
     if eligible is not True:
         return eligible, (0 if eligible is False else None)
-    assert std is not None and total is not None
+    assert std is not None and total is not None and n is not None
     gap = max(0, std * n - total)  # 第十三条
     floor = half_up(law.ratio("dibao.floor_ratio") * std) * n  # local floor per member
     top_ups = []
-    for p in h.persons:  # 分类施保, per member
+    for p in (p for p, m in zip(h.persons, members, strict=True) if m):  # 分类施保, per member
         years = age(p.birth_date, h.date)
         if years is None:
             top_ups.append(None)

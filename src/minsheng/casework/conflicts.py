@@ -62,15 +62,25 @@ def register(
         raise InvalidInput("relative_id_number", "不是有效的公民身份号码", "is not a valid citizen ID number")
     if not worker_name.strip() or not relative_name.strip():
         raise InvalidInput("worker_name", "姓名不能为空", "names must not be empty")
+    county = principal.jurisdiction[:6]
     if (
         worker_username is not None
-        and conn.execute(select(USERS.c.username).where(USERS.c.username == worker_username)).first() is None
+        and conn.execute(
+            select(USERS.c.username).where(
+                USERS.c.username == worker_username, USERS.c.jurisdiction.startswith(county, autoescape=True)
+            )
+        ).first()
+        is None
     ):
-        raise InvalidInput("worker_username", "没有这个用户", "no such user")
+        # The same answer for a user who does not exist and one outside the county: the register
+        # must not tell a registrar who has an account elsewhere (security finding #8).
+        raise InvalidInput(
+            "worker_username", "本区县没有这个用户", "no such user in your county (the register is kept per county)"
+        )
     number = normalise(relative_id_number)
     result = conn.execute(
         RELATIVES.insert().values(
-            county=principal.jurisdiction[:6],
+            county=county,
             worker_name=worker_name.strip(),
             worker_username=worker_username,
             worker_role=worker_role,

@@ -16,6 +16,7 @@ changed only when a decision is approved (`apply`).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -23,7 +24,14 @@ import polars as pl
 from sqlalchemy import Connection, update
 
 from minsheng.assessment import explain
-from minsheng.contract.columns import HOUSEHOLD_COLUMNS, PERSON_COLUMNS, Column
+from minsheng.contract.columns import (
+    HOUSEHOLD_COLUMNS,
+    MAX_COUNT,
+    MAX_DECIMAL,
+    MAX_MONEY_FEN,
+    PERSON_COLUMNS,
+    Column,
+)
 from minsheng.errors import InvalidInput
 from minsheng.registry import population
 from minsheng.registry.tables import HOUSEHOLDS, PERSONS
@@ -50,28 +58,51 @@ PERSON_FIELDS = {
     if c.kind in ("money", "enum", "int", "bool") and c.name not in ("relation", "sex", "medical_insurance_years")
 }
 MAX_NOTE = 2000
+MAX_YUAN = Decimal(MAX_MONEY_FEN) / 100
+
+
+def _decimal(raw: Any) -> Decimal | None:
+    """A finite amount from a JSON number or a typed one (the page's form), else None."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float | Decimal | str):
+        return None
+    try:
+        amount = Decimal(str(raw))
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() else None
 
 
 def _value(column: Column, raw: Any, where: str) -> Any:
+    # Every number within the contract's ranges (contract.columns): a finite value that fits its
+    # column (a 32-bit count, int64 fen), as a file would have to carry it (security #6: 1e30,
+    # NaN, 2³¹ vehicles were server errors, or reached the registry and no longer exported).
     if raw is None:
         return None
     if column.kind == "money":
-        try:
-            amount = Decimal(str(raw))
-        except InvalidOperation:
-            amount = Decimal(-1)
-        if isinstance(raw, bool) or not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+        amount = _decimal(raw)
+        if (
+            amount is None
+            or not 0 <= amount <= MAX_YUAN
+            or amount != amount.quantize(Decimal("0.01"))  # safe: bounded, far inside the precision
+        ):
             raise InvalidInput(
-                where, "应为不小于0、最多两位小数的金额（元）", "must be an amount in yuan ≥ 0 with at most 2 decimals"
+                where,
+                f"应为不小于0、不超过{MAX_YUAN}、最多两位小数的金额（元）",
+                f"must be an amount in yuan from 0 to {MAX_YUAN} with at most 2 decimals",
             )
         return int(amount * 100)
     if column.kind == "int":
-        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
-            raise InvalidInput(where, "应为不小于0的整数", "must be a whole number ≥ 0")
+        if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= MAX_COUNT:
+            raise InvalidInput(
+                where, f"应为不小于0的整数（最大{MAX_COUNT}）", f"must be a whole number from 0 to {MAX_COUNT}"
+            )
         return raw
     if column.kind == "decimal":
-        if isinstance(raw, bool) or not isinstance(raw, int | float) or raw < 0:
-            raise InvalidInput(where, "应为不小于0的数", "must be a number ≥ 0")
+        finite = isinstance(raw, int) or (isinstance(raw, float) and math.isfinite(raw))
+        if isinstance(raw, bool) or not finite or not 0 <= raw < MAX_DECIMAL:
+            raise InvalidInput(
+                where, f"应为不小于0、小于{MAX_DECIMAL}的数", f"must be a number ≥ 0 and below {MAX_DECIMAL}"
+            )
         return float(raw)
     if column.kind == "bool":
         if not isinstance(raw, bool):
@@ -95,6 +126,9 @@ def validate(findings: Any, member_ids: set[str]) -> dict[str, Any]:
         raise InvalidInput(
             "findings.note", f"应为不超过{MAX_NOTE}字的文字", f"must be text of at most {MAX_NOTE} characters"
         )
+    for part in ("household", "persons"):
+        if not isinstance(findings.get(part) or {}, dict):
+            raise InvalidInput(f"findings.{part}", "应为项目与数值", "must map items to values")
     household: dict[str, Any] = {}
     for name, raw in (findings.get("household") or {}).items():
         if name not in HOUSEHOLD_FIELDS:

@@ -6,9 +6,20 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from minsheng.cli.common import DataOption, app, console, friendly, settings_for, steps
+from minsheng.cli.common import (
+    Column,
+    DataOption,
+    JsonOption,
+    Output,
+    app,
+    console,
+    count_column,
+    friendly,
+    settings_for,
+    steps,
+    text,
+)
 from minsheng.errors import MinshengError
 
 feeds_app = typer.Typer(help="部门比对数据 Department feeds.", no_args_is_help=True)
@@ -21,49 +32,52 @@ def import_feeds(
     files: Annotated[list[Path], typer.Argument(help="部门数据文件，文件名即类别 feed files named after their kind")],
     kind: Annotated[str | None, typer.Option(help="类别 feed kind, when the file name does not say it")] = None,
     data: DataOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """接收部门数据 Ingest department feeds: validate, quarantine bad rows, link to the registry."""
     from minsheng.bootstrap import bootstrap
     from minsheng.feeds.ingest import ingest_feed
     from minsheng.security.audit import record_batch
 
+    out = Output(as_json)
     app_ = bootstrap(settings_for(data))
     outcomes = []
-    with steps(len(files), "部门数据 feeds") as step:
+    with steps(len(files), "部门数据 feeds", out.progress) as step:
         for path in files:
             outcomes.append(ingest_feed(app_.engine, app_.cipher, path, kind=kind))
             record_batch(app_.engine, "import_feeds", {"file": outcomes[-1]})  # each file commits on its own
             step(path.name)
-    table = Table(title="部门数据接收完成 feeds ingested")
-    for col in (
-        "文件 file",
-        "类别 kind",
-        "行 rows",
-        "新增 new",
-        "更新 updated",
-        "未变 unchanged",
-        "隔离 quarantined",
-        "号码有误 invalid ID",
-        "已关联 linked",
-        "号码冲突 id conflict",
-        "未匹配 unmatched",
-    ):
-        table.add_column(col, justify="right")
-    for o in outcomes:
-        table.add_row(
-            o.file,
-            o.kind,
-            f"{o.rows:,}",
-            f"{o.inserted:,}",
-            f"{o.updated:,}",
-            f"{o.unchanged:,}",
-            f"{o.quarantined:,}",
-            f"{o.id_invalid:,}",
-            f"{o.links.get('linked', 0):,}",
-            f"{o.links.get('id_conflict', 0):,}",
-            f"{o.links.get('unmatched', 0):,}",
-        )
-    console.print(table)
+    rows = [
+        {
+            "file": o.file,
+            "kind": o.kind,
+            "rows": o.rows,
+            "inserted": o.inserted,
+            "updated": o.updated,
+            "unchanged": o.unchanged,
+            "quarantined": o.quarantined,
+            "id_invalid": o.id_invalid,
+            "links": {link: o.links.get(link, 0) for link in ("linked", "id_conflict", "unmatched")},
+        }
+        for o in outcomes
+    ]
+    out.table("files", "部门数据接收完成 feeds ingested", FEED_COLUMNS, rows)
+    out.done()
+
+
+FEED_COLUMNS = [
+    Column("文件 file", text("file")),
+    Column("类别 kind", text("kind")),
+    count_column("行 rows", "rows"),
+    count_column("新增 new", "inserted"),
+    count_column("更新 updated", "updated"),
+    count_column("未变 unchanged", "unchanged"),
+    count_column("隔离 quarantined", "quarantined"),
+    count_column("号码有误 invalid ID", "id_invalid"),
+    Column("已关联 linked", lambda r: f"{r['links']['linked']:,}", right=True),
+    Column("号码冲突 id conflict", lambda r: f"{r['links']['id_conflict']:,}", right=True),
+    Column("未匹配 unmatched", lambda r: f"{r['links']['unmatched']:,}", right=True),
+]
 
 
 @feeds_app.command("link")
@@ -72,6 +86,7 @@ def link(
     county: Annotated[str, typer.Option(help="只处理该区县的记录 only records of this county (division prefix)")] = "",
     engine: Annotated[str, typer.Option(help="duckdb | spark (本机Spark local mode, 需Java 17)")] = "duckdb",
     data: DataOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """概率比对 Link the records ingest could not link exactly: linked, to review, or unmatched."""
     from minsheng.bootstrap import bootstrap
@@ -88,7 +103,8 @@ def link(
         backend = spark_backend(session())
     else:
         backend = duckdb_backend()
-    with steps(1, "概率比对 linkage") as step:
+    shown = Output(as_json)
+    with steps(1, "概率比对 linkage", shown.progress) as step:
         run = link_unmatched(
             app_.engine,
             app_.cipher,
@@ -100,10 +116,12 @@ def link(
             county=county,
         )
         step("done")
-    console.print(
+    shown.document.update(records=run.records, linked=run.linked, review=run.review, unmatched=run.unmatched)
+    shown.say(
         f"比对 scored {run.records:,}：自动关联 linked {run.linked:,}，待人工复核 to review {run.review:,}，"
         f"未匹配 unmatched {run.unmatched:,}"
     )
+    shown.done()
 
 
 @feeds_app.command("train")

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from minsheng.cli.common import DataOption, app, console, err_console, friendly, settings_for, steps
+from minsheng.cli.common import (
+    Column,
+    DataOption,
+    JsonOption,
+    Output,
+    app,
+    console,
+    count_column,
+    friendly,
+    settings_for,
+    steps,
+    text,
+)
 from minsheng.errors import ImportRejected, MinshengError
 
 
@@ -30,6 +42,13 @@ def synth(
             help="部门录入误差（同音字、错位号码等，真值写入links.parquet） department input errors, with the truth",
         ),
     ] = True,
+    noise_profile: Annotated[
+        str,
+        typer.Option(
+            help="录入误差配置 noise profile: default, harsh (30% no ID, 15% no birth date, county code only)"
+        ),
+    ] = "default",
+    as_json: JsonOption = False,
 ) -> None:
     """生成合成区县 Generate a synthetic county: households, persons, department feeds, ground truth, calibration."""
     import datetime as dt
@@ -38,8 +57,9 @@ def synth(
     from minsheng.synth.feeds import FeedConfig, generate_feeds, write_feeds
     from minsheng.synth.feeds_noise import NoiseConfig
 
+    shown = Output(as_json)
     started = time.perf_counter()
-    with steps(13, "合成 synth") as step:
+    with steps(13, "合成 synth", shown.progress) as step:
         pop = generate(SynthConfig(county=county, households=households, seed=seed), progress=step)
         paths = write(pop, out)
         if feeds_months > 0:
@@ -48,33 +68,27 @@ def synth(
                 start=dt.date.fromisoformat(feeds_start),
                 months=feeds_months,
                 seed=seed,
-                noise=NoiseConfig(seed=seed) if noise else None,
+                noise=NoiseConfig.profile(noise_profile, seed) if noise else None,
             )
             paths |= {f"feeds/{k}": v for k, v in write_feeds(generate_feeds(pop, config), out / "feeds").items()}
     seconds = time.perf_counter() - started
-    table = Table(title=f"合成区县 synthetic county {county}（{seconds:.1f} s）")
-    table.add_column("文件 file")
-    table.add_column("路径 path")
-    for name, path in paths.items():
-        table.add_row(name, str(path))
-    console.print(table)
-    console.print(f"户 households: {pop.households.height:,}  人 persons: {pop.persons.height:,}")
-    _print_calibration(pop.calibration)
+    files = [{"name": name, "path": str(path)} for name, path in paths.items()]
+    title = f"合成区县 synthetic county {county}（{seconds:.1f} s）"
+    shown.table("files", title, [Column("文件 file", text("name")), Column("路径 path", text("path"))], files)
+    sizes = {"households": pop.households.height, "persons": pop.persons.height}
+    shown.value("counts", sizes, f"户 households: {sizes['households']:,}  人 persons: {sizes['persons']:,}")
+    title = "校准 calibration (generated vs target)"
+    shown.table("calibration", title, CALIBRATION_COLUMNS, pop.calibration.to_dicts(), limit=14)
+    shown.done()
 
 
-def _print_calibration(calibration: Any) -> None:
-    table = Table(title="校准 calibration (generated vs target)")
-    for col in ("statistic", "group", "target", "generated", "rel_diff"):
-        table.add_column(col)
-    for row in calibration.head(14).iter_rows(named=True):
-        table.add_row(
-            str(row["statistic"]),
-            str(row["group"]),
-            f"{row['target']:,.3f}",
-            f"{row['generated']:,.3f}",
-            f"{row['rel_diff']:+.2%}" if row["rel_diff"] is not None else "",
-        )
-    console.print(table)
+CALIBRATION_COLUMNS = [
+    Column("statistic", text("statistic")),
+    Column("group", text("group")),
+    Column("target", lambda r: f"{r['target']:,.3f}", right=True),
+    Column("generated", lambda r: f"{r['generated']:,.3f}", right=True),
+    Column("rel_diff", lambda r: "" if r["rel_diff"] is None else f"{r['rel_diff']:+.2%}", right=True),
+]
 
 
 @app.command("import")
@@ -86,6 +100,7 @@ def import_(
     ] = False,
     report_dir: Annotated[Path | None, typer.Option(help="错误报告目录 where error reports go")] = None,
     data: DataOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """导入家庭及成员 Import households and persons (all or nothing unless --valid-only)."""
     from minsheng.bootstrap import bootstrap
@@ -95,11 +110,12 @@ def import_(
 
     settings = settings_for(data)
     report_dir = report_dir or settings.data / "reports"
+    out = Output(as_json)
     started = time.perf_counter()
     kinds = sort_by_kind(files)
     app_ = bootstrap(settings)
     try:
-        with steps(3, "导入 import") as step:
+        with steps(3, "导入 import", out.progress) as step:
             outcome = import_files(
                 app_.engine,
                 app_.cipher,
@@ -112,57 +128,51 @@ def import_(
     except ImportRejected as exc:
         report = exc.report
         if isinstance(report, ImportOutcome):
-            _print_errors(report.errors)
-            if report.error_report:
-                err_console.print(f"错误报告 error report: {report.error_report}")
+            out.value("ok", False)
+            _show_errors(out, report.errors)
+            sentence = f"错误报告 error report: {report.error_report}" if report.error_report else None
+            out.value("error_report", report.error_report, sentence, err=True)
+            out.done()  # under --json the document; the sentence follows on stderr (friendly)
         raise
     record_batch(app_.engine, "import_registry", {"files": outcome.summaries, "valid_only": valid_only})
-    table = Table(title=f"导入完成 import finished（{time.perf_counter() - started:.1f} s）")
-    for col in (
-        "文件 file",
-        "类别 kind",
-        "编码 encoding",
-        "行 rows",
-        "新增 inserted",
-        "更新 updated",
-        "未变 unchanged",
-        "拒绝 rejected",
-    ):
-        table.add_column(col, justify="right")
-    for s in outcome.summaries:
-        table.add_row(
-            s.file,
-            s.kind,
-            s.encoding,
-            f"{s.rows:,}",
-            f"{s.inserted:,}",
-            f"{s.updated:,}",
-            f"{s.unchanged:,}",
-            f"{s.rejected:,}",
-        )
-    console.print(table)
+    out.value("ok", outcome.ok)
+    title = f"导入完成 import finished（{time.perf_counter() - started:.1f} s）"
+    out.table("files", title, IMPORT_COLUMNS, [dataclasses.asdict(s) for s in outcome.summaries])
     if not outcome.ok:
-        _print_errors(outcome.errors)
-        console.print(f"错误报告 error report: {outcome.error_report}")
+        _show_errors(out, outcome.errors)
+        out.value("error_report", outcome.error_report, f"错误报告 error report: {outcome.error_report}")
+        out.value("rejects", {kind: str(path) for kind, path in outcome.rejects.items()})
         for kind, path in outcome.rejects.items():
-            console.print(f"被拒绝的{kind}行（修改后可重新导入）rejected rows to fix and re-import: {path}")
+            out.say(f"被拒绝的{kind}行（修改后可重新导入）rejected rows to fix and re-import: {path}")
+    out.done()
 
 
-def _print_errors(errors: Any, limit: int = 15) -> None:
-    table = Table(title=f"错误 errors（{errors.height}）", show_lines=False)
-    for col in ("文件 file", "行 row", "列 column", "值 value", "原因 reason"):
-        table.add_column(col)
-    for row in errors.head(limit).iter_rows(named=True):
-        table.add_row(
-            row["file"],
-            str(row["row"] or ""),
-            row["column"] or "",
-            row["value"] or "",
-            f"{row['reason_zh']}\n{row['reason_en']}",
-        )
-    err_console.print(table)
-    if errors.height > limit:
-        err_console.print(f"…… 另有{errors.height - limit}处 and {errors.height - limit} more (see the report)")
+IMPORT_COLUMNS = [
+    Column("文件 file", text("file")),
+    Column("类别 kind", text("kind")),
+    Column("编码 encoding", text("encoding")),
+    count_column("行 rows", "rows"),
+    count_column("新增 inserted", "inserted"),
+    count_column("更新 updated", "updated"),
+    count_column("未变 unchanged", "unchanged"),
+    count_column("拒绝 rejected", "rejected"),
+]
+ERROR_COLUMNS = [
+    Column("文件 file", text("file")),
+    Column("行 row", text("row")),
+    Column("列 column", text("column")),
+    Column("值 value", text("value")),
+    Column("原因 reason", lambda r: f"{r['reason_zh']}\n{r['reason_en']}"),
+]
+
+
+def _show_errors(out: Output, errors: Any) -> None:
+    """Every row error whole: its file, row, column and reason are never cut (see Output.table);
+    its value masked, as on the import page (ID and phone numbers keep only their ends)."""
+    from minsheng.registry.check import masked
+
+    rows = masked(errors).to_dicts()
+    out.table("errors", f"错误 errors（{len(rows)}）", ERROR_COLUMNS, rows, limit=15, err=True)
 
 
 @app.command()
@@ -174,6 +184,7 @@ def export(
     mask: Annotated[bool, typer.Option(help="隐藏身份号码和电话 mask ID and phone numbers")] = False,
     zh_headers: Annotated[bool, typer.Option("--zh-headers", help="中文表头 Chinese headers")] = False,
     data: DataOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """导出对象库 Export the registry in the contract's format (re-importable)."""
     from minsheng.bootstrap import bootstrap
@@ -185,8 +196,9 @@ def export(
         )
     from minsheng.security.audit import cli_actor, record_now
 
+    shown = Output(as_json)
     app_ = bootstrap(settings_for(data))
-    with steps(1, "导出 export") as step:
+    with steps(1, "导出 export", shown.progress) as step:
         results = export_registry(
             app_.engine,
             out,
@@ -205,13 +217,10 @@ def export(
             {"format": fmt, "clear_personal_data": not mask, "rows": {r.kind: r.rows for r in results}},
         )
         step("written")
-    table = Table(title="导出完成 export finished")
-    table.add_column("类别 kind")
-    table.add_column("行 rows", justify="right")
-    table.add_column("文件 file")
-    for r in results:
-        table.add_row(r.kind, f"{r.rows:,}", str(r.path))
-    console.print(table)
+    columns = [Column("类别 kind", text("kind")), count_column("行 rows", "rows"), Column("文件 file", text("path"))]
+    files = [{"kind": r.kind, "rows": r.rows, "path": str(r.path)} for r in results]
+    shown.table("files", "导出完成 export finished", columns, files)
+    shown.done()
 
 
 @app.command()
@@ -231,39 +240,33 @@ def template(
 def summary(
     division: Annotated[str, typer.Option(help="区划代码前缀 division prefix")] = "",
     data: DataOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """对象库概况 Households and persons by township and urban/rural."""
     from minsheng.bootstrap import bootstrap
     from minsheng.registry.queries import summary as registry_summary
 
-    _print_summary(registry_summary(bootstrap(settings_for(data)).engine, division))
+    result = registry_summary(bootstrap(settings_for(data)).engine, division)
+    out = Output(as_json)
+    out.value("jurisdiction", result.jurisdiction)
+    rows = [{**dataclasses.asdict(t), "persons": t.persons} for t in result.townships]
+    total = {key: sum(row[key] for row in rows) for key in SUMMED}
+    out.value("total", {**total, "households": result.households})
+    title = f"对象库概况 registry summary {result.jurisdiction or '(all)'}"
+    out.table("townships", title, SUMMARY_COLUMNS, rows, footer={"name": "合计 total", "township": None, **total})
+    out.done()
 
 
-def _print_summary(result: Any) -> None:
-    table = Table(title=f"对象库概况 registry summary {result.jurisdiction or '(all)'}")
-    for col in ("乡镇 township", "代码 code", "城镇户", "农村户", "城镇人", "农村人", "人 persons"):
-        table.add_column(col, justify="right")
-    for t in result.townships:
-        table.add_row(
-            t.name,
-            t.township or "",
-            f"{t.urban_households:,}",
-            f"{t.rural_households:,}",
-            f"{t.urban_persons:,}",
-            f"{t.rural_persons:,}",
-            f"{t.persons:,}",
-        )
-    table.add_row(
-        "合计 total",
-        "",
-        f"{sum(t.urban_households for t in result.townships):,}",
-        f"{sum(t.rural_households for t in result.townships):,}",
-        f"{sum(t.urban_persons for t in result.townships):,}",
-        f"{sum(t.rural_persons for t in result.townships):,}",
-        f"{result.persons:,}",
-        style="bold",
-    )
-    console.print(table)
+SUMMED = ("urban_households", "rural_households", "urban_persons", "rural_persons", "persons")
+SUMMARY_COLUMNS = [
+    Column("乡镇 township", text("name")),
+    Column("代码 code", text("township")),
+    count_column("城镇户", "urban_households"),
+    count_column("农村户", "rural_households"),
+    count_column("城镇人", "urban_persons"),
+    count_column("农村人", "rural_persons"),
+    count_column("人 persons", "persons"),
+]
 
 
 @app.command()

@@ -9,9 +9,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from minsheng.cli.common import DataOption, app, console, friendly, settings_for, steps
+from minsheng.cli.common import (
+    Column,
+    DataOption,
+    JsonOption,
+    Output,
+    app,
+    console,
+    count_column,
+    friendly,
+    settings_for,
+    steps,
+)
 from minsheng.errors import MinshengError
 
 rules_app = typer.Typer(help="规则数据检查与情景测试 Rule data checks and scenario tests.", no_args_is_help=True)
@@ -42,6 +52,7 @@ def assess(
     reform: ReformOption = None,
     engine: Annotated[str, typer.Option(help="local | spark")] = "local",
     data: DataOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """测算全部救助项目 Assess every programme over the registry or over files."""
     from minsheng import assessment
@@ -56,8 +67,9 @@ def assess(
     if (households is None) != (persons is None):
         raise MinshengError("--households 与 --persons 需同时给出", "give both --households and --persons, or neither")
     when = _date(date)
+    shown = Output(as_json)
     started = time.perf_counter()
-    with steps(4, "测算 assess") as step:
+    with steps(4, "测算 assess", shown.progress) as step:
         params = assessment.parameters(reform)
         step("parameters")
         if households is not None and persons is not None:
@@ -73,24 +85,35 @@ def assess(
         step("evaluate")
         paths = assessment.write_outputs(result, out, fmt)
         step("write")
-    table = Table(
-        title=f"测算完成 assessment {when}（{hh.height:,} 户 / {pp.height:,} 人，"
-        f"{time.perf_counter() - started:.1f} s）"
-    )
-    for col in ("项目 programme", "符合 eligible", "不符合 ineligible", "无法判定 unknown", "月发放 yuan/month"):
-        table.add_column(col, justify="right")
-    for row in assessment.summary(result).iter_rows(named=True):
-        cost = "" if row["monthly_benefit_yuan"] is None else f"{row['monthly_benefit_yuan']:,.2f}"
-        table.add_row(
-            f"{row['label']} {row['programme']}",
-            f"{row['eligible']:,}",
-            f"{row['ineligible']:,}",
-            f"{row['unknown']:,}",
-            cost,
-        )
-    console.print(table)
+    shown.value("date", when)
+    shown.value("population", {"households": hh.height, "persons": pp.height})
+    title = f"测算完成 assessment {when}（{hh.height:,} 户 / {pp.height:,} 人，{time.perf_counter() - started:.1f} s）"
+    rows = assessment.summary(result).to_dicts()
+    shown.table("programmes", title, SUMMARY_COLUMNS, rows)
+    for row in rows:  # the totals leave unknown amounts out: say how many, beside them
+        note = assessment.unknown_amounts_note(row)
+        if note:
+            shown.say(f"{row['label']} {row['programme']}：{note[0]} / {row['label_en']}: {note[1]}")
+    shown.value("outputs", {name: str(path) for name, path in paths.items()})
     for name, path in paths.items():
-        console.print(f"{name}: {path}")
+        shown.say(f"{name}: {path}")
+    shown.done()
+
+
+SUMMARY_COLUMNS = [
+    Column("项目 programme", lambda r: f"{r['label']} {r['programme']}"),
+    count_column("符合 eligible", "eligible"),
+    count_column("不符合 ineligible", "ineligible"),
+    count_column("无法判定 unknown", "unknown"),
+    Column(
+        "月发放（已知金额）yuan/month (known amounts)",
+        lambda r: "" if r["monthly_benefit_yuan"] is None else f"{r['monthly_benefit_yuan']:,.2f}",
+        right=True,
+    ),
+    Column(
+        "金额未知 amounts unknown", lambda r: "" if r["unknown_amounts"] is None else f"{r['unknown_amounts']:,}", True
+    ),
+]
 
 
 @app.command()

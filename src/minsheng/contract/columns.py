@@ -203,6 +203,13 @@ FEED_KINDS: dict[str, tuple[Column, ...]] = {
     "deposit_balance": (_c("amount", "存款余额", "money", "yuan", required=True),),
 }
 
+# The contract's numeric ranges: what a file's cell may hold (`contract.validation` checks
+# files; work-order findings and the API check the same bounds), so every number that reaches
+# the registry is finite, fits its column, and exports to a file that imports again.
+MAX_MONEY_FEN = 10**15  # 10 trillion yuan: beyond any household's figure, well inside int64
+MAX_COUNT = 10_000  # `int` columns (properties, vehicles, years): well inside a 32-bit column
+MAX_DECIMAL = 10**9  # `decimal` columns (m²), exclusive: a file's cell has at most 9 integer digits
+
 COLUMNS = {
     "households": HOUSEHOLD_COLUMNS,
     "persons": PERSON_COLUMNS,

@@ -4,22 +4,33 @@
 Encoding is detected, never guessed: a file is UTF-8 when it decodes as
 UTF-8, else GB18030 when it decodes as GB18030, else it is refused with the
 row and column of the first undecodable byte.
+
+Size is checked before parsing (`contract.limits`): the file's bytes, its columns
+(from the header line alone), an .xlsx's inflated parts, rows and cells
+(`contract.workbooks`), a Parquet file's schema and row count. A UTF-8 CSV goes to
+the parser as the bytes read, never as a decoded copy.
+
+A text cell written as `'=…` (a leading quote before = + - @, tab or CR) is read as
+`=…`: minsheng's CSV writers put that quote there so no spreadsheet program runs the
+cell as a formula (`contract.sheets`), and its export must import again unchanged.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
+from minsheng.contract import limits, workbooks
 from minsheng.contract.columns import COLUMNS, SHEET_NAMES, header_aliases
+from minsheng.contract.sheets import unguard
 from minsheng.errors import ImportRejected
 
-MAX_FILE_BYTES = 2 * 1024**3  # beyond this a county should split the file; said clearly, not crashed on
+XLSX = (".xlsx", ".xlsm")
 
 
 @dataclass
@@ -90,24 +101,25 @@ def read(path: Path, kind: str, *, sheet: str | None = None) -> Table:
     if not path.exists():
         raise reject(file, None, None, None, "文件不存在", "file not found")
     size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
+    if size > limits.MAX_FILE_BYTES:
         raise reject(
             file,
             None,
             None,
             None,
-            f"文件过大（{size / 1024**2:.0f} MB，上限 {MAX_FILE_BYTES // 1024**2} MB），请按乡镇拆分后导入",
-            f"file too large ({size / 1024**2:.0f} MB, limit {MAX_FILE_BYTES // 1024**2} MB): split it by township",
+            f"文件过大（{size / 1024**2:.0f} MB，上限 {limits.MAX_FILE_BYTES // 1024**2} MB），请按乡镇拆分后导入",
+            f"file too large ({size / 1024**2:.0f} MB, limit {limits.MAX_FILE_BYTES // 1024**2} MB): "
+            "split it by township",
         )
     suffix = path.suffix.lower()
     if suffix == ".csv" or suffix == ".txt":
         frame, enc = _read_csv(path, file)
-    elif suffix in (".xlsx", ".xlsm"):
+    elif suffix in XLSX:
         frame, chosen = _read_xlsx(path, kind, sheet, file)
         # One workbook may hold both kinds: the sheet is part of the name rows are reported under.
         file, enc = f"{file}#{chosen}", "xlsx"
     elif suffix == ".parquet":
-        frame, enc = pl.read_parquet(path).cast(pl.String), "parquet"
+        frame, enc = _read_parquet(path, file), "parquet"
     else:
         raise reject(
             file,
@@ -119,21 +131,90 @@ def read(path: Path, kind: str, *, sheet: str | None = None) -> Table:
         )
     if not frame.columns:
         raise reject(file, None, None, None, "文件为空", "the file is empty")
+    if frame.width > limits.MAX_COLUMNS:  # an .xlsx that declared no dimension: known only now
+        raise _refused(file, workbooks.too_many_columns(frame.width))
+    if frame.height > limits.MAX_ROWS:
+        raise _too_many_rows(file, frame.height)
     table = _rename(frame, kind, file, enc)
+    table.frame = unguard(table.frame)
     if frame.height == 0:
         raise reject(file, 2, None, None, "文件只有表头，没有数据行", "the file has a header but no data rows")
     return table
 
 
+def _refused(file: str, exc: ImportRejected) -> ImportRejected:
+    """A refusal from a size check, with the file's name added."""
+    return reject(file, None, None, None, exc.zh, exc.en)
+
+
+def _too_many_rows(file: str, rows: int) -> ImportRejected:
+    return reject(
+        file,
+        None,
+        None,
+        None,
+        f"行数过多（{rows:,}行，上限 {limits.MAX_ROWS:,} 行），请按乡镇拆分后导入",
+        f"too many rows ({rows:,}, limit {limits.MAX_ROWS:,}): split the file by township",
+    )
+
+
+def _csv_header(path: Path, file: str) -> list[str]:
+    """The header line's names, read alone: a file with too many columns is refused before the
+    parser builds a column for each (a million of them took 1.5 GB)."""
+    with path.open("rb") as fh:
+        first = fh.readline(limits.MAX_HEADER_BYTES + 1)
+    if len(first) > limits.MAX_HEADER_BYTES:
+        commas = first.count(b",")
+        if commas >= limits.MAX_COLUMNS:
+            raise _refused(file, workbooks.too_many_columns(commas + 1))
+        raise reject(
+            file,
+            1,
+            None,
+            None,
+            f"表头行过长（超过 {limits.MAX_HEADER_BYTES // 1024} KB）",
+            f"the header line is too long (over {limits.MAX_HEADER_BYTES // 1024} KB)",
+        )
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            names = next(csv.reader([first.decode(enc).rstrip("\r\n")]), [])
+        except UnicodeDecodeError:
+            continue
+        if len(names) > limits.MAX_COLUMNS:
+            raise _refused(file, workbooks.too_many_columns(len(names)))
+        return names
+    return []
+
+
+def _is_utf8(body: bytes) -> bool:
+    """Whether `body` decodes as UTF-8, checked 1 MiB at a time (no decoded copy of the file)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(body)
+    try:
+        for start in range(0, len(view), 1 << 20):
+            decoder.decode(view[start : start + (1 << 20)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _read_csv(path: Path, file: str) -> tuple[pl.DataFrame, str]:
+    header = _csv_header(path, file)
     data = path.read_bytes()
     if not data.strip(codecs.BOM_UTF8 + b" \r\n\t"):
         raise reject(file, None, None, None, "文件为空", "the file is empty")
-    text, enc = decode(data, file)
-    header = next(csv.reader(io.StringIO(text.split("\n", 1)[0])))
+    source: bytes
+    if _is_utf8(data):
+        # The bytes as read go to the parser (which skips a BOM): no decoded, re-encoded copies.
+        source, enc = data, "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+    else:
+        text, enc = decode(data, file)
+        source = text.encode("utf-8")
+        del text
     try:
         frame = pl.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            source,
             infer_schema=False,  # every value a string: the contract's parsers decide
             truncate_ragged_lines=False,
         )
@@ -152,11 +233,38 @@ def _read_csv(path: Path, file: str) -> tuple[pl.DataFrame, str]:
     return frame, enc
 
 
-def _read_xlsx(path: Path, kind: str, sheet: str | None, file: str) -> tuple[pl.DataFrame, str]:
+def _read_parquet(path: Path, file: str) -> pl.DataFrame:
+    """Schema and row count come from the file's footer: checked before the data is read."""
+    try:
+        width = len(pl.read_parquet_schema(path))
+        if width > limits.MAX_COLUMNS:
+            raise _refused(file, workbooks.too_many_columns(width))
+        rows = pl.scan_parquet(path).select(pl.len()).collect().item()
+        if rows > limits.MAX_ROWS:
+            raise _too_many_rows(file, rows)
+        return pl.read_parquet(path).cast(pl.String)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise reject(
+            file, None, None, None, f"无法读取Parquet文件：{exc}", f"cannot read the Parquet file: {exc}"
+        ) from None
+
+
+def _open_workbook(path: Path, file: str) -> Any:
+    """fastexcel's reader for a workbook that passed the size checks (`contract.workbooks`)."""
     import fastexcel
 
     try:
-        book = fastexcel.read_excel(str(path))
+        workbooks.inspect(path)
+    except ImportRejected as exc:
+        raise _refused(file, exc) from None
+    return fastexcel.read_excel(str(path))
+
+
+def _read_xlsx(path: Path, kind: str, sheet: str | None, file: str) -> tuple[pl.DataFrame, str]:
+    try:
+        book = _open_workbook(path, file)
+    except ImportRejected:
+        raise
     except Exception as exc:  # fastexcel raises its own types for a corrupt or encrypted workbook
         raise reject(file, None, None, None, f"无法读取Excel文件：{exc}", f"cannot read the workbook: {exc}") from None
     names = book.sheet_names
@@ -240,11 +348,11 @@ def sort_by_kind(paths: list[Path]) -> dict[str, Path]:
 
 
 def _kinds_of(path: Path) -> list[str]:
-    if path.suffix.lower() in (".xlsx", ".xlsm") and path.exists():
-        import fastexcel
-
+    if path.suffix.lower() in XLSX and path.exists():
         try:
-            names = fastexcel.read_excel(str(path)).sheet_names
+            names = _open_workbook(path, path.name).sheet_names
+        except ImportRejected:  # too large to open: said now, before anything else reads it
+            raise
         except Exception:  # unreadable: let read() report it properly
             names = []
         kinds = [k for k, sheets in SHEET_NAMES.items() if any(n in sheets for n in names)]
@@ -273,11 +381,9 @@ def _header_names(path: Path) -> list[str]:
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         return list(pl.read_parquet_schema(path))
-    if suffix in (".xlsx", ".xlsm"):
-        import fastexcel
-
+    if suffix in XLSX:
         try:
-            sheet = fastexcel.read_excel(str(path)).load_sheet(0, n_rows=1, dtypes="string")
+            sheet = _open_workbook(path, path.name).load_sheet(0, n_rows=1, dtypes="string")
             return [h.strip() for h in sheet.to_polars().columns]
         except Exception:
             return []

@@ -19,12 +19,22 @@ from minsheng.codes.id_number import birth_date_expr, check_char_expr
 from minsheng.contract.columns import COLUMNS, Column
 
 ROW = "__row"  # the row number as a user sees it in Excel
+# No cell of the contract legitimately holds a control character: C0 (NUL … US, tab and line
+# breaks included), DEL, C1, or the noncharacters U+FDD0–U+FDEF, U+FFFE and U+FFFF. PostgreSQL
+# refuses NUL in text outright, SQLite would store it, and either way the name on a page, a
+# notice or a linkage key would differ from what anyone can see. (A lone surrogate cannot reach
+# here: it is not valid UTF-8 or GB18030, so `contract.files` has refused the file already.)
+CONTROL = r"[\x00-\x1F\x7F-\x9F\x{FDD0}-\x{FDEF}\x{FFFE}\x{FFFF}]"
 MAX_MONEY_FEN = 10**15  # 10 trillion yuan: beyond any household's figure, well inside int64
 MAX_COUNT = 10_000
 
 # Reason keys → (Chinese, English). One table so messages stay consistent.
 REASONS: dict[str, tuple[str, str]] = {
     "required": ("必填项为空", "required value is missing"),
+    "control_char": (
+        "含有不可见的控制字符（如NUL、换行、制表符），请删除后重新导入",
+        "contains an invisible control character (such as NUL, a line break or a tab): remove it",
+    ),
     "too_long": ("内容过长（最多64个字符）", "value too long (at most 64 characters)"),
     "division_format": ("区划代码应为6、9或12位数字", "division code must be 6, 9 or 12 digits"),
     "division_unknown": (
@@ -230,6 +240,13 @@ def parse_table(frame: pl.DataFrame, kind: str, *, today: dt.date | None = None)
     exprs, reasons = [], []
     for col in (*cols, *missing):
         value, reason = _column(col, today)
+        # Checked on the trimmed value, the one that would be stored: a control character
+        # anywhere in it refuses the cell, whatever the column's kind.
+        # (The key fits feed_records.id_issue, String(16): a feed keeps a record whose ID
+        # number is refused, without the number.)
+        control = _blank_to_null(pl.col(col.name)).str.contains(CONTROL)
+        reason = pl.when(control).then(pl.lit("control_char")).otherwise(reason)
+        value = pl.when(control).then(None).otherwise(value)
         if col.required:
             reason = pl.when(_blank_to_null(pl.col(col.name)).is_null()).then(pl.lit("required")).otherwise(reason)
         exprs.append(value.alias(f"__val_{col.name}"))
@@ -248,7 +265,8 @@ def errors_from(checked: pl.DataFrame, names: list[str]) -> pl.DataFrame:
         checked.filter(pl.col(f"__err_{n}").is_not_null()).select(
             pl.col(ROW).alias("row"),
             pl.lit(n).alias("column"),
-            pl.col(n).cast(pl.String).alias("value"),
+            # a control character shown as � where it was: visible in a report, storable anywhere
+            pl.col(n).cast(pl.String).str.replace_all(CONTROL, "\ufffd").alias("value"),
             pl.col(f"__err_{n}").alias("reason"),
         )
         for n in names

@@ -9,6 +9,7 @@ executemany on SQLite). Nothing else in minsheng builds an engine from a URL.
 from __future__ import annotations
 
 import io
+import sqlite3
 import threading
 from importlib import resources
 from pathlib import Path
@@ -19,14 +20,20 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy import Connection, Engine, ExceptionContext, Table, create_engine, event
 from sqlalchemy.exc import OperationalError
 
-from minsheng.errors import StoreError
+from minsheng.errors import StoreBusy, StoreError
 from minsheng.privacy.personal_data import PersonalDataCipher
 
 BATCH_ROWS = 50_000
-SQLITE_BUSY_SECONDS = 5.0  # the sqlite3 module's default wait for another writer
+# How long a SQLite writer waits for its turn (the process's writer queue, then SQLite's busy
+# handler for another process) before it is told "busy, try again" (StoreBusy; HTTP 503). An
+# import waits only for readers' audit entries (milliseconds each); a reader whose audit entry
+# waits behind an import's transaction (seconds for a few thousand households) is answered
+# within this bound rather than holding a server thread without end. (sqlite3's default: 5 s,
+# shorter than the import of a township's files, so readers failed during imports.)
+SQLITE_BUSY_SECONDS = 30.0
 # The web server runs up to 40 requests at once (its thread pool), each holding at most one
 # connection at a time. Keeping 20 open spares a busy server opening and closing one per
 # request: a PostgreSQL connection costs milliseconds to open, a SQLite one its page cache.
@@ -50,8 +57,8 @@ class _WriterQueue:
     between tries, so with the web server's threads all appending to the audit log an unlucky
     writer loses the race again and again (p99 of a household read: about a second). Here a
     connection takes the turn before its first write and gives it back when its transaction
-    ends; the busy timeout still governs other processes, and a turn not had within it
-    leaves the wait to SQLite, as before.
+    ends; the busy timeout still governs other processes. A turn not had within the timeout
+    is `StoreBusy`.
     """
 
     WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
@@ -70,8 +77,13 @@ class _WriterQueue:
         event.listen(engine.pool, "invalidate", self._invalidate)
 
     def _take(self, info: dict[str, Any]) -> None:
-        if self.KEY not in info:  # once a transaction: it holds the turn, or waited its time for it
-            info[self.KEY] = self._lock.acquire(timeout=self._timeout)
+        if self.KEY in info:  # once a transaction: it holds the turn
+            return
+        if not self._lock.acquire(timeout=self._timeout):
+            # Bounded: a writer of this process has held the database longer than anyone should
+            # wait (an import); say so rather than queue again on SQLite's busy handler.
+            raise busy()
+        info[self.KEY] = True
 
     def _give_back(self, info: dict[str, Any]) -> None:
         if info.pop(self.KEY, False):
@@ -91,6 +103,23 @@ class _WriterQueue:
         self._give_back(connection_record.info)
 
 
+def busy() -> StoreBusy:
+    return StoreBusy(
+        "数据库正忙（正在导入数据），请稍后再试", "the database is busy (an import is being written): try again shortly"
+    )
+
+
+def _sqlite_busy(context: ExceptionContext) -> BaseException | None:
+    """SQLite's "database is locked" after the busy timeout (a writer of another process held
+    the lock all that time) is `StoreBusy`, which the web answers with 503, not a server error."""
+    original = context.original_exception
+    if isinstance(original, sqlite3.OperationalError) and str(original).startswith(
+        ("database is locked", "database is busy")
+    ):
+        return busy()
+    return None
+
+
 def alembic_config(url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(resources.files("minsheng.db") / "migrations"))
@@ -98,17 +127,40 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def create(url: str) -> Engine:
-    """An Engine for the URL, without touching the schema."""
+def _private_sqlite(path: Path) -> None:
+    """The database file owner-only (0600) before SQLite opens it, in a folder made 0700 when
+    it has to be made: it holds names, incomes and ciphertexts (个人信息保护法 Art. 51). SQLite
+    gives its -wal and -shm files the database file's mode; ones left by an older version
+    are tightened too."""
+    from minsheng.contract.private_files import private_file, tighten
+
+    private_file(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        tighten(path.with_name(path.name + suffix))
+
+
+def create(url: str, *, busy_seconds: float = SQLITE_BUSY_SECONDS) -> Engine:
+    """An Engine for the URL, without touching the schema. `busy_seconds`: SQLite only, how long
+    a writer waits for the write lock before `StoreBusy`."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
+        # sqlite3 opens a transaction just before the first INSERT / UPDATE / DELETE of a unit of
+        # work (its reads before that see the latest commit). IMMEDIATE makes that BEGIN take the
+        # write lock, waiting (`timeout`) for it. A plain (deferred) BEGIN would take it only at
+        # the first write to the database file: an import that first writes its staged keys to a
+        # temporary table and then reads the registry holds a snapshot, and SQLite refuses to
+        # upgrade a snapshot another writer has committed past (an audited read did) — at once,
+        # "database is locked", whatever the timeout.
+        connect_args = {"timeout": busy_seconds, "isolation_level": "IMMEDIATE"}
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, **POOL)
+            _private_sqlite(Path(path))
+            engine = create_engine(url, connect_args=connect_args, **POOL)
         else:
-            engine = create_engine(url)  # one connection per thread: there is no file to share
+            # one connection per thread: there is no file to share
+            engine = create_engine(url, connect_args=connect_args)
         event.listen(engine, "connect", _sqlite_pragmas)
-        _WriterQueue(timeout=SQLITE_BUSY_SECONDS).listen(engine)
+        event.listen(engine, "handle_error", _sqlite_busy)
+        _WriterQueue(timeout=busy_seconds).listen(engine)
         return engine
     if url.startswith("postgresql"):
         try:
@@ -143,8 +195,10 @@ def upgrade(engine: Engine, cipher: PersonalDataCipher | None = None) -> None:
         ) from exc
 
 
-def open_engine(url: str, cipher: PersonalDataCipher | None = None) -> Engine:
-    engine = create(url)
+def open_engine(
+    url: str, cipher: PersonalDataCipher | None = None, *, busy_seconds: float = SQLITE_BUSY_SECONDS
+) -> Engine:
+    engine = create(url, busy_seconds=busy_seconds)
     upgrade(engine, cipher)
     return engine
 

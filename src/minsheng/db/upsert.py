@@ -62,10 +62,11 @@ def upsert(
     bulk_insert(conn, table, finish(new))
     if not changed.is_empty():
         written = [c for c in changed.columns if c != key]
+        # A table that keeps when a row last changed (the registry's) gets the stamp; one that
+        # does not (feed records: a record's own date is `event_date`) must not be asked for it.
+        stamp = {"updated_at": func.now()} if "updated_at" in table.c else {}
         stmt = (
-            table.update()
-            .where(table.c[key] == bindparam("__key"))
-            .values({c: bindparam(c) for c in written} | {"updated_at": func.now()})
+            table.update().where(table.c[key] == bindparam("__key")).values({c: bindparam(c) for c in written} | stamp)
         )
         for batch in changed.rename({key: "__key"}).iter_slices(20_000):
             conn.execute(stmt, batch.to_dicts())

@@ -10,7 +10,14 @@ transaction. An ID number that fails validation does not make a row bad: the
 contract says a department's number "may be missing or wrong; linkage must
 cope", so the record is kept with the reason (`id_issue`), is never linked on
 that number, and is left to probabilistic linkage (`minsheng feeds link`). Re-delivering a file changes nothing: records are keyed by
-(source, record_id), quarantined rows by (file checksum, row).
+(source, record_id), quarantined rows by (file checksum, row). Re-delivering a corrected
+record updates it: a corrected amount keeps the record's link, a corrected ID number, name
+or birth date links it afresh (`linking.link`).
+
+A department delivering with its token (`jurisdiction`) writes only about its area: every
+row's residence must lie in it, the record remembers the area (`delivered_area`), and it is
+linked only to a person living there (`linking`). The department is told what it sent (rows
+received and rejected, with the row errors of its own file), never what the registry holds.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from minsheng.db.store import bulk_insert
 from minsheng.db.uow import UnitOfWork
 from minsheng.db.upsert import existing, upsert
 from minsheng.errors import ImportRejected
-from minsheng.feeds.linking import ID_CONFLICT, LINKED, UNMATCHED, ExactIdLinker, Linker
+from minsheng.feeds.linking import OUTSIDE_AREA, STATUSES, ExactIdLinker, Linker, link
 from minsheng.feeds.tables import FEED_QUARANTINE, FEED_RECORDS
 from minsheng.privacy.masking import mask_id_number
 from minsheng.privacy.personal_data import PersonalDataCipher
@@ -48,7 +55,9 @@ class FeedOutcome:
     unchanged: int = 0
     quarantined: int = 0
     id_invalid: int = 0  # kept, with an ID number that fails validation (left to probabilistic linkage)
-    links: dict[str, int] = field(default_factory=dict)
+    links: dict[str, int] = field(default_factory=dict)  # by link status: for the county, never the sender
+    # the rejected rows' reasons: [{row, column, reason_zh, reason_en}], in row order
+    errors: list[dict[str, object]] = field(default_factory=list)
 
 
 def kind_of(path: Path, kind: str | None) -> str:
@@ -98,14 +107,16 @@ def ingest_feed(
     good = parsed.filter(~pl.col(ROW).is_in(bad_rows.implode()))
     outcome = FeedOutcome(kind, table.file, rows=table.frame.height, quarantined=bad_rows.len())
     outcome.id_invalid = int(good.get_column("id_issue").is_not_null().sum())
+    reasons = _reasons(kind, errors)
+    outcome.errors = [{"row": row, **reason} for row in sorted(reasons) for reason in reasons[row]]
     checksum = hashlib.sha256(path.read_bytes()).hexdigest()
     with UnitOfWork(engine) as uow:
         conn = uow.connection
-        records = _records(good, kind, table.file, cipher)
-        records = (linker or ExactIdLinker()).link(conn, records)
-        outcome.links = {
-            s: int((records.get_column("link_status") == s).sum()) for s in (LINKED, ID_CONFLICT, UNMATCHED)
-        }
+        records = _records(good, kind, table.file, cipher, jurisdiction or None)
+        records = link(conn, records, linker or ExactIdLinker())
+        # `outside_area` exists only for a delivery with a token's area
+        statuses = STATUSES if jurisdiction else tuple(s for s in STATUSES if s != OUTSIDE_AREA)
+        outcome.links = {s: int((records.get_column("link_status") == s).sum()) for s in statuses}
         clear = good.select(pl.format("{}:{}", "source", "record_id").alias("feed_key"), "id_number")
 
         def encrypt(frame: pl.DataFrame) -> pl.DataFrame:
@@ -118,7 +129,7 @@ def ingest_feed(
         outcome.inserted, outcome.updated, outcome.unchanged = upsert(
             conn, FEED_RECORDS, "feed_key", records.select(columns), encrypt
         )
-        _quarantine(conn, cipher, table, kind, errors, checksum)
+        _quarantine(conn, cipher, table, kind, reasons, checksum)
         uow.commit()
     return outcome
 
@@ -144,7 +155,7 @@ def _check_delivery(parsed: pl.DataFrame, source: str | None, jurisdiction: str)
             )
 
 
-def _records(good: pl.DataFrame, kind: str, file: str, cipher: PersonalDataCipher) -> pl.DataFrame:
+def _records(good: pl.DataFrame, kind: str, file: str, cipher: PersonalDataCipher, area: str | None) -> pl.DataFrame:
     envelope = {c.name for c in FEED_ENVELOPE}
     specific = [c.name for c in FEED_KINDS[kind]]
     payload = pl.struct(specific).struct.json_encode() if specific else pl.lit("{}")
@@ -156,8 +167,13 @@ def _records(good: pl.DataFrame, kind: str, file: str, cipher: PersonalDataCiphe
         pl.lit(kind).alias("kind"),
         pl.Series("id_number_hash", cipher.index_all(good.get_column("id_number")), dtype=pl.String),
         mask_id_number(pl.col("id_number")).alias("id_number_masked"),
+        # Linkage must know a date read from the ID number from a declared one (migration 0014).
+        (pl.col("birth_date").is_null() & id_birth.is_not_null()).alias("birth_date_derived"),
         pl.coalesce("birth_date", id_birth).alias("birth_date"),
-        pl.col("residence_division").str.slice(0, 6).alias("county"),
+        # An unlinked record is seen by its county: the residence's, else the delivering token's
+        # (a department may leave the residence blank; the record is still about its area).
+        pl.coalesce(pl.col("residence_division"), pl.lit(area, pl.String)).str.slice(0, 6).alias("county"),
+        pl.lit(area, pl.String).alias("delivered_area"),
         payload.alias("payload"),
         pl.lit(file).alias("file_name"),
     ).select(
@@ -167,19 +183,17 @@ def _records(good: pl.DataFrame, kind: str, file: str, cipher: PersonalDataCiphe
         "id_number_hash",
         "id_number_masked",
         "id_issue",
+        "birth_date_derived",
         "county",
+        "delivered_area",
         "payload",
         "file_name",
     )
 
 
-def _quarantine(
-    conn: Connection, cipher: PersonalDataCipher, table: files.Table, kind: str, errors: pl.DataFrame, checksum: str
-) -> None:
-    if errors.is_empty():
-        return
+def _reasons(kind: str, errors: pl.DataFrame) -> dict[int, list[dict[str, str]]]:
+    """The bad rows' reasons by row: [{column, reason_zh, reason_en}]."""
     cols = {c.name: c for c in COLUMNS[f"feed:{kind}"]}
-    raw = table.frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
     by_row: dict[int, list[dict[str, str]]] = {}
     for row, column, key in errors.select("row", "column", "reason").iter_rows():
         zh, en = (
@@ -188,6 +202,20 @@ def _quarantine(
             else reason_text(cols[column], key)
         )
         by_row.setdefault(row, []).append({"column": column, "reason_zh": zh, "reason_en": en})
+    return by_row
+
+
+def _quarantine(
+    conn: Connection,
+    cipher: PersonalDataCipher,
+    table: files.Table,
+    kind: str,
+    by_row: dict[int, list[dict[str, str]]],
+    checksum: str,
+) -> None:
+    if not by_row:
+        return
+    raw = table.frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
     rows = raw.filter(pl.col(ROW).is_in(list(by_row))).to_dicts()
     frame = pl.DataFrame(
         {

@@ -5,7 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import cast
 
-from sqlalchemy import Date, DateTime, Integer, LargeBinary, String, Table, Text, UniqueConstraint, func
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from minsheng.db.base import Base
@@ -31,13 +43,18 @@ class FeedRecord(Base):
     id_issue: Mapped[str | None] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(64))
     birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    # True when ingest read the birth date from the ID number (linkage counts it once, migration 0014).
+    birth_date_derived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     sex: Mapped[str | None] = mapped_column(String(1))
     residence_division: Mapped[str | None] = mapped_column(String(12))
     county: Mapped[str | None] = mapped_column(String(6), index=True)  # jurisdiction of an unlinked record
+    # The area of the department token that delivered the record (blank: imported by the county
+    # itself): it is linked only to a person living there, now or by a later linkage run (0013).
+    delivered_area: Mapped[str | None] = mapped_column(String(12))
     payload: Mapped[str] = mapped_column(Text)  # the kind's own columns as JSON, money in fen
     person_id: Mapped[str | None] = mapped_column(String(64), index=True)
     household_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    link_status: Mapped[str] = mapped_column(String(16), index=True)  # linked / unmatched / id_conflict
+    link_status: Mapped[str] = mapped_column(String(16), index=True)  # feeds.linking.STATUSES
     link_method: Mapped[str | None] = mapped_column(String(32))
     file_name: Mapped[str] = mapped_column(String(255))
     received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -37,6 +37,11 @@ class Backend:
             frames.append(self.api.register(table, dataset_display_name=f"{label}_{n}"))
         return frames
 
+    def register_table(self, frame: pl.DataFrame, label: str) -> Any:
+        """Register one more frame (a lookup table) under a fresh name."""
+        table = frame.to_arrow() if self.kind == "duckdb" else _spark_frame(self.api.spark, frame)
+        return self.api.register(table, dataset_display_name=f"{label}_{next(_names)}")
+
     def fetch(self, splink_frame: Any) -> pl.DataFrame:
         frame = pl.from_arrow(splink_frame.as_pyarrow_table())
         assert isinstance(frame, pl.DataFrame)

@@ -14,7 +14,10 @@ sees it (the pattern Splink documents for phonetic keys):
 Pinyin comes from pypinyin, looked up once per distinct character (a county's
 names use a few thousand), toneless; a polyphonic character takes its most
 common reading, except a surname, which takes its surname reading (单 shàn,
-not dān).
+not dān). Those keys block and feed the near-homophone levels; whether two
+names *sound* the same is decided on every reading of every character
+(`name_sounds`, `same_sound`): a clerk who hears 乐 read yuè may type 月, and
+the most common readings (lè, yuè) would keep the two apart.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import cache
+from itertools import islice, product
 
 import polars as pl
 
@@ -130,7 +134,11 @@ KEY_COLUMNS = (
     "given_fz",
     "name_fz",
     "name_shape",
+    "name_sounds",
 )
+# A name's readings are the product of its characters' readings; past this many (a long name of
+# polyphonic characters) the rarest combinations are dropped, most common readings first.
+MAX_SOUNDS = 64
 _SPACES = re.compile(r"[\s\u3000·•.]+")
 
 
@@ -151,6 +159,50 @@ def _reading(char: str) -> str:
 
     out = lazy_pinyin(char, style=Style.NORMAL, errors="default")
     return out[0].lower() if out else char
+
+
+@cache
+def all_readings(char: str) -> tuple[str, ...]:
+    """Every toneless reading pypinyin's dictionary gives `char`, the most common first; a
+    non-Chinese character stands for itself.
+
+    >>> all_readings("乐")
+    ('le', 'yue')
+    """
+    from pypinyin import Style, pinyin
+
+    out = pinyin(char, style=Style.NORMAL, heteronym=True, errors="default")
+    found = [r for r in (out[0] if out else [char]) if r]
+    return tuple(dict.fromkeys(found)) or (char,)
+
+
+def sounds(surname: str, given: str) -> list[str]:
+    """Every way the name can be read, as `name_py` spells one: a surname with a surname
+    reading (`SURNAME_READINGS`) takes only that, every other character all its readings."""
+    parts: list[tuple[str, ...]] = []
+    if surname in SURNAME_READINGS:
+        parts.append((SURNAME_READINGS[surname],))
+    else:
+        parts.extend(all_readings(c) for c in surname)
+    parts.extend(all_readings(c) for c in given)
+    return [" ".join(combo) for combo in islice(product(*parts), MAX_SOUNDS)]
+
+
+def same_sound(a: str, b: str) -> bool:
+    """Whether two names can be read alike: some reading of one is a reading of the other
+    (the `name` comparison's "same pinyin" level, on one pair).
+
+    >>> same_sound("张乐", "张月"), same_sound("张乐", "张伟")
+    (True, False)
+    """
+    (sa, ga), (sb, gb) = (_split(n) for n in (a, b))
+    return bool(set(sounds(sa, ga)) & set(sounds(sb, gb)))
+
+
+def _split(name: str) -> tuple[str, str]:
+    name = _SPACES.sub("", name)
+    width = 2 if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else 1
+    return name[:width], name[width:]
 
 
 def readings(chars: Iterable[str]) -> dict[str, str]:
@@ -195,6 +247,15 @@ def name_keys(names: pl.Series) -> pl.DataFrame:
         _py(pl.col("given").str.split(""), table).alias("given_py"),
         shape_key(pl.col("name")).alias("name_shape"),
     )
+    pairs = frame.select("surname", "given").unique().drop_nulls()
+    every = pairs.with_columns(
+        pl.Series(
+            "name_sounds",
+            [sounds(s, g) for s, g in pairs.iter_rows()],
+            dtype=pl.List(pl.String),
+        )
+    )
+    frame = frame.join(every, on=["surname", "given"], how="left", nulls_equal=False, maintain_order="left")
     frame = frame.with_columns(
         _py(pl.col("surname_py").str.split(" "), fuzzy).alias("surname_fz"),
         _py(pl.col("given_py").str.split(" "), fuzzy).alias("given_fz"),

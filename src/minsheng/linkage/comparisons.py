@@ -5,15 +5,15 @@ computes the columns they read):
 
 | comparison | levels |
 |---|---|
-| `name` | exact · same pinyin (同音) · same shape key (形近) · same near-homophone pinyin (近音) · one character dropped, added or changed · near-homophone pinyin within two letters (Levenshtein) · surname alone agrees · else |
-| `dob` | exact · day and month swapped · one digit differs · same year only · else |
+| `name` | exact (term-frequency adjusted: 张伟 is weak evidence) · same pinyin on some reading of every character (同音, 多音字 included) · same shape key (形近) · same near-homophone pinyin (近音) · one character dropped, added or changed · near-homophone pinyin within two letters (Levenshtein) · surname alone agrees · else |
+| `dob` | exact · day and month swapped · one digit differs · same year only · else (no evidence when the feed record's date was read from its ID number and both ID numbers are compared) |
 | `id_number` | exact · one digit wrong · two digits transposed · differ, one check digit invalid (a mistyped number) · two valid numbers differ |
 | `sex` | same · differs |
-| `division` | same township (9 digits) · same county (6) · else |
+| `division` | same township · same county, the finest level both have · same county, different township · different county |
 
 Every comparison has a null level first (missing on either side: no evidence).
-Only SQL both engines have built in is used (equality, `levenshtein`; no
-Jaro-Winkler, which Spark gets only from a jar on its class path), so the same
+Only SQL both engines have built in is used (equality, `levenshtein`, array
+intersection; no Jaro-Winkler, which Spark gets only from a jar on its class path), so the same
 comparisons run on DuckDB and on Spark. The evaluation's baseline (`baseline=True`) swaps
 the name comparison for Splink's default `NameComparison` on the characters
 (no pinyin, no shapes) and blocks on characters instead of pinyin keys.
@@ -26,9 +26,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
+from splink.blocking_rule_library import CustomRule
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
@@ -37,7 +39,7 @@ from splink.internals.comparison_level_creator import ComparisonLevelCreator
 LEVELS: dict[str, tuple[tuple[str, str], ...]] = {
     "name": (
         ("exact", "姓名完全相同"),
-        ("same pinyin (homophone)", "同音字（拼音相同）"),
+        ("same pinyin (homophone)", "同音字（拼音相同，含多音字）"),
         ("similar-looking characters", "形近字"),
         ("near-homophone (accent)", "近音字（平翘舌、前后鼻音、n/l）"),
         ("one character dropped, added or changed", "差一个字（多字、少字或错字）"),
@@ -62,9 +64,30 @@ LEVELS: dict[str, tuple[tuple[str, str], ...]] = {
     "sex": (("same", "性别相同"), ("different", "性别不同")),
     "division": (
         ("same township", "同一乡镇（街道）"),
-        ("same county", "同一区县"),
-        ("different", "居住地不同"),
+        ("same county", "同一区县（一方无乡镇）"),
+        ("same county, different township", "同一区县、不同乡镇"),
+        ("different county", "不同区县"),
     ),
+}
+# The levels that say two records agree outright: never evidence against a link (weight ≥ 0).
+AGREEMENT = {
+    ("name", "exact"),
+    ("dob", "exact"),
+    ("id_number", "exact"),
+    ("sex", "same"),
+    ("division", "same township"),
+    ("division", "same county"),
+}
+# The levels that say two records disagree. Whatever training estimates, such a level never
+# counts for a link (`model.LinkModel.levels` caps its weight at 0): trained on one county, EM
+# once made "same county" the negative level and "different" the neutral one (issue 11).
+DISAGREEMENT = {
+    ("name", "different"),
+    ("dob", "different"),
+    ("id_number", "two valid numbers differ"),
+    ("sex", "different"),
+    ("division", "same county, different township"),
+    ("division", "different county"),
 }
 TITLES = {
     "name": ("姓名", "name"),
@@ -72,25 +95,31 @@ TITLES = {
     "id_number": ("身份号码", "ID number"),
     "sex": ("性别", "sex"),
     "division": ("居住地", "residence"),
+    "tf_name": ("姓名常见程度（常见姓名证据较弱）", "how common the name is (a common name is weaker evidence)"),
     "prior": ("先验（随机两条记录为同一人的概率）", "prior (two random records are the same person)"),
 }
 
 
-def _labelled(name: str, levels: list[ComparisonLevelCreator], null_column: str) -> ComparisonCreator:
+def _labelled(name: str, levels: list[ComparisonLevelCreator], null: str | ComparisonLevelCreator) -> ComparisonCreator:
+    """A comparison with its labels; `null`: the column whose absence on either side is no
+    evidence, or the null level itself."""
     labels = LEVELS[name]
     assert len(levels) == len(labels), name
-    null = cll.NullLevel(null_column).configure(label_for_charts="missing")
+    null = (cll.NullLevel(null) if isinstance(null, str) else null).configure(label_for_charts="missing")
     for level, (en, _zh) in zip(levels, labels, strict=True):
         level.configure(label_for_charts=en)
     return cl.CustomComparison([null, *levels], output_column_name=name)
 
 
-def name_comparison() -> ComparisonCreator:
+def name_comparison(*, term_frequencies: bool = True) -> ComparisonCreator:
+    """`term_frequencies`: adjust the exact level by the name's frequency (off only where there are
+    no frequencies to read, as when one pair is explained on its own)."""
     return _labelled(
         "name",
         [
-            cll.ExactMatchLevel("name"),
-            cll.ExactMatchLevel("name_py"),
+            cll.ExactMatchLevel("name", term_frequency_adjustments=term_frequencies),
+            # Every reading of every character (`chinese.sounds`): 张乐 (lè, yuè) sounds like 张月.
+            cll.ArrayIntersectLevel("name_sounds", 1),
             cll.ExactMatchLevel("name_shape"),
             cll.ExactMatchLevel("name_fz"),
             cll.LevenshteinLevel("name", 1),
@@ -100,6 +129,20 @@ def name_comparison() -> ComparisonCreator:
         ],
         "name",
     )
+
+
+# A birth date read from the feed record's own ID number says nothing that number does not:
+# compared with a registry date (which the contract binds to the person's number), it agrees
+# exactly when the two numbers' birth digits do, which the `id_number` comparison already weighs.
+# Counted again, someone else's valid number "agreed" twice (+34 bits) and outweighed a wholly
+# different name (issue 11). So the comparison is void when the feed's date is derived and both
+# numbers are there; with no registry number, the derived date is the only trace of the feed's
+# number and counts once. A registry date derived at import is not voided: a feed's declared date
+# compared with it is the feed's own evidence (it is what exposes someone else's number).
+# In a two-table link, `_l` is the feed (the first table registered, `backend.register`).
+# (`has_id`, not `id_number IS NOT NULL`: training blocks on the number to estimate this comparison,
+# and Splink leaves out of a session every comparison that reads a column the session blocks on.)
+DOB_VOID = "dob_l IS NULL OR dob_r IS NULL OR (dob_derived_l AND has_id_l AND has_id_r)"
 
 
 def dob_comparison() -> ComparisonCreator:
@@ -112,7 +155,7 @@ def dob_comparison() -> ComparisonCreator:
             cll.ExactMatchLevel("birth_year"),
             cll.ElseLevel(),
         ],
-        "dob",
+        cll.CustomLevel(DOB_VOID).configure(is_null_level=True),
     )
 
 
@@ -138,27 +181,45 @@ def sex_comparison() -> ComparisonCreator:
 
 
 def division_comparison() -> ComparisonCreator:
+    # At the finest level both records have: a department that gives only the county code (6
+    # digits) agrees or not on the county; "same county, different township" is said only when
+    # both give a township (issue 11: comparing 6-digit codes as if they were townships made
+    # agreement the negative level).
     return _labelled(
-        "division", [cll.ExactMatchLevel("township"), cll.ExactMatchLevel("county"), cll.ElseLevel()], "county"
+        "division",
+        [
+            cll.ExactMatchLevel("township"),
+            cll.CustomLevel("county_l = county_r AND (township_l IS NULL OR township_r IS NULL)"),
+            cll.ExactMatchLevel("county"),
+            cll.ElseLevel(),
+        ],
+        "county",
     )
 
 
-def comparisons(*, baseline: bool = False) -> list[ComparisonCreator]:
+def comparisons(*, baseline: bool = False, term_frequencies: bool = True) -> list[ComparisonCreator]:
     """The model's comparisons; `baseline`: Splink's default `NameComparison` on the characters
     (exact, Jaro-Winkler 0.92 / 0.88 / 0.7) instead of the Chinese name comparison."""
-    name = cl.NameComparison("name") if baseline else name_comparison()
+    name = cl.NameComparison("name") if baseline else name_comparison(term_frequencies=term_frequencies)
     return [name, dob_comparison(), id_comparison(), sex_comparison(), division_comparison()]
 
 
 def blocking_keys(*, baseline: bool = False) -> list[tuple[str, ...]]:
-    """Pairs worth scoring agree on all columns of at least one key. Each key is selective
-    enough that a record meets a few candidates, not thousands, at county scale (the eval
-    prints the pair counts). `baseline`: the same keys on characters instead of pinyin."""
+    """Pairs worth scoring agree on all columns of at least one key (and the undated rule,
+    `UNDATED_KEY`, see `blocking_rules`). Each key is selective enough that a record meets a few
+    candidates, not thousands, at county scale (the eval prints the pair counts). `baseline`: the
+    same keys on characters instead of pinyin.
+
+    One wrong ID digit anywhere leaves one of three fragments whole (positions 1–14, 7–18, and
+    1–6 with 15–18), and a transposition keeps the sorted digits: a mistyped birth date in the
+    number (which also costs the record its derived birth date) no longer hides the person."""
     surname, given, name = ("surname", "given", "name") if baseline else ("surname_fz", "given_fz", "name_fz")
     keys: list[tuple[str, ...]] = [
         ("id_number",),  # a correct number
         ("id_tail",),  # birth date, sequence and check digit right: the region mistyped
         ("id14", surname),  # region and birth date right: sequence or check digit mistyped
+        ("id_ends", surname),  # region, sequence and check right: a birth-date digit mistyped
+        ("id_sorted", surname),  # two digits transposed, also across the fragments' edges
         ("dob", surname),  # the given name mistyped, no usable number
         ("dob", given),  # the surname mistyped
         (name, "birth_year"),  # the birth date mistyped or swapped
@@ -169,8 +230,29 @@ def blocking_keys(*, baseline: bool = False) -> list[tuple[str, ...]]:
     return keys
 
 
+# A feed record with no birth date (none declared, no valid number to read one from) and no
+# township meets no key above: it is compared with every registry person of its county whose
+# name sounds alike. Only for such records (on all, the commonest names would multiply the pairs).
+UNDATED_KEY = ("name_fz", "county")
+
+
 def blocking_rules(*, baseline: bool = False) -> list[BlockingRuleCreator]:
-    return [block_on(*key) for key in blocking_keys(baseline=baseline)]
+    name = "name" if baseline else UNDATED_KEY[0]
+    # Plain identifiers (no quotes): the same SQL must parse on DuckDB and on Spark.
+    undated = CustomRule(f"l.{name} = r.{name} AND l.county = r.county AND l.dob IS NULL")
+    return [*(block_on(*key) for key in blocking_keys(baseline=baseline)), undated]
+
+
+def reached(left: str = "_l", right: str = "_r", *, baseline: bool = False) -> pl.Expr:
+    """Whether a pair (both frames' columns, suffixed) is reached by some blocking rule, in Polars:
+    the eval's pair completeness."""
+
+    def agree(*columns: str) -> pl.Expr:
+        return pl.all_horizontal([pl.col(f"{c}{left}") == pl.col(f"{c}{right}") for c in columns]).fill_null(False)
+
+    name = "name" if baseline else UNDATED_KEY[0]
+    undated = agree(name, "county") & pl.col(f"dob{left}").is_null()
+    return pl.any_horizontal([*(agree(*key) for key in blocking_keys(baseline=baseline)), undated])
 
 
 def training_rules(*, baseline: bool = False) -> list[BlockingRuleCreator]:

@@ -3,13 +3,15 @@
 The same rule as `feeds.linking.ExactIdLinker` (which applies it in the store,
 on the ID number's blind index), here on feature frames: a feed record links
 to the registry person with its ID number when the number is valid and both
-the name and the birth date agree. A valid number with a different name or
-birth date is not trusted (the department may hold someone else's number, or
+the name and the birth date agree. A birth date read from the number itself
+(`dob_derived`) agrees with the number by construction, so it checks nothing:
+the name must agree in any case, and the date only when it was declared. A
+valid number with a different name or declared birth date is not trusted (the department may hold someone else's number, or
 have mistyped the name); those records, and the ones without a number, are
 left to the probabilistic pass.
 
 >>> feed = pl.DataFrame({"unique_id": ["f1"], "id_number": ["11010519491231002X"], "id_valid": [True],
-...                      "name": ["王秀英"], "dob": ["19491231"]})
+...                      "name": ["王秀英"], "dob": ["19491231"], "dob_derived": [False]})
 >>> registry = feed.with_columns(pl.lit("p1").alias("unique_id"))
 >>> exact_links(feed, registry).rows()
 [('f1', 'p1')]
@@ -30,6 +32,8 @@ def exact_links(feed: pl.DataFrame, registry: pl.DataFrame) -> pl.DataFrame:
     return (
         feed.filter(pl.col("id_valid"))
         .join(people, on="id_number", how="inner")
-        .filter((pl.col("name") == pl.col("_name")) & pl.col("dob").eq_missing(pl.col("_dob")))
+        .filter(
+            (pl.col("name") == pl.col("_name")) & (pl.col("dob_derived") | pl.col("dob").eq_missing(pl.col("_dob")))
+        )
         .select("unique_id", "person_id")
     )

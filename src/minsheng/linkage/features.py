@@ -9,11 +9,15 @@ comparisons and blocking rules read, computed once per record:
 | `unique_id` | feed key or person id |
 | `name`, `surname`, `given`, `*_py`, `*_fz`, `name_shape` | see `chinese.name_keys` |
 | `dob`, `dob_swap`, `birth_year` | birth date as `YYYYMMDD`, with day and month swapped, its year |
+| `dob_derived` | the birth date was not declared but read from the ID number (at import, ingest or here) |
 | `sex` | 1 / 2 |
-| `id_number`, `id14`, `id_tail`, `id_sorted`, `id_valid` | normalised ID number; its first 14 characters (region + birth date); its last 12 (birth date, sequence, check); its characters sorted (a transposition keeps them); check digit valid |
+| `id_number`, `id14`, `id_tail`, `id_ends`, `id_sorted`, `id_valid`, `has_id` | normalised ID number; its first 14 characters (region + birth date); its last 12 (birth date, sequence, check); its first 6 and last 4 (region, sequence, check: the birth date mistyped); its characters sorted (a transposition keeps them); check digit valid; a number at all |
 | `county`, `township` | first 6 / 9 digits of the residence division |
 
-A missing birth date is taken from a valid ID number, as ingest does.
+A missing birth date is taken from a valid ID number, as ingest does, and
+marked `dob_derived` (so is one the input marks `birth_date_derived`, as the
+registry import and feed ingest do): it is the ID number's evidence, and the
+`dob` comparison does not count it a second time (see `comparisons`).
 """
 
 from __future__ import annotations
@@ -32,12 +36,15 @@ FEATURE_COLUMNS = (
     "dob",
     "dob_swap",
     "birth_year",
+    "dob_derived",
     "sex",
     "id_number",
     "id14",
     "id_tail",
+    "id_ends",
     "id_sorted",
     "id_valid",
+    "has_id",
     "county",
     "township",
 )
@@ -82,22 +89,32 @@ def prepare(frame: pl.DataFrame, id_column: str) -> pl.DataFrame:
     """The feature frame of records with `name`, `birth_date`, `sex`, `id_number`
     (clear) and `residence_division`; `id_column` becomes `unique_id`."""
     ids = normalise_id(pl.col("id_number"))
+    declared_derived = (
+        pl.col("birth_date_derived").fill_null(False) if "birth_date_derived" in frame.columns else pl.lit(False)
+    )
     base = frame.select(
         pl.col(id_column).cast(pl.String).alias("unique_id"),
         ids.alias("id_number"),
         birth_dates(frame).alias("_birth"),
+        declared_derived.alias("_derived"),
         pl.col("sex").cast(pl.String).alias("sex"),
         pl.col("residence_division").cast(pl.String).alias("_division"),
-    ).with_columns(id_is_valid(pl.col("id_number")).alias("id_valid"))
+    ).with_columns(
+        id_is_valid(pl.col("id_number")).alias("id_valid"), pl.col("id_number").is_not_null().alias("has_id")
+    )
     id_birth = pl.when(pl.col("id_valid")).then(birth_date_expr(pl.col("id_number")))
     dob = pl.coalesce("_birth", id_birth).dt.strftime("%Y%m%d")
-    base = base.with_columns(dob.alias("dob")).with_columns(
+    derived = (pl.col("_derived") & pl.col("_birth").is_not_null()) | (pl.col("_birth").is_null() & pl.col("id_valid"))
+    base = base.with_columns(dob.alias("dob"), derived.alias("dob_derived")).with_columns(
         (pl.col("dob").str.slice(0, 4) + pl.col("dob").str.slice(6, 2) + pl.col("dob").str.slice(4, 2)).alias(
             "dob_swap"
         ),
         pl.col("dob").str.slice(0, 4).alias("birth_year"),
         pl.when(pl.col("id_number").str.len_chars() >= 14).then(pl.col("id_number").str.slice(0, 14)).alias("id14"),
         pl.when(pl.col("id_number").str.len_chars() == 18).then(pl.col("id_number").str.slice(6)).alias("id_tail"),
+        pl.when(pl.col("id_number").str.len_chars() == 18)
+        .then(pl.col("id_number").str.slice(0, 6) + pl.col("id_number").str.slice(14))
+        .alias("id_ends"),
         pl.col("id_number").str.split("").list.sort().list.join("").alias("id_sorted"),
         pl.when(pl.col("sex").is_in(["1", "2"])).then(pl.col("sex")).alias("sex"),
         pl.col("_division").str.slice(0, 6).alias("county"),

@@ -18,7 +18,10 @@ feed record concerns one registry person at most.
 
 Rare levels are clamped: a level seen (almost) never among matches would
 otherwise veto a link on its own (m = 1e-15 is a weight of −50); the floor
-keeps every level's weight within about ±17.
+keeps every level's weight within about ±17. A level that says the records
+disagree (`comparisons.DISAGREEMENT`) is capped at 0 bits, one that says they
+agree outright (`AGREEMENT`) is held at 0 or above: whatever EM made of one
+county's data, disagreement never counts for a link nor agreement against it.
 """
 
 from __future__ import annotations
@@ -105,16 +108,30 @@ class LinkModel:
                 if m is None and u is None:  # never seen in training: no evidence either way
                     m = u = 1.0
                 gamma = len(trained) - 1 - j
-                out.append(Level(name, gamma, en, zh, max(m or m_floor, M_FLOOR), max(u or u_floor, U_FLOOR)))
+                m, u = max(m or m_floor, M_FLOOR), max(u or u_floor, U_FLOOR)
+                if (name, en) in C.DISAGREEMENT:
+                    m = min(m, u)  # weight ≤ 0 (see the module docstring)
+                elif (name, en) in C.AGREEMENT:
+                    u = min(u, m)  # weight ≥ 0
+                out.append(Level(name, gamma, en, zh, m, u))
         return out
 
-    def comparisons(self) -> list[Any]:
-        """Fresh Splink comparisons (for any backend) carrying this model's m and u."""
-        fresh = C.comparisons(baseline=self.baseline)
+    def comparisons(self, *, term_frequencies: bool = True) -> list[Any]:
+        """Fresh Splink comparisons (for any backend) carrying this model's m and u;
+        `term_frequencies`: adjust exact names by their frequency (see `comparisons.name_comparison`)."""
+        fresh = C.comparisons(baseline=self.baseline, term_frequencies=term_frequencies)
         levels = self.levels()
         for creator in fresh:
             name = creator.create_output_column_name()
             trained = [lv for lv in levels if lv.comparison == name and lv.gamma != -1]
+            expected = len(creator.get_comparison("duckdb").comparison_levels) - 1
+            if len(trained) != expected:
+                raise ConfigError(
+                    f"比对模型的“{name}”有{len(trained)}个级别，本版本需要{expected}个：请重新训练比对模型"
+                    "（minsheng feeds train）或删除数据目录中的旧模型",
+                    f"the linkage model's {name!r} comparison has {len(trained)} levels where this version has "
+                    f"{expected}: train the model again (minsheng feeds train) or remove the old one from the data directory",
+                )
             creator.configure(m_probabilities=[lv.m for lv in trained], u_probabilities=[lv.u for lv in trained])
         return fresh
 

@@ -7,14 +7,15 @@
 `person_id`, `household_id` and the same envelope. The steps:
 
 1. `features`: comparison keys for both sides (`features.prepare`);
-2. `exact`: a valid ID number whose name and birth date agree (`exact.exact_links`), when `exact=True`;
+2. `exact`: a valid ID number whose name (and declared birth date) agree (`exact.exact_links`), when `exact=True`;
 3. `score`: every other record scored by the model against its blocked candidates;
-4. `decide`: linked / review / unmatched by the thresholds.
+4. `decide`: linked / review / unmatched by the thresholds (a record with neither an ID number
+   nor a birth date is never linked; the county's one person of its name and sex goes to review).
 
 The result has one row per feed record: `feed_key`, `status` (linked, review,
 unmatched), `method` (id_number, probabilistic or null), `person_id` (the link
-or the proposed candidate), `match_weight`, `match_probability`, `runner_up`
-and the `gamma_*` levels. A failure names the step it happened in.
+or the proposed candidate), `match_weight`, `match_probability`, `runner_up`,
+the `gamma_*` levels and `tf_name`. A failure names the step it happened in.
 """
 
 from __future__ import annotations
@@ -31,7 +32,18 @@ from minsheng.linkage.exact import METHOD as EXACT_METHOD
 from minsheng.linkage.exact import exact_links
 from minsheng.linkage.features import prepare
 from minsheng.linkage.model import LinkModel
-from minsheng.linkage.scoring import LINKED, LOWER, MARGIN, REVIEW, UNMATCHED, UPPER, best_candidates, decide
+from minsheng.linkage.scoring import (
+    FLOOR,
+    LINKED,
+    LOWER,
+    MARGIN,
+    REVIEW,
+    UNMATCHED,
+    UPPER,
+    best_candidates,
+    decide,
+    unique_name_sex,
+)
 
 PROBABILISTIC = "probabilistic"
 
@@ -75,10 +87,14 @@ def link_records(
         exact_pairs = exact_links(left, right) if exact else none
         rest = left.join(exact_pairs, on="unique_id", how="anti")
     with step("score", timings):
-        best = best_candidates(rest, right, model, backend=backend, floor=lower - margin)
+        best = best_candidates(rest, right, model, backend=backend, floor=min(FLOOR, lower - margin))
     with step("decide", timings):
+        undated = rest.select("unique_id", (pl.col("id_number").is_null() & pl.col("dob").is_null()).alias("undated"))
+        best = best.join(undated, on="unique_id", how="left").join(
+            unique_name_sex(rest, right), on="unique_id", how="left"
+        )
         decided = decide(best, upper=upper, lower=lower, margin=margin)
-        probable = decided.filter(pl.col("match_weight") >= lower).with_columns(
+        probable = decided.filter(pl.col("decision") != UNMATCHED).with_columns(
             pl.col("decision").alias("status"),
             pl.when(pl.col("decision") == LINKED).then(pl.lit(PROBABILISTIC)).alias("method"),
         )

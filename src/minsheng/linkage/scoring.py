@@ -10,7 +10,10 @@ by its best weight:
 
 - at or above `upper`, and clearly ahead of the runner-up (by `margin` bits) → `linked`;
 - at or above `lower` (or above `upper` but with a close runner-up, say a twin) → `review`;
-- below `lower`, or no candidate at all → `unmatched`.
+- below `lower`, or no candidate at all → `unmatched`; but the one person of the county
+  with the record's exact name and sex, nothing contradicting, → `review`;
+- a record with neither an ID number nor a birth date is never linked: `review` when one
+  candidate clearly stands out (as above, and ahead of the runner-up by `margin`), else `unmatched`.
 
 Weights are in bits (log2 of the odds, prior included): `upper` = 6 means odds
 of 64 to 1 (probability 0.985) that the pair is the same person; the default 4.5, about 23 to 1.
@@ -38,6 +41,10 @@ from minsheng.linkage.model import LinkModel
 UPPER = 4.5  # posterior probability ≈ 0.957
 LOWER = -2.0  # ≈ 0.2
 MARGIN = 5.0  # the best at least 32 times as likely as the runner-up
+# Pairs scoring below this are not read back. Low enough to keep a record whose only evidence is
+# a name unique in its county and its sex (about −7 bits against a million persons, before the
+# name's frequency), which goes to review (see `decide`).
+FLOOR = -16.0
 LINKED, REVIEW, UNMATCHED = "linked", "review", "unmatched"
 
 
@@ -47,21 +54,26 @@ def best_candidates(
     model: LinkModel,
     *,
     backend: Backend | None = None,
-    floor: float = LOWER - MARGIN,
+    floor: float = FLOOR,
 ) -> pl.DataFrame:
     """One row per feed record that has a candidate scoring at least `floor`: `unique_id`,
-    `person_id`, `match_weight`, `match_probability`, `runner_up` (weight or null) and
-    `gamma_<comparison>` of the best pair."""
+    `person_id`, `match_weight`, `match_probability`, `runner_up` (weight or null), the
+    `gamma_<comparison>` of the best pair, `tf_name` (the name frequency's adjustment, bits) and
+    `contradicts` (some comparison of the best pair counts against it)."""
     from splink import Linker
 
     backend = backend or duckdb_backend()
+    prior = 1 / max(registry.height, 1)
     # Matching columns on: they bring the gamma (level) columns the waterfall needs.
-    settings = C.settings(
-        model.comparisons(), prior=1 / max(registry.height, 1), baseline=model.baseline, retain_matching=True
-    )
+    settings = C.settings(model.comparisons(), prior=prior, baseline=model.baseline, retain_matching=True)
     linker = Linker(backend.register(feed, registry), settings, log_level=logging.WARNING)
+    if not model.baseline:
+        average = next(lv.u for lv in model.levels() if (lv.comparison, lv.label) == ("name", "exact"))
+        lookup = backend.register_table(name_frequencies(registry, average), "tf_name")
+        linker.table_management.register_term_frequency_lookup(lookup, "name")
     predictions = linker.inference.predict(threshold_match_weight=floor, warning_mode="never")
-    gammas = [f"gamma_{c.create_output_column_name()}" for c in model.comparisons()]
+    names = [c.create_output_column_name() for c in model.comparisons()]
+    gammas = [f"gamma_{c}" for c in names]
     pairs = backend.fetch(predictions).select(
         pl.col("unique_id_l").alias("unique_id"),
         pl.col("unique_id_r").alias("person_id"),
@@ -71,19 +83,80 @@ def best_candidates(
     )
     predictions.drop_table_from_database_and_remove_from_cache()
     ranked = pairs.sort(["unique_id", "match_weight", "person_id"], descending=[False, True, False])
-    return ranked.group_by("unique_id", maintain_order=True).agg(
+    best = ranked.group_by("unique_id", maintain_order=True).agg(
         pl.all().first(), pl.col("match_weight").get(1, null_on_oob=True).alias("runner_up")
+    )
+    weights = {(lv.comparison, lv.gamma): lv.weight for lv in model.levels()}
+    level_weights = [
+        pl.col(f"gamma_{c}").replace_strict(
+            {g: w for (name, g), w in weights.items() if name == c}, default=0.0, return_dtype=pl.Float64
+        )
+        for c in names
+    ]
+    # The name frequency's adjustment is what the levels and the prior leave of the match weight.
+    levels_sum = pl.sum_horizontal(level_weights) + math.log2(prior / (1 - prior))
+    return best.with_columns(
+        (pl.col("match_weight") - levels_sum).round(6).alias("tf_name"),
+        pl.any_horizontal([w < 0 for w in level_weights]).alias("contradicts"),
     )
 
 
+def name_frequencies(registry: pl.DataFrame, average: float) -> pl.DataFrame:
+    """The frequencies the exact name level is adjusted by (`name`, `tf_name`): each name's share
+    of the registry, for names it holds more than once, and never below `average` (the level's
+    u, the chance that two random persons share a name). So the adjustment only ever weakens a
+    name shown to be common (张伟); a name held once is no evidence of anything (in a small
+    registry every name is "1 in n"). From the registry alone, not Splink's default (the union
+    with the feed records being linked): those are a skewed few, and a name's weight must not
+    depend on which other records happen to be linked in the same run."""
+    names = registry.select("name").drop_nulls()
+    counts = names.group_by("name").len().filter(pl.col("len") >= 2)
+    share = (pl.col("len") / max(names.height, 1)).clip(lower_bound=average)
+    return counts.select("name", share.alias("tf_name"))
+
+
+def unique_name_sex(feed: pl.DataFrame, registry: pl.DataFrame) -> pl.DataFrame:
+    """`unique_id` (feed) and `unique_person`: the one registry person of the record's county
+    with its exact name and sex, where there is exactly one (feature frames)."""
+    key = ["name", "sex", "county"]
+    single = (
+        registry.drop_nulls(key)
+        .group_by(key)
+        .agg(pl.col("unique_id").first().alias("unique_person"), pl.len().alias("_n"))
+        .filter(pl.col("_n") == 1)
+        .drop("_n")
+    )
+    return feed.select("unique_id", *key).join(single, on=key, how="inner").select("unique_id", "unique_person")
+
+
 def decide(best: pl.DataFrame, *, upper: float = UPPER, lower: float = LOWER, margin: float = MARGIN) -> pl.DataFrame:
-    """`best` with a `decision` column: linked / review / unmatched (see the module docstring)."""
+    """`best` with a `decision` column: linked / review / unmatched (see the module docstring).
+    Optional columns: `undated` (the record has neither an ID number nor a birth date),
+    `unique_person` (see `unique_name_sex`) and `contradicts` (see `best_candidates`)."""
+
+    def optional(name: str, default: Any) -> pl.Expr:
+        return pl.col(name) if name in best.columns else pl.lit(default)
+
     weight = pl.col("match_weight")
     clear = pl.col("runner_up").is_null() | (weight - pl.col("runner_up") >= margin)
+    undated = optional("undated", False).fill_null(False)
+    # The one person of the county with the record's name and sex, nothing contradicting: a
+    # caseworker can confirm it, so it is queued rather than left unmatched (issue 11).
+    unique = (
+        (pl.col("unique_person") == pl.col("person_id")).fill_null(False)
+        & ~optional("contradicts", False).fill_null(False)
+        if "unique_person" in best.columns
+        else pl.lit(False)
+    )
+    worth_review = (weight >= lower) | unique
     decision = (
-        pl.when(weight >= upper)
+        # Neither an ID number nor a birth date: a name and a place never link on their own;
+        # a candidate that clearly stands out waits for a caseworker.
+        pl.when(undated)
+        .then(pl.when(clear & worth_review).then(pl.lit(REVIEW)).otherwise(pl.lit(UNMATCHED)))
+        .when(weight >= upper)
         .then(pl.when(clear).then(pl.lit(LINKED)).otherwise(pl.lit(REVIEW)))
-        .when(weight >= lower)
+        .when(worth_review)
         .then(pl.lit(REVIEW))
         .otherwise(pl.lit(UNMATCHED))
     )
@@ -92,7 +165,8 @@ def decide(best: pl.DataFrame, *, upper: float = UPPER, lower: float = LOWER, ma
 
 def waterfall(model: LinkModel, row: dict[str, Any]) -> list[dict[str, Any]]:
     """Why a pair scored what it did: the prior, then each comparison's level and weight
-    (they add up to the pair's match weight). `row` holds the `gamma_<comparison>` values."""
+    (they add up to the pair's match weight). `row` holds the `gamma_<comparison>` values and,
+    from `best_candidates`, `tf_name` (how common the name is, in bits)."""
     levels = {(lv.comparison, lv.gamma): lv for lv in model.levels()}
     prior = row.get("prior")
     steps: list[dict[str, Any]] = []
@@ -110,6 +184,20 @@ def waterfall(model: LinkModel, row: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     for key, value in row.items():
+        if key == "tf_name" and value:
+            zh, en = C.TITLES["tf_name"]
+            steps.append(
+                {
+                    "comparison": "tf_name",
+                    "title": en,
+                    "title_zh": zh,
+                    "level": None,
+                    "label": "",
+                    "label_zh": "",
+                    "weight": round(float(value), 4),
+                }
+            )
+            continue
         if not key.startswith("gamma_") or value is None:
             continue
         name = key.removeprefix("gamma_")
@@ -139,7 +227,8 @@ def explain(
     """Score one feed record against one registry person, blocked or not: `match_weight`,
     `match_probability` and the `waterfall` (as stored with a review candidate). Both are
     dicts with `name`, `birth_date`, `sex`, `id_number` (clear) and `residence_division`;
-    `registry_size` sets the prior. For 章伟 against 张伟, say, the name step of the waterfall
+    `registry_size` sets the prior; the name's frequency is not known from one pair, so its
+    adjustment is left out. For 章伟 against 张伟, say, the name step of the waterfall
     reads "same pinyin (homophone)" / 同音字（拼音相同）.
     """
     from splink import Linker
@@ -152,7 +241,9 @@ def explain(
     ]
     backend = duckdb_backend(threads=1)
     prior = 1 / registry_size
-    settings = C.settings(model.comparisons(), prior=prior, baseline=model.baseline, retain_matching=True)
+    # One pair gives no name frequencies: the exact name level is scored unadjusted.
+    comparisons = model.comparisons(term_frequencies=False)
+    settings = C.settings(comparisons, prior=prior, baseline=model.baseline, retain_matching=True)
     linker = Linker(backend.register(*frames), settings, log_level=logging.WARNING)
     left, right = (frame.to_dicts()[0] for frame in frames)
     row = backend.fetch(linker.inference.score_pair(left, right)).to_dicts()[0]

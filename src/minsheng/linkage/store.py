@@ -17,7 +17,9 @@ In one transaction: a record scoring above the upper threshold is linked
 row waits for a caseworker (`review.accept` / `review.reject`), with the
 waterfall of why; below, the record stays as it was, unmatched and visible.
 A record with a pending candidate is not scored again, and a person a
-caseworker rejected for a record is never proposed for it again. The run is
+caseworker rejected for a record is never proposed for it again. A record a
+department delivered with its token is linked or proposed only to a person living
+in the token's area (`delivered_area`, as at ingest). The run is
 audited (one entry with its counts).
 """
 
@@ -79,8 +81,14 @@ _TEXT: dict[str, Any] = {
 }
 
 
-# Feed records as linkage reads them: key and envelope (`read_feed` puts the ID number in clear).
-FEED_QUERY = select(FEED_RECORDS.c.feed_key, FEED_RECORDS.c.id_number_enc, *(FEED_RECORDS.c[c] for c in ENVELOPE))
+# Feed records as linkage reads them: key and envelope (`read_feed` puts the ID number in clear),
+# and whether the birth date was read from the ID number (`features.prepare` counts it once).
+FEED_QUERY = select(
+    FEED_RECORDS.c.feed_key,
+    FEED_RECORDS.c.id_number_enc,
+    *(FEED_RECORDS.c[c] for c in ENVELOPE),
+    FEED_RECORDS.c.birth_date_derived,
+)
 
 
 def read_feed(conn: Connection, cipher: PersonalDataCipher, query: Select[Any], county: str = "") -> pl.DataFrame:
@@ -88,7 +96,7 @@ def read_feed(conn: Connection, cipher: PersonalDataCipher, query: Select[Any], 
     ID numbers in clear."""
     if county:
         query = query.where(FEED_RECORDS.c.county.startswith(county))
-    schema = {"feed_key": pl.String, "id_number_enc": pl.Binary, **_TEXT}
+    schema = {"feed_key": pl.String, "id_number_enc": pl.Binary, **_TEXT, "birth_date_derived": pl.Boolean}
     return _clear_ids(_read(conn, query, schema), cipher)
 
 
@@ -111,10 +119,17 @@ def registry_persons(conn: Connection, cipher: PersonalDataCipher, scope: str = 
         PERSONS.c.birth_date,
         PERSONS.c.sex,
         HOUSEHOLDS.c.residence_division,
+        PERSONS.c.birth_date_derived,
     ).join(HOUSEHOLDS, HOUSEHOLDS.c.household_id == PERSONS.c.household_id)
     if scope:
         query = query.where(HOUSEHOLDS.c.residence_division.startswith(scope))
-    schema = {"person_id": pl.String, "household_id": pl.String, "id_number_enc": pl.Binary, **_TEXT}
+    schema = {
+        "person_id": pl.String,
+        "household_id": pl.String,
+        "id_number_enc": pl.Binary,
+        **_TEXT,
+        "birth_date_derived": pl.Boolean,
+    }
     return _clear_ids(_read(conn, query, schema), cipher)
 
 
@@ -145,6 +160,7 @@ def link_unmatched(
     with engine.connect() as conn:
         feed = unlinked_records(conn, cipher, county)
         registry = registry_persons(conn, cipher, registry_scope)
+        areas = _delivered_areas(conn)
     run.seconds["read"] = time.perf_counter() - start
     run.records = run.unmatched = feed.height
     if feed.is_empty() or registry.is_empty():
@@ -166,7 +182,7 @@ def link_unmatched(
     households = registry.select(
         "person_id", "household_id", pl.col("residence_division").str.slice(0, 6).alias("hh_county")
     )
-    result = result.join(households, on="person_id", how="left")
+    result = _within_delivered_area(result.join(households, on="person_id", how="left"), registry, areas)
     with UnitOfWork(engine) as uow:
         conn = uow.connection
         linked = result.filter(pl.col("status") == LINKED)
@@ -186,6 +202,27 @@ def link_unmatched(
         uow.commit()
     run.seconds["write"] = time.perf_counter() - start
     return run
+
+
+def _delivered_areas(conn: Connection) -> pl.DataFrame:
+    """The unlinked records a department delivered with its token, and the token's area."""
+    query = select(FEED_RECORDS.c.feed_key, FEED_RECORDS.c.delivered_area).where(
+        FEED_RECORDS.c.delivered_area.is_not(None), FEED_RECORDS.c.link_status.in_([UNMATCHED, ID_CONFLICT])
+    )
+    return _read(conn, query, {"feed_key": pl.String, "delivered_area": pl.String})
+
+
+def _within_delivered_area(result: pl.DataFrame, registry: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
+    """A token may write only about its area (`feeds.linking`): a record it delivered is neither
+    linked nor proposed for review to a person living elsewhere; it stays unmatched, as it was."""
+    residence = registry.select("person_id", pl.col("residence_division").alias("person_residence"))
+    checked = result.join(residence, on="person_id", how="left").join(areas, on="feed_key", how="left")
+    allowed = pl.col("delivered_area").is_null() | pl.col("person_residence").str.starts_with(
+        pl.col("delivered_area")
+    ).fill_null(False)
+    return checked.with_columns(
+        pl.when(allowed).then(pl.col("status")).otherwise(pl.lit(UNMATCHED)).alias("status")
+    ).drop("person_residence", "delivered_area")
 
 
 def _fresh_candidates(conn: Connection, review: pl.DataFrame) -> pl.DataFrame:
@@ -228,7 +265,7 @@ def _write_candidates(conn: Connection, model: LinkModel, review: pl.DataFrame, 
     if review.is_empty():
         return
     prior = 1 / registry_size
-    gammas = [c for c in review.columns if c.startswith("gamma_")]
+    gammas = [c for c in review.columns if c.startswith("gamma_") or c == "tf_name"]
     why = [waterfall_json(model, {"prior": prior, **row}) for row in review.select(gammas).iter_rows(named=True)]
     frame = review.select(
         "feed_key",

@@ -57,7 +57,16 @@ def load_cipher(
 def load_audit_chain_key(data_dir: Path) -> bytes:
     """The HMAC-SM3 key of the audit chain (made on first use)."""
     path = data_dir / "keys" / "audit-chain.key"
-    return base64.b64decode(_key_file(path, lambda: base64.b64encode(secrets.token_bytes(32))))
+    try:
+        key = base64.b64decode(_key_file(path, lambda: base64.b64encode(secrets.token_bytes(32))), validate=True)
+    except binascii.Error:
+        key = b""
+    if len(key) < 32:
+        raise ConfigError(
+            f"审计链密钥文件{path}已损坏（应为32字节以上随机数的base64编码）",
+            f"the audit chain key {path} is damaged (not base64 of ≥ 32 bytes)",
+        )
+    return key
 
 
 def load_audit_signing_key(data_dir: Path) -> Ed25519PrivateKey:
@@ -69,7 +78,10 @@ def load_audit_signing_key(data_dir: Path) -> Ed25519PrivateKey:
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         ),
     )
-    key = serialization.load_pem_private_key(pem, password=None)
+    try:
+        key = serialization.load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError):
+        key = None
     if not isinstance(key, Ed25519PrivateKey):
         raise ConfigError(f"{path} 不是Ed25519私钥", f"{path} is not an Ed25519 private key")
     return key

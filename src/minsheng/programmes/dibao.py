@@ -22,6 +22,12 @@ CITE_9 = "社会救助暂行办法 第九条"
 CITE_10 = "社会救助暂行办法 第十条（财产状况认定办法由省、市制定）"
 CITE_13 = "社会救助暂行办法 第十三条"
 CITE_23 = "最低生活保障审核确认办法（民发〔2021〕57号）第二十三条"
+# How 特困 support and 低保 combine in one household: no national clause says it outright (see
+# parameters/dibao/tekun_members_excluded.yaml); these are the clauses the local choice follows.
+CITE_TEKUN = (
+    "社会救助暂行办法 第十五条第三款（特困人员供养与最低生活保障相衔接）；特困人员认定办法（民发〔2021〕43号）"
+    "第二十七条；最低生活保障审核确认办法 第七条第二款第（三）项；地方选择 dibao.tekun_members_excluded"
+)
 
 
 def add(model: Model) -> None:
@@ -45,20 +51,40 @@ def add(model: Model) -> None:
 
     # ---- conditions (each a named rule with its clause)
 
+    _add_household_members(model)
+
+    @model.condition(
+        H,
+        label=("有计入低保家庭的成员", "at least one member counted in the dibao household"),
+        cite=f"最低生活保障审核确认办法 第四条（以家庭为单位申请）；{CITE_TEKUN}",
+    )
+    def dibao_has_members(dibao_household_size: pl.Expr) -> pl.Expr:
+        return dibao_household_size > 0
+
     @model.condition(H, label=("人均收入低于低保标准", "income per capita below the standard"), cite=CITE_9)
-    def dibao_income_below_standard(income_per_capita_fen: pl.Expr, dibao_standard_fen: pl.Expr) -> pl.Expr:
-        return income_per_capita_fen < dibao_standard_fen
+    def dibao_income_below_standard(dibao_income_per_capita_fen: pl.Expr, dibao_standard_fen: pl.Expr) -> pl.Expr:
+        return dibao_income_per_capita_fen < dibao_standard_fen
+
+    @model.formula(
+        H,
+        label=("人均金融资产限额", "limit on financial assets per capita"),
+        unit="fen",
+        cite=CITE_10,
+        params={"multiple": "dibao.financial_assets_multiple"},
+    )
+    def dibao_financial_assets_limit_fen(dibao_standard_fen: pl.Expr, multiple: pl.Expr) -> pl.Expr:
+        return multiple * dibao_standard_fen * 12  # a multiple of the annual standard (local rule)
 
     @model.condition(
         H,
         label=("人均金融资产不超过限额", "financial assets per capita within the limit"),
         cite=CITE_10,
-        params={"multiple": "dibao.financial_assets_multiple"},
     )
     def dibao_financial_assets_within_limit(
-        financial_assets_per_capita_fen: pl.Expr, dibao_standard_fen: pl.Expr, multiple: pl.Expr
+        financial_assets_per_capita_fen: pl.Expr, dibao_financial_assets_limit_fen: pl.Expr
     ) -> pl.Expr:
-        return financial_assets_per_capita_fen <= multiple * dibao_standard_fen * 12
+        # Both sides are nodes, so an explanation shows the two values compared (issue §2.5).
+        return financial_assets_per_capita_fen <= dibao_financial_assets_limit_fen
 
     @model.condition(
         H,
@@ -69,8 +95,16 @@ def add(model: Model) -> None:
     def dibao_housing_within_limit(
         properties: pl.Expr, housing_area_per_capita_m2: pl.Expr, max_properties: pl.Expr, exemption_m2: pl.Expr
     ) -> pl.Expr:
-        # More homes than allowed excludes, unless floor area per capita is below the local figure.
-        return (properties <= max_properties) | (housing_area_per_capita_m2 < exemption_m2)
+        # More homes than allowed excludes, unless floor area per capita is below the local figure
+        # (POLICY-FACTS §1.6: 「住房达到两套及以上（家庭人均住房建筑面积低于……的除外）」).
+        # An exemption of 0 or null is no exemption: the clause is off, so a blank floor area
+        # must not leave the result unknown (Kleene: false | unknown would be unknown).
+        exempt = (
+            pl.when(exemption_m2.is_null() | (exemption_m2 <= 0))
+            .then(False)
+            .otherwise(housing_area_per_capita_m2 < exemption_m2)
+        )
+        return (properties <= max_properties) | exempt
 
     @model.condition(
         H,
@@ -107,17 +141,17 @@ def add(model: Model) -> None:
         "dibao_no_excluded_non_residential",
     )
     model.all_of("dibao_assets_ok", H, asset_rules, ("财产状况符合规定", "property within the local rules"))
-    conditions = ("dibao_income_below_standard", *asset_rules)
+    conditions = ("dibao_has_members", "dibao_income_below_standard", *asset_rules)
     model.all_of("dibao_eligible", H, conditions, ("符合低保条件", "eligible for dibao"))
 
     # ---- amounts
 
     @model.formula(H, label=("差额补助", "gap payment"), unit="fen/month", cite=CITE_13)
     def dibao_gap_fen(
-        dibao_standard_fen: pl.Expr, household_size: pl.Expr, household_counted_income_fen: pl.Expr
+        dibao_standard_fen: pl.Expr, dibao_household_size: pl.Expr, dibao_household_income_fen: pl.Expr
     ) -> pl.Expr:
         # (standard − income per capita) × members = standard × members − income: exact in fen.
-        return (dibao_standard_fen * household_size - household_counted_income_fen).clip(lower_bound=0)
+        return (dibao_standard_fen * dibao_household_size - dibao_household_income_fen).clip(lower_bound=0)
 
     @model.formula(
         H,
@@ -133,18 +167,18 @@ def add(model: Model) -> None:
         },
     )
     def dibao_tier_fen(
-        income_per_capita_fen: pl.Expr,
+        dibao_income_per_capita_fen: pl.Expr,
         dibao_standard_fen: pl.Expr,
-        household_size: pl.Expr,
+        dibao_household_size: pl.Expr,
         b1: pl.Expr,
         b2: pl.Expr,
         t1: pl.Expr,
         t2: pl.Expr,
         t3: pl.Expr,
     ) -> pl.Expr:
-        share = income_per_capita_fen / dibao_standard_fen
+        share = dibao_income_per_capita_fen / dibao_standard_fen
         rate = pl.when(share < b1).then(t1).when(share < b2).then(t2).otherwise(t3)
-        return round_fen(rate * dibao_standard_fen) * household_size
+        return round_fen(rate * dibao_standard_fen) * dibao_household_size
 
     @model.formula(
         H,
@@ -157,12 +191,12 @@ def add(model: Model) -> None:
         dibao_gap_fen: pl.Expr,
         dibao_tier_fen: pl.Expr,
         dibao_standard_fen: pl.Expr,
-        household_size: pl.Expr,
+        dibao_household_size: pl.Expr,
         tiered: pl.Expr,
         floor: pl.Expr,
     ) -> pl.Expr:
         base = pl.when(tiered).then(dibao_tier_fen).otherwise(dibao_gap_fen)
-        minimum = round_fen(floor * dibao_standard_fen) * household_size  # local floor (保底)
+        minimum = round_fen(floor * dibao_standard_fen) * dibao_household_size  # local floor (保底)
         return pl.max_horizontal(base, minimum)
 
     @model.formula(
@@ -197,8 +231,13 @@ def add(model: Model) -> None:
         # would otherwise fall through both `when`s as "neither elderly nor minor").
         return pl.when(age.is_not_null()).then(round_fen(share * dibao_standard_fen))
 
+    @model.formula(P, label=("计入低保家庭成员的分类施保加发", "top-up of a dibao member"), unit="fen/month")
+    def dibao_member_topup_fen(dibao_member: pl.Expr, dibao_topup_person_fen: pl.Expr) -> pl.Expr:
+        # A member left out of the dibao household (a tekun member) gets no dibao top-up.
+        return pl.when(dibao_member).then(dibao_topup_person_fen).when(~dibao_member).then(0)
+
     model.aggregate(
-        "dibao_topup_fen", "dibao_topup_person_fen", "sum", ("分类施保加发合计", "classified top-ups"), "fen/month"
+        "dibao_topup_fen", "dibao_member_topup_fen", "sum", ("分类施保加发合计", "classified top-ups"), "fen/month"
     )
 
     @model.formula(H, label=("低保金（月）", "dibao benefit per month"), unit="fen/month", cite=CITE_13)
@@ -216,8 +255,9 @@ def add(model: Model) -> None:
             conditions=conditions,
             amounts=(
                 "dibao_standard_fen",
-                "household_size",
-                "income_per_capita_fen",
+                "household_size",  # the registered household, beside the members dibao counts
+                "dibao_household_size",
+                "dibao_income_per_capita_fen",
                 "dibao_gap_fen",
                 "dibao_base_fen",
                 "dibao_topup_fen",
@@ -226,6 +266,62 @@ def add(model: Model) -> None:
             basis="社会救助暂行办法 第九条至第十三条；民发〔2021〕57号",
         )
     )
+
+
+def _add_household_members(model: Model) -> None:
+    """Who the dibao household counts: every registered member, less the tekun members where
+    the local choice `dibao.tekun_members_excluded` says so (the default)."""
+
+    @model.formula(
+        P,
+        label=("计入低保家庭的成员", "member counted in the dibao household"),
+        cite=CITE_TEKUN,
+        params={"exclude": "dibao.tekun_members_excluded"},
+    )
+    def dibao_member(tekun_eligible: pl.Expr, exclude: pl.Expr) -> pl.Expr:
+        # 特困 support and 低保 are not held at once by one person (特困人员认定办法 第二十七条:
+        # only a person whose tekun support ends is taken into dibao). A member whose tekun
+        # status is unknown is an unknown member, so the household's size is unknown too.
+        return pl.when(exclude).then(~tekun_eligible).otherwise(True)
+
+    @model.formula(P, label=("计入低保家庭的人数", "counted in the dibao household"), unit="persons")
+    def dibao_member_count(dibao_member: pl.Expr) -> pl.Expr:
+        return pl.when(dibao_member).then(1).when(~dibao_member).then(0)
+
+    model.aggregate(
+        "dibao_household_size",
+        "dibao_member_count",
+        "sum",  # strict: one unknown member makes the size unknown ("count" would skip them)
+        ("低保家庭计入人数", "members counted in the dibao household"),
+        "persons",
+    )
+
+    @model.formula(
+        P,
+        label=("计入低保家庭的收入", "income counted in the dibao household"),
+        unit="fen/month",
+        cite=CITE_TEKUN,
+    )
+    def dibao_member_income_fen(dibao_member: pl.Expr, counted_income_fen: pl.Expr) -> pl.Expr:
+        # A member outside the dibao household brings neither a share nor income to it.
+        return pl.when(dibao_member).then(counted_income_fen).when(~dibao_member).then(0)
+
+    model.aggregate(
+        "dibao_household_income_fen",
+        "dibao_member_income_fen",
+        "sum",
+        ("低保家庭月计入收入", "dibao household counted income per month"),
+        "fen/month",
+    )
+
+    @model.formula(
+        H,
+        label=("低保家庭月人均收入", "dibao household income per capita per month"),
+        unit="fen/month",
+        cite=CITE_9,
+    )
+    def dibao_income_per_capita_fen(dibao_household_income_fen: pl.Expr, dibao_household_size: pl.Expr) -> pl.Expr:
+        return pl.when(dibao_household_size > 0).then(dibao_household_income_fen / dibao_household_size)
 
 
 def add_single_person(model: Model) -> None:

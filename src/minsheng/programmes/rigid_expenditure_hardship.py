@@ -72,7 +72,9 @@ def add(model: Model) -> None:
         params={"minimum": "rigid_expenditure_hardship.min_expenditure"},
     )
     def rigid_local_conditions(household_rigid_expenditure_fen: pl.Expr, minimum: pl.Expr) -> pl.Expr:
-        return household_rigid_expenditure_fen >= minimum
+        # A minimum of 0 is no extra condition (the national default): it holds whatever the
+        # expenditure, so a blank expense cannot make this clause unknown (condition 4 says that).
+        return pl.when(minimum <= 0).then(True).otherwise(household_rigid_expenditure_fen >= minimum)
 
     conditions = (
         "rigid_not_other_assistance",

@@ -17,6 +17,7 @@ import polars as pl
 from sqlalchemy import Connection, Select, func, select
 
 from minsheng.codes.divisions import divisions
+from minsheng.contract.sheets import unguard
 from minsheng.errors import InvalidInput, NotFound
 from minsheng.monitoring.tables import ALERTS
 from minsheng.privacy.notice_masking import mask_name
@@ -244,7 +245,9 @@ def discovery_file(data: Path) -> Path | None:
 def discovery_list(conn: Connection, path: Path, prefix: str, programme: str = "") -> pl.DataFrame:
     """The stored discovery list, kept to households registered in `prefix` now (the
     file may be older than a move), with each household's head."""
-    found = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+    # written through `contract.sheets` (a cell that would run as a formula has a leading
+    # quote): read back as the ids the registry holds
+    found = unguard(pl.read_csv(path, infer_schema=False, encoding="utf8-lossy"))
     found = found.filter(pl.col("residence_division").str.starts_with(prefix))
     if programme:
         found = found.filter(pl.col("programme") == programme)

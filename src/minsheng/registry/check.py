@@ -13,7 +13,9 @@ keep, because the importer itself trusts its caller with the whole registry:
 - a household number registered outside the jurisdiction is not overwritten: that
   would move another township's family into this one;
 - a person joins only a household of the jurisdiction, and a person registered in
-  another area's household is not moved.
+  another area's household is not moved;
+- a refusal never confirms a record outside the jurisdiction (its error is neutral, and
+  the conflict is audited for the office above). The rules are `registry.jurisdiction`.
 
 `import_checked` hands the same jurisdiction rules to `import_files` (its `scope`
 hook), which runs them inside the transaction that writes: nothing can change
@@ -30,20 +32,17 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine
 
-from minsheng.codes.divisions import divisions
 from minsheng.contract import files
 from minsheng.contract.columns import COLUMNS
 from minsheng.contract.validation import ROW
 from minsheng.db.uow import UnitOfWork
-from minsheng.db.upsert import existing
 from minsheng.errors import Forbidden, ImportRejected
 from minsheng.privacy.notice_masking import looks_like_id_number, mask_id_text, mask_phone_text
 from minsheng.privacy.personal_data import PersonalDataCipher
-from minsheng.registry import report
+from minsheng.registry import jurisdiction, report
 from minsheng.registry.access import require_persons
 from minsheng.registry.crosscheck import check_households, check_persons, explain
 from minsheng.registry.importer import ImportOutcome, import_files
-from minsheng.registry.tables import HOUSEHOLDS, PERSONS
 from minsheng.security.users import Principal
 
 # Who may import. Township caseworkers, county reviewers and administrators. Not a village
@@ -148,21 +147,18 @@ def check_files(
     # of another one); so does this check, and it is never committed.
     with UnitOfWork(engine) as uow:
         conn = uow.connection
-        parts = []
-        hh = None
+        found = [report.errors_frame([])]
+        hh = hh_ok = p = None
         if hh_table is not None:
             hh, hh_err = check_households(conn, hh_table, today)
-            scope = _households_outside(conn, principal, hh, hh_table.file)
-            parts.append(_merge(explain(hh_err, hh_table), scope))
+            found.append(explain(hh_err, hh_table))
             hh_ok = hh.filter(~pl.col(ROW).is_in(hh_err["row"].implode()))
-        else:
-            hh_ok = None
         if p_table is not None:
             p, p_err = check_persons(conn, cipher, p_table, hh, hh_ok, today)
-            scope = _persons_outside(conn, principal, p, hh, p_table.file)
-            parts.append(_merge(explain(p_err, p_table), scope))
-    if parts:
-        checked.errors = pl.concat(parts, how="vertical")
+            found.append(explain(p_err, p_table))
+        scope = jurisdiction.check(conn, principal, (hh, _file(hh_table)), (p, _file(p_table)))
+    checked.errors = scope.merged(pl.concat([f.cast(ERROR_SCHEMA) for f in found], how="vertical"))
+    jurisdiction.record(engine, principal, scope.conflicts)  # after the check: it is never committed
     return checked
 
 
@@ -178,17 +174,22 @@ def import_checked(
     """Import all or nothing with the jurisdiction rules checked in the writing transaction;
     `ImportRejected` (its `report` an `ImportOutcome` with `.errors`) when anything is wrong."""
     require_importer(principal)
+    conflicts: list[dict[str, object]] = []
 
     def scope(conn: Connection, hh: tuple[Any, Any], pp: tuple[Any, Any], found: pl.DataFrame) -> pl.DataFrame:
         (hh_frame, hh_table), (p_frame, p_table) = hh, pp
-        parts = [found]
-        if hh_frame is not None:
-            parts.append(_households_outside(conn, principal, hh_frame, hh_table.file))
-        if p_frame is not None:
-            parts.append(_persons_outside(conn, principal, p_frame, hh_frame, p_table.file))
-        return _merge(parts[0], pl.concat(parts[1:], how="vertical")) if len(parts) > 1 else found
+        rules = jurisdiction.check(conn, principal, (hh_frame, _file(hh_table)), (p_frame, _file(p_table)))
+        conflicts.extend(rules.conflicts)
+        return rules.merged(found)
 
-    return import_files(engine, cipher, households, persons, today=today, scope=scope)
+    try:
+        return import_files(engine, cipher, households, persons, today=today, scope=scope)
+    finally:  # audited whether the import is refused or not, outside its transaction
+        jurisdiction.record(engine, principal, conflicts)
+
+
+def _file(table: files.Table | None) -> str | None:
+    return table.file if table is not None else None
 
 
 def errors_of(exc: ImportRejected) -> pl.DataFrame:
@@ -219,114 +220,3 @@ def write_report(errors: pl.DataFrame, path: Path) -> Path:
     """The masked errors as the importer's .xlsx error report (Chinese column names beside the contract's)."""
     labels = {c.name: c.zh for cols in COLUMNS.values() for c in cols}
     return report.write_error_report(masked(errors), path, labels)
-
-
-def _where(principal: Principal) -> tuple[str, str]:
-    """The jurisdiction as the messages name it: code and name in Chinese, code in English."""
-    name = divisions().full_name(principal.jurisdiction) if divisions().is_known(principal.jurisdiction) else ""
-    return f"{principal.jurisdiction}{name}", principal.jurisdiction
-
-
-def _flags(frame: pl.DataFrame, mask: pl.Expr, file: str, column: str, value: str, zh: str, en: str) -> pl.DataFrame:
-    return frame.filter(mask).select(
-        pl.lit(file, dtype=pl.String).alias("file"),
-        pl.col(ROW).cast(pl.Int64).alias("row"),
-        pl.lit(column, dtype=pl.String).alias("column"),
-        pl.col(value).cast(pl.String).alias("value"),
-        pl.lit(zh, dtype=pl.String).alias("reason_zh"),
-        pl.lit(en, dtype=pl.String).alias("reason_en"),
-    )
-
-
-def _households_outside(conn: Connection, principal: Principal, hh: pl.DataFrame, file: str) -> pl.DataFrame:
-    zh_where, en_where = _where(principal)
-    j = principal.jurisdiction
-    division = pl.col("residence_division")
-    found = [
-        _flags(
-            hh,
-            division.is_not_null() & ~division.str.starts_with(j),
-            file,
-            "residence_division",
-            "residence_division",
-            f"居住地不在您的辖区（{zh_where}）内，不能导入",
-            f"the residence is outside your jurisdiction ({en_where}) and cannot be imported",
-        )
-    ]
-    stored = existing(conn, HOUSEHOLDS, "household_id", hh["household_id"].drop_nulls(), ["residence_division"])
-    if not stored.is_empty():
-        joined = hh.join(stored.rename({"residence_division": "db_division"}), on="household_id", how="inner")
-        found.append(
-            _flags(
-                joined,
-                ~pl.col("db_division").str.starts_with(j),
-                file,
-                "household_id",
-                "household_id",
-                f"该家庭编号已登记在您的辖区（{zh_where}）以外，不能覆盖",
-                f"this household id is registered outside your jurisdiction ({en_where}) and is not overwritten",
-            )
-        )
-    return pl.concat(found, how="vertical")
-
-
-def _persons_outside(
-    conn: Connection, principal: Principal, p: pl.DataFrame, hh: pl.DataFrame | None, file: str
-) -> pl.DataFrame:
-    zh_where, en_where = _where(principal)
-    j = principal.jurisdiction
-    in_file = (
-        hh.select("household_id", pl.col("residence_division").alias("file_division"))
-        .filter(pl.col("household_id").is_not_null())
-        .unique("household_id", keep="first")
-        if hh is not None
-        else pl.DataFrame(schema={"household_id": pl.String, "file_division": pl.String})
-    )
-    in_db = existing(
-        conn, HOUSEHOLDS, "household_id", p["household_id"].drop_nulls().unique(), ["residence_division"]
-    ).rename({"residence_division": "db_division"})
-    homes = (
-        p.select(ROW, "household_id")
-        .join(in_file, on="household_id", how="left")
-        .join(in_db, on="household_id", how="left")
-        .with_columns(pl.coalesce("file_division", "db_division").alias("division"))
-    )
-    found = [
-        _flags(
-            homes,
-            pl.col("division").is_not_null() & ~pl.col("division").str.starts_with(j),
-            file,
-            "household_id",
-            "household_id",
-            f"所属家庭不在您的辖区（{zh_where}）内",
-            f"the household is outside your jurisdiction ({en_where})",
-        )
-    ]
-    people = existing(conn, PERSONS, "person_id", p["person_id"].drop_nulls().unique(), ["household_id"])
-    if not people.is_empty():
-        their = existing(conn, HOUSEHOLDS, "household_id", people["household_id"].unique(), ["residence_division"])
-        placed = people.rename({"household_id": "db_household"}).join(
-            their.rename({"household_id": "db_household"}), on="db_household", how="left"
-        )
-        joined = p.select(ROW, "person_id").join(placed, on="person_id", how="inner")
-        found.append(
-            _flags(
-                joined,
-                pl.col("residence_division").is_not_null() & ~pl.col("residence_division").str.starts_with(j),
-                file,
-                "person_id",
-                "person_id",
-                f"该成员编号已登记在您的辖区（{zh_where}）以外的家庭中，不能移动",
-                f"this person id is registered in a household outside your jurisdiction ({en_where}) and is not moved",
-            )
-        )
-    return pl.concat(found, how="vertical")
-
-
-def _merge(importer: pl.DataFrame, scope: pl.DataFrame) -> pl.DataFrame:
-    """One error per cell (the importer's reason first), in row order."""
-    return (
-        pl.concat([importer.cast(ERROR_SCHEMA), scope.cast(ERROR_SCHEMA)], how="vertical")
-        .unique(subset=["row", "column"], keep="first", maintain_order=True)
-        .sort("row", "column", nulls_last=True, maintain_order=True)
-    )

@@ -53,6 +53,47 @@ CROSS_REASONS: dict[str, tuple[str, str]] = {
 }
 
 
+# --valid-only rejects a household whole (issue §2.3): the reason its other rows carry.
+WHOLE_HOUSEHOLD = (
+    "同户成员有错误，整户未导入",
+    "another member of this household was rejected, so the whole household is not imported",
+)
+
+
+def whole_households(
+    errors: pl.DataFrame,
+    households: tuple[pl.DataFrame | None, files.Table | None],
+    persons: tuple[pl.DataFrame | None, files.Table | None],
+) -> pl.DataFrame:
+    """`errors` plus a row error for every other row of a household that has a rejected row.
+
+    A household imported without one of its members would be assessed as a smaller household
+    (社会救助暂行办法 第九条: income per capita over 共同生活的家庭成员), so it is not imported in part:
+    its household row and all its member rows go to the rejects file, to be fixed together."""
+    parts = [(frame, table) for frame, table in (households, persons) if frame is not None and table is not None]
+    rejected = {table.file: errors.filter(pl.col("file") == table.file)["row"].implode() for _, table in parts}
+    bad: set[str] = set()
+    for frame, table in parts:
+        bad |= set(frame.filter(pl.col(ROW).is_in(rejected[table.file]))["household_id"].drop_nulls().to_list())
+    if not bad:
+        return errors
+    out = [errors.filter(~pl.col("file").is_in([table.file for _, table in parts]).fill_null(True))]
+    for frame, table in parts:
+        more = frame.filter(
+            pl.col("household_id").is_in(sorted(bad)) & ~pl.col(ROW).is_in(rejected[table.file])
+        ).select(
+            pl.lit(table.file, dtype=pl.String).alias("file"),
+            pl.col(ROW).cast(pl.Int64).alias("row"),
+            pl.lit("household_id", dtype=pl.String).alias("column"),
+            pl.col("household_id").cast(pl.String).alias("value"),
+            pl.lit(WHOLE_HOUSEHOLD[0], dtype=pl.String).alias("reason_zh"),
+            pl.lit(WHOLE_HOUSEHOLD[1], dtype=pl.String).alias("reason_en"),
+        )
+        mine = errors.filter(pl.col("file") == table.file)
+        out.append(pl.concat([mine, more.cast(mine.schema)], how="vertical").sort("row", "column", nulls_last=True))
+    return pl.concat(out, how="vertical")
+
+
 def explain(errors: pl.DataFrame, table: files.Table | None) -> pl.DataFrame:
     """Add the file name and the messages in both languages to reason keys."""
     if table is None or errors.is_empty():
@@ -151,6 +192,8 @@ def check_persons(
         _flag(p, pl.col("sex") != pl.col("__id_sex"), "sex", "sex_conflict"),
     ]
     p = p.with_columns(
+        # Linkage must know a date read from the ID number from a declared one (migration 0014).
+        (pl.col("birth_date").is_null() & pl.col("__id_birth").is_not_null()).alias("birth_date_derived"),
         pl.coalesce("birth_date", "__id_birth").alias("birth_date"),
         pl.coalesce("sex", "__id_sex").alias("sex"),
     ).drop("__id_birth", "__id_sex")

@@ -4,6 +4,11 @@ Money goes back to yuan with two decimals, exactly (from integer fen).
 Without the cipher, ID and phone numbers are the stored masked forms
 (110105********002X) for lists that leave the office; with it, the export is
 in clear and round-trips through `import_files`.
+
+Every file is created owner-only (0600) and written through `contract.sheets`: .xlsx cells
+are plain text (never a formula or a link), and a CSV cell that a spreadsheet program
+would run (starting with = + - @, tab or CR) gets a leading quote, which the importer
+takes off again, so the export still round-trips.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Connection, Engine, Table, select
 
+from minsheng.contract import sheets
 from minsheng.contract.columns import COLUMNS, Column
 from minsheng.db.base import polars_schema
 from minsheng.privacy.personal_data import PersonalDataCipher
@@ -101,18 +107,15 @@ def persons_frame(
 def write_frame(frame: pl.DataFrame, path: Path, fmt: str, *, kind: str, chinese_headers: bool = False) -> Path:
     if chinese_headers:
         frame = frame.rename({c.name: c.zh for c in COLUMNS[kind] if c.name in frame.columns})
-    path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
-        frame.write_csv(path, include_bom=True)  # the BOM makes Excel read UTF-8 correctly
-    elif fmt == "gb18030":
-        path.write_bytes(frame.write_csv().encode("gb18030"))
-    elif fmt == "parquet":
-        frame.write_parquet(path)
-    elif fmt == "xlsx":
-        frame.write_excel(path, worksheet=kind, autofit=True, freeze_panes=(1, 0))
-    else:
-        raise ValueError(f"unknown format {fmt}")
-    return path
+        return sheets.write_csv(frame, path)  # with a BOM: Excel reads UTF-8 correctly
+    if fmt == "gb18030":
+        return sheets.write_csv(frame, path, encoding="gb18030")
+    if fmt == "parquet":
+        return sheets.write_parquet(frame, path)
+    if fmt == "xlsx":
+        return sheets.write_xlsx(frame, path, kind, autofit=True, freeze_panes=(1, 0))
+    raise ValueError(f"unknown format {fmt}")
 
 
 def export_registry(
@@ -131,11 +134,8 @@ def export_registry(
         persons = persons_frame(conn, division_prefix, cipher=cipher)
     suffix = {"csv": "csv", "gb18030": "csv", "xlsx": "xlsx", "parquet": "parquet"}[fmt]
     if fmt == "xlsx":
-        import xlsxwriter
-
         path = out_dir / "registry.xlsx"
-        out_dir.mkdir(parents=True, exist_ok=True)
-        with xlsxwriter.Workbook(path) as book:
+        with sheets.workbook(path) as book:
             for kind, frame in (("households", hh), ("persons", persons)):
                 if chinese_headers:
                     frame = frame.rename({c.name: c.zh for c in COLUMNS[kind] if c.name in frame.columns})

@@ -110,6 +110,8 @@ def import_files(
         )
         if scope is not None:
             outcome.errors = scope(conn, (hh, hh_table), (p, p_table), outcome.errors)
+        if valid_only:  # the good rows are written: never part of a household
+            outcome.errors = crosscheck.whole_households(outcome.errors, (hh, hh_table), (p, p_table))
         if not outcome.ok and not valid_only:
             _write_report(outcome, report_dir)
             n = outcome.errors.height
@@ -121,11 +123,16 @@ def import_files(
             )
         step("write")
         try:
-            if hh_table is not None and hh_ok is not None:
-                outcome.summaries.append(_write_households(conn, hh_table, hh_ok, hh_err))
+            # What is written leaves out every row with an error of any step (cell, cross-row,
+            # scope, whole household).
+            if hh_table is not None and hh is not None:
+                hh_bad = _rejected_rows(outcome.errors, hh_table)
+                hh_ok = hh.filter(~pl.col(ROW).is_in(hh_bad.implode()))
+                outcome.summaries.append(_write_households(conn, hh_table, hh_ok, hh_bad))
             if p_table is not None and p is not None:
-                p_ok = p.filter(~pl.col(ROW).is_in(p_err["row"].implode()))
-                outcome.summaries.append(_write_persons(conn, cipher, p_table, p_ok, p_err))
+                p_bad = _rejected_rows(outcome.errors, p_table)
+                p_ok = p.filter(~pl.col(ROW).is_in(p_bad.implode()))
+                outcome.summaries.append(_write_persons(conn, cipher, p_table, p_ok, p_bad))
             for s, path in ((s, households if s.kind == "households" else persons) for s in outcome.summaries):
                 assert path is not None
                 conn.execute(
@@ -162,6 +169,10 @@ def import_files(
     return outcome
 
 
+def _rejected_rows(errors: pl.DataFrame, table: files.Table) -> pl.Series:
+    return errors.filter(pl.col("file") == table.file)["row"].drop_nulls().unique()
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
@@ -178,9 +189,9 @@ def _write_report(outcome: ImportOutcome, report_dir: Path | None) -> None:
     outcome.error_report = report.write_error_report(outcome.errors, report_dir / f"import-errors-{stamp}.xlsx", labels)
 
 
-def _write_households(conn: Connection, table: files.Table, hh_ok: pl.DataFrame, errors: pl.DataFrame) -> ImportSummary:
+def _write_households(conn: Connection, table: files.Table, hh_ok: pl.DataFrame, rejected: pl.Series) -> ImportSummary:
     summary = ImportSummary("households", table.file, rows=table.frame.height, encoding=table.encoding)
-    summary.rejected = errors["row"].n_unique()
+    summary.rejected = rejected.len()
     rows = store_frame(hh_ok, "households")
     store_cols = [c.name for c in HOUSEHOLDS.columns if c.name in rows.columns]
     summary.inserted, summary.updated, summary.unchanged = upsert(
@@ -221,10 +232,10 @@ def _sync_enrolments(conn: Connection, hh: pl.DataFrame) -> None:
 
 
 def _write_persons(
-    conn: Connection, cipher: PersonalDataCipher, table: files.Table, p_ok: pl.DataFrame, errors: pl.DataFrame
+    conn: Connection, cipher: PersonalDataCipher, table: files.Table, p_ok: pl.DataFrame, rejected: pl.Series
 ) -> ImportSummary:
     summary = ImportSummary("persons", table.file, rows=table.frame.height, encoding=table.encoding)
-    summary.rejected = errors["row"].n_unique()
+    summary.rejected = rejected.len()
     rows = store_frame(p_ok, "persons")
     clear = rows.select("person_id", "id_number", "phone")
     store_cols = [c.name for c in PERSONS.columns if c.name in rows.columns]

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -71,6 +72,8 @@ class Person(Base):
     relation: Mapped[str] = mapped_column(String(2))
     sex: Mapped[str | None] = mapped_column(String(1))
     birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    # True when the import read the birth date from the ID number (linkage counts it once, migration 0014).
+    birth_date_derived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     disability_grade: Mapped[str | None] = mapped_column(String(1))
     disability_kind: Mapped[str | None] = mapped_column(String(16))
     labour_capacity: Mapped[str | None] = mapped_column(String(8))

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import xlsxwriter
-
 from minsheng.codes.enums import ALL
+from minsheng.contract import sheets
 from minsheng.contract.columns import COLUMNS, TITLES, Column
 
 _KIND_ZH = {
@@ -30,8 +29,9 @@ _KIND_ZH = {
 
 
 def write_template(path: Path, *, english_headers: bool = False) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with xlsxwriter.Workbook(path) as book:
+    # every cell text, never a formula (`contract.sheets`); the drop-downs' sources are
+    # data-validation ranges, not cell formulas, and are unaffected
+    with sheets.workbook(path) as book:
         head = book.add_format({"bold": True, "bg_color": "#E8F1FB", "border": 1})
         required = book.add_format({"bold": True, "bg_color": "#FDE9E7", "border": 1})
         text = book.add_format({"num_format": "@"})  # keep ID numbers and codes as text, not numbers

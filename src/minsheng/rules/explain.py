@@ -24,6 +24,7 @@ from minsheng.rules.model import Aggregate, Formula, Input, Model, Programme
 from minsheng.rules.parameters import ParameterSet
 
 SCHEMA = "minsheng.explain/v1"
+FRACTION_DIGITS = 6  # yuan digits kept for amounts that are not whole fen (1/10,000 of a fen)
 STATUS = {True: "eligible", False: "ineligible", None: "unknown"}
 
 
@@ -245,7 +246,9 @@ def _value(model: Model, name: str, raw: Any) -> dict[str, Any]:
         raw = None
     value: Any = raw
     if raw is not None and unit.startswith("fen"):
-        value = round(raw / 100, 2)
+        # Whole fen read as yuan with 2 decimals; a per-capita figure (a share of fen) keeps
+        # its fraction, so a value a third of a fen over a limit is not shown equal to it.
+        value = round(raw / 100, 2) if float(raw).is_integer() else round(raw / 100, FRACTION_DIGITS)
         unit = "yuan" + unit[3:]
     elif isinstance(raw, dt.date):
         value = raw.isoformat()

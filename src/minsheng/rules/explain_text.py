@@ -67,10 +67,18 @@ def _fmt(v: dict[str, Any], zh: bool) -> str:
     elif isinstance(value, bool):
         shown = ("是" if value else "否") if zh else ("yes" if value else "no")
     elif isinstance(value, float) and v["unit"].startswith("yuan"):
-        shown = f"{value:,.2f} 元" if zh else f"{value:,.2f} yuan"
+        shown = f"{_yuan(value)} 元" if zh else f"{_yuan(value)} yuan"
     else:
         shown = str(value)
     return f"{v['label']['zh' if zh else 'en']} = {shown}"
+
+
+def _yuan(value: float) -> str:
+    """Yuan with 2 decimals when the amount is whole fen, else with the decimals it has (a
+    per-capita figure): two values that were compared as different never read the same."""
+    if round(value, 2) == value:
+        return f"{value:,.2f}"
+    return f"{value:,.6f}".rstrip("0")
 
 
 # Units of the parameter files, as a Chinese reader expects them.

@@ -14,6 +14,9 @@ text: a report must stay searchable and copyable.
 Micro Hei has 2 of the 6,592 characters of CJK Extension A, where rare characters of names
 (生僻字) live; Debian's WenQuanYi Zen Hei (`fonts-wqy-zenhei`) has 6,582 of them. So where that
 font is installed it is a per-glyph fallback: never needed, used for what the packaged font lacks.
+A character that no loaded font has is never dropped silently (fpdf2 would only log it): the
+report shows its code point instead, 〔U+36C3〕, so a reader sees that a name holds a character
+the font cannot draw and can look it up.
 """
 
 from __future__ import annotations
@@ -76,6 +79,17 @@ def fallback_faces() -> list[tuple[Path, int]]:
 class _Report(FPDF):
     page_label = "{n}/{nb}"
     reference = ""
+
+    def normalize_text(self, text: str) -> str:
+        """Every character some loaded font can draw, else its code point (never a silent gap)."""
+        covered = [font.cmap for font in self.fonts.values() if hasattr(font, "cmap")]
+        if not covered:
+            return super().normalize_text(text)
+        return super().normalize_text(
+            "".join(
+                c if c.isspace() or any(ord(c) in cmap for cmap in covered) else f"〔U+{ord(c):04X}〕" for c in text
+            )
+        )
 
     def footer(self) -> None:
         self.set_y(-12)

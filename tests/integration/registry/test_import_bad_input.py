@@ -45,20 +45,68 @@ def test_valid_only_imports_good_rows_and_writes_a_fixable_rejects_file(engine: 
         + "Q3,A3,,赵敏,02,2,1985-05-05,-3\n",
     )
     outcome = import_files(engine, CIPHER, hh, persons, valid_only=True, report_dir=tmp_path / "out")
-    assert [(s.kind, s.inserted, s.rejected) for s in outcome.summaries] == [("households", 2, 1), ("persons", 1, 2)]
+    # A3's only member is rejected, so A3 is rejected whole: never a household without its members.
+    assert [(s.kind, s.inserted, s.rejected) for s in outcome.summaries] == [("households", 1, 2), ("persons", 1, 2)]
     assert sorted(outcome.errors.select("file", "row", "column").rows()) == [
         ("hh.csv", 3, "residence_division"),
+        ("hh.csv", 4, "household_id"),
         ("p.csv", 3, "household_id"),
         ("p.csv", 4, "wage_income"),
     ]
-    assert count(engine, Household) == 2 and count(engine, Person) == 1
+    assert count(engine, Household) == 1 and count(engine, Person) == 1
     # The rejects keep the user's headers and the reason; fixed, they import cleanly.
     fixed_hh = outcome.rejects["households"].read_text(encoding="utf-8-sig").replace("999999", "110105003")
-    fixed_p = outcome.rejects["persons"].read_text(encoding="utf-8-sig").replace("-3", "3")
+    # (the rejects file guards a leading "-" against spreadsheet formulas: "'-3")
+    fixed_p = outcome.rejects["persons"].read_text(encoding="utf-8-sig").replace("'-3", "3").replace("-3", "3")
     assert "原因" in fixed_hh.splitlines()[0]
     again = import_files(engine, CIPHER, write(tmp_path / "hh2.csv", fixed_hh), write(tmp_path / "p2.csv", fixed_p))
-    assert again.ok and [(s.inserted, s.updated) for s in again.summaries] == [(1, 0), (2, 0)]
+    assert again.ok and [(s.inserted, s.updated) for s in again.summaries] == [(2, 0), (2, 0)]
     assert count(engine, Household) == 3 and count(engine, Person) == 3
+
+
+def test_valid_only_never_imports_part_of_a_household(engine: Engine, tmp_path: Path) -> None:
+    # B1 has three members and one bad wage; B2 is whole and good. Importing B1 without Q12 would
+    # let `assess` pay a 2-person household what the 3-person household should get (issue §2.3).
+    hh = write(tmp_path / "hh.csv", HH_HEADER + "B1,110105001001,urban,0\nB2,110105001001,urban,0\n")
+    persons = write(
+        tmp_path / "p.csv",
+        P_HEADER
+        + "Q11,B1,,王秀英,02,2,1950-01-01,0\n"
+        + "Q12,B1,,李强,10,1,1975-01-01,12.345\n"
+        + "Q13,B1,,李明,20,1,2010-01-01,0\n"
+        + "Q21,B2,,赵敏,02,2,1985-05-05,800\n",
+    )
+    outcome = import_files(engine, CIPHER, hh, persons, valid_only=True, report_dir=tmp_path / "out")
+    assert [(s.kind, s.inserted, s.rejected) for s in outcome.summaries] == [("households", 1, 1), ("persons", 1, 3)]
+    with engine.connect() as conn:
+        assert set(conn.scalars(select(Household.household_id))) == {"B2"}
+        assert set(conn.scalars(select(Person.person_id))) == {"Q21"}
+    whole = outcome.errors.filter(pl.col("reason_en").str.contains("another member of this household"))
+    assert sorted(whole.select("file", "row").rows()) == [("hh.csv", 2), ("p.csv", 2), ("p.csv", 4)]
+    assert set(whole.get_column("reason_zh")) == {"同户成员有错误，整户未导入"}
+    # Every row of B1 is in the rejects file, with its reason, ready to fix and import again.
+    rejects_p = outcome.rejects["persons"].read_text(encoding="utf-8-sig").splitlines()
+    assert [line.split(",")[0] for line in rejects_p[1:]] == ["Q11", "Q12", "Q13"]
+    assert "B1" in outcome.rejects["households"].read_text(encoding="utf-8-sig")
+    fixed = write(tmp_path / "p2.csv", "\n".join(rejects_p).replace("12.345", "12.34") + "\n")
+    again = import_files(
+        engine, CIPHER, write(tmp_path / "hh2.csv", outcome.rejects["households"].read_text("utf-8-sig")), fixed
+    )
+    assert again.ok and count(engine, Household) == 2 and count(engine, Person) == 4
+
+
+def test_valid_only_keeps_a_stored_household_whole_when_a_new_member_is_bad(engine: Engine, tmp_path: Path) -> None:
+    hh = write(tmp_path / "hh.csv", HH_HEADER + "C1,110105001001,urban,0\n")
+    first = write(tmp_path / "p.csv", P_HEADER + "Q31,C1,,王秀英,02,2,1950-01-01,0\n")
+    import_files(engine, CIPHER, hh, first)
+    # A persons-only file: one member's change is good, the other's row is bad. Neither is written.
+    update = write(
+        tmp_path / "p2.csv", P_HEADER + "Q31,C1,,王秀英,02,2,1950-01-01,100\nQ32,C1,,李强,10,1,1975-01-01,-5\n"
+    )
+    outcome = import_files(engine, CIPHER, None, update, valid_only=True, report_dir=tmp_path / "out")
+    assert [(s.kind, s.updated, s.inserted, s.rejected) for s in outcome.summaries] == [("persons", 0, 0, 2)]
+    with engine.connect() as conn:
+        assert conn.scalar(select(Person.wage_income_fen)) == 0 and count(engine, Person) == 1
 
 
 def test_a_file_in_neither_encoding_is_refused_with_its_position(engine: Engine, tmp_path: Path) -> None:
@@ -187,10 +235,13 @@ def test_one_workbook_with_both_sheets_reports_each_sheet_apart(engine: Engine, 
         ):
             p.write_row(r, 0, row)
     outcome = import_files(engine, CIPHER, path, path, valid_only=True, report_dir=tmp_path / "out")
+    # Q2's bad relation rejects A1 whole (its household row and Q1 too): never part of a household.
     assert sorted(outcome.errors.select("file", "row", "column").rows()) == [
+        ("registry.xlsx#家庭", 2, "household_id"),
         ("registry.xlsx#家庭", 3, "residence_division"),
+        ("registry.xlsx#家庭成员", 2, "household_id"),
         ("registry.xlsx#家庭成员", 3, "relation"),
     ]
-    assert outcome.rejects["households"].read_text(encoding="utf-8-sig").count("\n") == 2  # header + A2
+    assert outcome.rejects["households"].read_text(encoding="utf-8-sig").count("\n") == 3  # header + A1 + A2
     assert "李强" in outcome.rejects["persons"].read_text(encoding="utf-8-sig")
-    assert count(engine, Household) == 1 and count(engine, Person) == 1
+    assert count(engine, Household) == 0 and count(engine, Person) == 0

@@ -81,7 +81,7 @@ def test_birth_date_levels(model: LinkModel, birth_date: str, label: str) -> Non
 
 
 def test_residence_and_sex_levels(model: LinkModel) -> None:
-    assert levels(model, residence_division="110105002001")["division"] == "same county"
+    assert levels(model, residence_division="110105002001")["division"] == "same county, different township"
     missing = levels(model, residence_division=None, sex=None)
     assert (missing["division"], missing["sex"]) == ("missing", "missing")
     assert levels(model, sex="2")["sex"] == "different"

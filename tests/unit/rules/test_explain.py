@@ -77,9 +77,9 @@ def test_an_eligible_household_shows_amounts_in_yuan(eligible: dict[str, Any]) -
     assert dibao["benefit"] == 1996.00
     amounts = {a["id"]: (a["value"], a["unit"]) for a in dibao["amounts"]}
     assert amounts["dibao_standard_fen"] == (1520.0, "yuan/person/month")
-    assert amounts["income_per_capita_fen"] == (522.0, "yuan/month")
+    assert amounts["dibao_income_per_capita_fen"] == (522.0, "yuan/month")
     assert amounts["dibao_gap_fen"] == (1996.0, "yuan/month")
-    assert amounts["household_size"] == (2, "persons")
+    assert amounts["dibao_household_size"] == (2, "persons")
     assert all(c["result"] is True for c in dibao["conditions"])
     assert all(c["cite"] for c in dibao["conditions"])
 
@@ -183,7 +183,9 @@ def test_a_region_without_a_standard_names_the_missing_parameter() -> None:
 
 def test_an_eligible_household_with_an_unknown_amount_says_what_is_missing() -> None:
     # A blank birth date is an unknown age: the elderly or minor top-up, and so the amount, is unknown.
-    expl = explain(case(CHAOYANG, [adult(), adult(birth_date=None)]))
+    # (A capable supporter on record: without one, whether the member is tekun, and so counted
+    # in the dibao household at all, would be unknown too.)
+    expl = explain(case(CHAOYANG, [adult(), adult(birth_date=None, supporter_capable=1)]))
     dibao = programme(expl, "dibao")
     assert (dibao["status"], dibao["benefit"]) == ("eligible", None)
     assert {"name": "birth_date", "person_id": "S00000-2"} in [
@@ -266,6 +268,7 @@ def test_failure_counts_per_township() -> None:
         for cond, (failed, unknown) in (
             ("dibao_business_capital_within_limit", (0, 0)),
             ("dibao_financial_assets_within_limit", assets),
+            ("dibao_has_members", (0, 0)),
             ("dibao_housing_within_limit", (0, 0)),
             ("dibao_income_below_standard", income),
             ("dibao_no_excluded_non_residential", (0, 0)),
@@ -292,3 +295,22 @@ def test_failure_counts_per_county() -> None:
     counts = failure_counts(model(), evaluate(model(), baseline(), hh, pp), by="county")
     income = counts.filter(pl.col("condition") == "dibao_income_below_standard")
     assert income.select("county", "failed", "assessed").rows() == [("110101", 0, 1), ("110105", 2, 2)]
+
+
+def test_a_comparison_shows_values_that_differ_when_they_do() -> None:
+    # 109,440.01 yuan over three members is 36,480.0033… per capita: a third of a fen over the
+    # limit of 2 × 12 × 1,520 = 36,480. Rounded to the fen it would read "36,480.00" against
+    # "36,480.00" and "failed" (issue §2.5).
+    home = {"financial_assets": 109440.01, "housing_area_m2": 60}
+    expl = explain(case(CHAOYANG, [adult(), adult(), adult()], household=home))
+    cond = condition(programme(expl, "dibao"), "dibao_financial_assets_within_limit")
+    assert cond["result"] is False
+    shown = {v["id"]: v["value"] for v in cond["inputs"]}
+    assert shown["dibao_financial_assets_limit_fen"] == 36480.0
+    assert shown["financial_assets_per_capita_fen"] > shown["dibao_financial_assets_limit_fen"]
+    for lang in ("zh", "en"):
+        text = render(expl, lang)
+        line = next(line for line in text.splitlines() if "36,480.00" in line)
+        per_capita = re.search(r"(?:人均金融资产|financial assets per capita) = ([0-9,.]+)", line)
+        assert per_capita is not None and per_capita.group(1) != "36,480.00", line
+        assert float(per_capita.group(1).replace(",", "")) > 36480

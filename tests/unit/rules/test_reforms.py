@@ -148,7 +148,8 @@ def test_enabling_tiers_pays_the_tier_of_each_household() -> None:
         case(CHAOYANG, [adult()]),  # 0 → tier 1
         case(CHAOYANG, [adult(wage_income=456)]),  # 456 / 1520 = 0.30 exactly → not below 0.3: tier 2
         case(CHAOYANG, [adult(wage_income=3000), adult(), adult()]),  # 1000 / 1520 = 0.66 → tier 3
-        case(CHAOYANG, [adult(birth_date="1950-03-01", wage_income=500)]),  # tier 2 + elderly top-up 10 %
+        # (a capable supporter on record, so not tekun: a tekun member would leave the dibao household)
+        case(CHAOYANG, [adult(birth_date="1950-03-01", wage_income=500, supporter_capable=1)]),  # tier 2 + elderly 10 %
         case(CHAOYANG, [adult(wage_income=1600)]),  # above the standard: not eligible
     ]
     tier = {

@@ -23,6 +23,7 @@ router = APIRouter(prefix="/api", tags=["administration"])
 AUDITORS = frozenset({"county_reviewer", "administrator"})
 MAX_FEED_BYTES = 200 * 1024 * 1024
 FEED_SUFFIXES = (".csv", ".xlsx", ".parquet")
+MAX_ERRORS_SHOWN = 1000  # a reply stays small; every rejected row is in the county's quarantine
 
 
 @router.get("/summary")
@@ -72,7 +73,8 @@ def deliver_feed(
     department: Annotated[sessions.Department, Depends(get_department)],
     file: Annotated[UploadFile, File(description="the feed file: .csv, .xlsx or .parquet, per DATA-CONTRACT.md")],
 ) -> dict[str, Any]:
-    """A department delivers one feed file; rows from another source are refused as a whole."""
+    """A department delivers one feed file; rows from another source or area refuse the whole file.
+    The reply: rows received and rejected, with the rejected rows' reasons (row, column, zh, en)."""
     if kind not in FEED_KINDS:
         raise InvalidInput("kind", f"未知数据类别 {kind}", f"unknown feed kind {kind}")
     suffix = Path(file.filename or "").suffix.lower()
@@ -90,23 +92,29 @@ def deliver_feed(
         outcome = ingest_feed(
             app.engine, app.cipher, path, kind=kind, source=department.department, jurisdiction=department.jurisdiction
         )
+    # The links (and the records kept unlinked because their person lives outside the token's
+    # area) are the county's to know: in its audit log, never in the reply.
     audit.record_now(
         app.engine,
         f"department:{department.department}",
         "deliver_feed",
         "feed",
         kind,
-        {"rows": outcome.rows, "quarantined": outcome.quarantined},
+        {"rows": outcome.rows, "quarantined": outcome.quarantined, "links": outcome.links},
     )
+    # The department hears about its own file only. How many rows linked would tell it whether
+    # an ID number is in the registry (security finding #1), so the reply has no link counts.
     return {
         "kind": kind,
         "rows": outcome.rows,
+        "received": outcome.rows - outcome.quarantined,
+        "rejected": outcome.quarantined,
         "inserted": outcome.inserted,
         "updated": outcome.updated,
         "unchanged": outcome.unchanged,
-        "quarantined": outcome.quarantined,
         "id_invalid": outcome.id_invalid,
-        "links": outcome.links,
+        "errors": outcome.errors[:MAX_ERRORS_SHOWN],
+        "errors_total": len(outcome.errors),
     }
 
 

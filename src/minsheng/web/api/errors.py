@@ -15,6 +15,7 @@ from minsheng.errors import (
     MinshengError,
     NotAuthenticated,
     NotFound,
+    StoreBusy,
 )
 
 STATUS: list[tuple[type[MinshengError], int, str]] = [
@@ -24,7 +25,9 @@ STATUS: list[tuple[type[MinshengError], int, str]] = [
     (Conflict, 409, "conflict"),
     (InvalidInput, 422, "invalid_input"),
     (ImportRejected, 422, "import_rejected"),
+    (StoreBusy, 503, "busy"),
 ]
+RETRY_AFTER_SECONDS = "5"  # a busy database (an import) is worth asking again soon
 HTTP_ZH = {
     401: "请先登录",
     403: "无权访问",
@@ -55,6 +58,8 @@ def install(app: FastAPI) -> None:
             return error_page(request, status, exc.zh, exc.en)
         extra = {"field": exc.field} if isinstance(exc, InvalidInput) else {}
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if status == 503:
+            headers = {"Retry-After": RETRY_AFTER_SECONDS}
         return JSONResponse(body(kind, exc.zh, exc.en, **extra), status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)

@@ -27,7 +27,7 @@ from minsheng.security.users import Principal
 from minsheng.web.api.deps import AppDep, TodayDep
 from minsheng.web.pages import sheets
 from minsheng.web.pages.common import UserDep, lang_of, render
-from minsheng.web.pages.uploads import REPORT_NAME, Uploads, safe_name
+from minsheng.web.pages.uploads import REPORT_NAME, Uploads, save_path
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,8 +47,9 @@ def _page(request: Request, user: Principal, stage: str, *, status_code: int = 2
 
 
 @router.get("/import", response_class=HTMLResponse)
-def import_page(request: Request, user: UserDep) -> Any:
+def import_page(request: Request, user: UserDep, app: AppDep) -> Any:
     check.require_importer(user)
+    Uploads(app.settings.data, user.username)  # sweeps uploads checked but never imported
     return _page(request, user, "upload")
 
 
@@ -75,7 +76,7 @@ async def import_check(request: Request, user: UserDep, app: AppDep, today: Toda
         for i, field in enumerate(FIELDS, start=1):
             upload = form.get(field)
             if isinstance(upload, UploadFile) and upload.filename:
-                target = folder / f"in-{i}" / safe_name(upload.filename, f"{field}.csv")
+                target = save_path(folder, i, upload.filename, f"{field}.csv")  # 0600
                 if await _save(upload, target):
                     paths.append(target)
     if not paths:
@@ -135,8 +136,8 @@ def import_report(user: UserDep, app: AppDep, token: str) -> FileResponse:
 
 
 async def _save(upload: UploadFile, target: Path) -> bool:
-    """Copy an upload in 1 MiB chunks; an empty file field (no file chosen) is not kept."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Copy an upload in 1 MiB chunks into its (already owner-only) file; an empty file field
+    (no file chosen) is not kept."""
     written = 0
     with target.open("wb") as out:
         while chunk := await upload.read(1 << 20):

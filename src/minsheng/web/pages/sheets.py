@@ -2,6 +2,8 @@
 
 A title above the table, headers in the page's language, yuan with two decimals,
 frozen header, A4 landscape fitted to the page width: a caseworker can print it as is.
+Every cell is text (`contract.sheets.workbook`): a name or id typed as `=HYPERLINK(…)`
+is shown, never run.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ import io
 from collections.abc import Sequence
 
 import polars as pl
-import xlsxwriter
 from fastapi.responses import Response
+
+from minsheng.contract import sheets
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 A4 = 9  # xlsxwriter's paper index for A4
@@ -20,7 +23,7 @@ A4 = 9  # xlsxwriter's paper index for A4
 def workbook(frame: pl.DataFrame, sheet: str, *, title: str, notes: Sequence[str] = ()) -> bytes:
     """One sheet: the title in A1, the table from A3, then the notes one per row below it."""
     buffer = io.BytesIO()
-    with xlsxwriter.Workbook(buffer, {"in_memory": True}) as book:
+    with sheets.workbook(buffer, {"in_memory": True}) as book:
         ws = book.add_worksheet(sheet[:31])
         ws.write(0, 0, title, book.add_format({"bold": True, "font_size": 14}))
         ws.set_paper(A4)
