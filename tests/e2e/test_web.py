@@ -57,7 +57,9 @@ def test_programme_registry_and_parameter_api(tmp_path: Path) -> None:
     programmes = {p["id"]: p for p in client.get("/api/programmes").json()}
     assert {"dibao", "tekun", "dibao_marginal", "rigid_expenditure_hardship"} <= set(programmes)
     assert programmes["dibao"]["label"]["zh"] == "最低生活保障"
-    assert programmes["dibao"]["conditions"][0]["cite"].startswith("社会救助暂行办法")
+    cites = {c["id"]: c["cite"] for c in programmes["dibao"]["conditions"]}
+    assert all(cites.values()), cites  # every condition names its clause
+    assert cites["dibao_income_below_standard"].startswith("社会救助暂行办法")
     county = client.get(
         "/api/parameters/dibao.standard", params={"region": "110105001", "date": "2025-08-01", "axis": "urban"}
     ).json()

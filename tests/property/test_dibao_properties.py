@@ -403,7 +403,8 @@ def reference_dibao(h: Household) -> tuple[bool | None, int | None]:
     incomes = [0 if m is False else counted_income(p) for p, m in zip(h.persons, members, strict=True)]
     total = None if None in incomes or None in members else sum(incomes)  # type: ignore[arg-type]
     # 第九条: income per capita below the standard ⇔ total < standard × members (exact in fen)
-    income_below = None if total is None or std is None or not n else total < std * n
+    # (no member left: no income either, so only "has members" fails)
+    income_below = None if total is None or std is None else (n == 0 or total < std * n)
     eligible = k_and(None if n is None else n > 0, income_below, property_ok(h, law, std))
     if eligible is not True:
         return eligible, (0 if eligible is False else None)

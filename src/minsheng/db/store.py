@@ -82,7 +82,7 @@ class _WriterQueue:
         if not self._lock.acquire(timeout=self._timeout):
             # Bounded: a writer of this process has held the database longer than anyone should
             # wait (an import); say so rather than queue again on SQLite's busy handler.
-            raise busy()
+            raise _busy()
         info[self.KEY] = True
 
     def _give_back(self, info: dict[str, Any]) -> None:
@@ -103,7 +103,7 @@ class _WriterQueue:
         self._give_back(connection_record.info)
 
 
-def busy() -> StoreBusy:
+def _busy() -> StoreBusy:
     return StoreBusy(
         "数据库正忙（正在导入数据），请稍后再试", "the database is busy (an import is being written): try again shortly"
     )
@@ -116,7 +116,7 @@ def _sqlite_busy(context: ExceptionContext) -> BaseException | None:
     if isinstance(original, sqlite3.OperationalError) and str(original).startswith(
         ("database is locked", "database is busy")
     ):
-        return busy()
+        return _busy()
     return None
 
 

@@ -321,7 +321,14 @@ def _add_household_members(model: Model) -> None:
         cite=CITE_9,
     )
     def dibao_income_per_capita_fen(dibao_household_income_fen: pl.Expr, dibao_household_size: pl.Expr) -> pl.Expr:
-        return pl.when(dibao_household_size > 0).then(dibao_household_income_fen / dibao_household_size)
+        # A household with no member left (all tekun) has no income either: 0, so it is refused
+        # by `dibao_has_members` alone, not by an income test that cannot be computed.
+        return (
+            pl.when(dibao_household_size > 0)
+            .then(dibao_household_income_fen / dibao_household_size)
+            .when(dibao_household_size == 0)
+            .then(0.0)
+        )
 
 
 def add_single_person(model: Model) -> None:

@@ -15,8 +15,10 @@ from importlib import resources
 from typing import Any
 
 import anyio
+import swagger_ui_bundle
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from minsheng.bootstrap import App
@@ -70,8 +72,21 @@ def create_app(app_: App) -> FastAPI:
         anyio.to_thread.current_default_thread_limiter().total_tokens = app_.settings.web_threads
         yield
 
-    web = FastAPI(title="minsheng", version="0.1.0", lifespan=lifespan)
+    # No /redoc, and /docs built here from local files: FastAPI's defaults load a CDN's bundle.
+    web = FastAPI(title="minsheng", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     web.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
+    web.mount("/vendor/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+
+    @web.get("/docs", include_in_schema=False)
+    def api_reference() -> HTMLResponse:
+        """Swagger UI over /openapi.json, its scripts and styles from the installed package."""
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="minsheng API",
+            swagger_js_url="/vendor/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/vendor/swagger/swagger-ui.css",
+            swagger_favicon_url="/vendor/swagger/favicon-32x32.png",
+        )
 
     web.state.minsheng = app_
     session.install(web, app_)

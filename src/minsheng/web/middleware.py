@@ -163,21 +163,20 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-# FastAPI's own API reference pages (/docs, /redoc) are an inline script and a CDN's bundle;
-# they hold no personal data.
+# The API reference page (/docs) is Swagger UI served from the installed swagger-ui-bundle
+# package (no CDN: a county office may have no internet) plus FastAPI's inline start-up script;
+# it holds no personal data.
 API_REFERENCE_CSP = "; ".join(
     [
         "default-src 'self'",
-        "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
-        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com",
-        "font-src 'self' https://fonts.gstatic.com",
-        "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.jsdelivr.net",
-        "worker-src 'self' blob:",
+        "script-src 'self' 'unsafe-inline'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
         "object-src 'none'",
         "frame-ancestors 'none'",
     ]
 )
-API_REFERENCE = ("/docs", "/redoc")
+API_REFERENCE = ("/docs",)
 CACHEABLE = ("/static/", "/vendor/")  # the same files for everyone, no personal data
 
 
