@@ -30,7 +30,7 @@ TARGET_SAME, TARGET_DIFFERENT = 0.95, 0.01
 Key = Callable[[Sequence[str]], Sequence[Any]]
 
 
-def pinyin_key(column: str = "name_py") -> Key:
+def pinyin_key(column: str = "name_sounds") -> Key:
     """The linkage's key (`minsheng.linkage.chinese.name_keys`), one column of it."""
 
     def key(names: Sequence[str]) -> Sequence[Any]:
@@ -102,7 +102,8 @@ def _share(pairs: Sequence[tuple[str, str]], key: Key) -> float:
 
 
 def measure(key: Key | None = None, chars: Sequence[str] | None = None) -> Shares:
-    """Shares of agreeing keys; `key` maps names to key values (default: `name_py`)."""
+    """Shares of agreeing keys; `key` maps names to key values (default: `name_sounds`, every
+    reading of every character, the key the linkage compares names on)."""
     key = key or pinyin_key()
     chars = tuple(chars or name_characters())
     same = same_sound_pairs(chars)
@@ -119,5 +120,5 @@ def measure(key: Key | None = None, chars: Sequence[str] | None = None) -> Share
 
 
 if __name__ == "__main__":
-    for column in ("name_py", "name_fz"):
+    for column in ("name_py", "name_fz", "name_sounds"):
         print(column, measure(pinyin_key(column)))

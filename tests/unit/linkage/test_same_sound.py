@@ -32,7 +32,6 @@ def test_a_key_that_ignores_sound_separates_the_measures() -> None:
     assert written.same_all == 0.0 and written.different == 0.0
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11 §1: polyphonic readings")
 def test_same_sound_pairs_agree(shares: S.Shares) -> None:
     assert shares.same_one_reading >= S.TARGET_SAME
     assert shares.same_several >= S.TARGET_SAME
