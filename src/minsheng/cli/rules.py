@@ -56,9 +56,6 @@ def assess(
 ) -> None:
     """测算全部救助项目 Assess every programme over the registry or over files."""
     from minsheng import assessment
-    from minsheng.bootstrap import bootstrap
-    from minsheng.registry import population
-    from minsheng.security.audit import record_batch
 
     if fmt not in assessment.OUTPUT_FORMATS:
         raise MinshengError(f"不支持的格式 {fmt}", f"unknown format {fmt}; use csv, parquet or xlsx")
@@ -75,6 +72,12 @@ def assess(
         if households is not None and persons is not None:
             hh, pp = assessment.population_from_files(households, persons)
         else:
+            # Imported here, not above: assessing files needs no database, and SQLAlchemy,
+            # Alembic and the models cost a third of a second of start-up (issue 11 §5).
+            from minsheng.bootstrap import bootstrap
+            from minsheng.registry import population
+            from minsheng.security.audit import record_batch
+
             engine_ = bootstrap(settings_for(data)).engine
             hh, pp = population.load(engine_, jurisdiction=division)
             record_batch(

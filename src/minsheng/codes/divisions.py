@@ -19,11 +19,12 @@ True
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+
+import polars as pl
 
 from minsheng.errors import DivisionError
 
@@ -167,8 +168,11 @@ class DivisionBook:
 
 
 def _read(name: str) -> list[tuple[str, str]]:
-    with resources.files("minsheng.codes.data").joinpath(name).open(encoding="utf-8") as fh:
-        return [(row["code"], row["name"]) for row in csv.DictReader(fh)]
+    # Polars, not the csv module: 44,000 rows parsed in milliseconds rather than a tenth of
+    # a second, a fixed cost of every command that checks a division or an ID number.
+    data = resources.files("minsheng.codes.data").joinpath(name).read_bytes()
+    frame = pl.read_csv(data, columns=["code", "name"], schema_overrides={"code": pl.String, "name": pl.String})
+    return list(zip(frame.get_column("code").to_list(), frame.get_column("name").to_list(), strict=True))
 
 
 @cache

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import cache
 
 import polars as pl
 
@@ -139,11 +140,43 @@ def birth_date_expr(ids: pl.Expr) -> pl.Expr:
 
 def check_char_expr(body17: pl.Expr) -> pl.Expr:
     """Vectorised `check_char` over a string column of 17-digit bodies (null where not digits)."""
-    # The 17 digits fit in an Int64; taking digits arithmetically is far faster than
-    # slicing strings over a million rows.
-    number = body17.str.to_integer(base=10, strict=False)
-    total = pl.sum_horizontal((number // 10 ** (16 - i)) % 10 * w for i, w in enumerate(WEIGHTS))
-    char = (total % 11).replace_strict(dict(enumerate(CHECK_CHARS)), return_dtype=pl.String)
-    # ASCII digits only (the regex engine's `\d` is Unicode): a full-width digit
-    # casts to null, which `sum_horizontal` would silently skip.
-    return pl.when(body17.str.contains(r"^[0-9]{17}$")).then(char)
+    # ASCII digits only (the regex engine's `\d` is Unicode, and `to_integer` takes a sign):
+    # anything else is null rather than a check character computed from part of it.
+    number = pl.when(body17.str.contains(r"^[0-9]{17}$")).then(body17.str.to_integer(base=10, strict=False))
+    return _weighted_sum_mod_11(number).replace_strict(dict(enumerate(CHECK_CHARS)), return_dtype=pl.String)
+
+
+def check_passes_expr(ids: pl.Expr) -> pl.Expr:
+    """Vectorised: does the 18th character check the first 17 (GB 11643 §5, ISO 7064 MOD 11-2)?
+
+    Only for values already of the shape `[0-9]{17}[0-9X]` (test that first): the
+    weighted sum of all 18 characters, X counting 10, is 1 mod 11 exactly when the
+    check character is right, so no character is looked up or compared as text."""
+    body = _weighted_sum_mod_11(ids.str.head(17).str.to_integer(base=10, strict=False))
+    check = ids.str.slice(17).str.to_integer(base=10, strict=False).fill_null(10)  # "X" = 10
+    return (body + check) % 11 == 1
+
+
+# The 17 weighted digits are summed by looking up four chunks of the body read as one
+# integer (digits 1–5, 6–9, 10–13, 14–17) in tables of each chunk's weighted sum mod 11:
+# a few integer passes and four look-ups over a column instead of 17 digit extractions.
+# (Tables of 10^5 and 10^4 entries: built in milliseconds, and they stay in cache.)
+_CHUNKS = ((12, WEIGHTS[0:5]), (8, WEIGHTS[5:9]), (4, WEIGHTS[9:13]), (0, WEIGHTS[13:17]))
+
+
+@cache
+def _chunk_table(weights: tuple[int, ...]) -> pl.Series:
+    """Weighted digit sum mod 11 of every number of len(weights) digits (index = the number)."""
+    k = len(weights)
+    n = pl.int_range(10**k, dtype=pl.Int64)
+    terms = ((n // 10 ** (k - 1 - j)) % 10 * w for j, w in enumerate(weights))
+    return pl.select(pl.sum_horizontal(terms) % 11).to_series().cast(pl.UInt8)
+
+
+def _weighted_sum_mod_11(number: pl.Expr) -> pl.Expr:
+    """Σ digit × weight mod 11 of 17-digit bodies given as integers (null stays null)."""
+    a, b, c, d = (
+        pl.lit(_chunk_table(weights)).gather((number // 10**below) % 10 ** len(weights)).cast(pl.Int64)
+        for below, weights in _CHUNKS
+    )
+    return (a + b + c + d) % 11  # `+`, not `sum_horizontal`, which would skip a null

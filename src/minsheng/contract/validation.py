@@ -17,8 +17,10 @@ import polars as pl
 from minsheng.codes.divisions import divisions
 from minsheng.codes.id_number import birth_date_expr, check_char_expr
 from minsheng.contract.columns import COLUMNS, Column
+from minsheng.contract.fast_checks import fast_column
 
 ROW = "__row"  # the row number as a user sees it in Excel
+VOUCHED = "__vouched"  # every cell of the row passed its fast test
 # No cell of the contract legitimately holds a control character: C0 (NUL … US, tab and line
 # breaks included), DEL, C1, or the noncharacters U+FDD0–U+FDEF, U+FFFE and U+FFFF. PostgreSQL
 # refuses NUL in text outright, SQLite would store it, and either way the name on a page, a
@@ -232,13 +234,62 @@ def _column(col: Column, today: dt.date) -> tuple[pl.Expr, pl.Expr]:
 
 def parse_table(frame: pl.DataFrame, kind: str, *, today: dt.date | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Typed values (contract names, money still named as in the contract but in fen)
-    and the errors frame (row, column, value, reason key)."""
+    and the errors frame (row, column, value, reason key).
+
+    Two phases, one result: every cell first gets a cheap exact test that vouches for it
+    and gives its value (`contract.fast_checks`); only the rows holding a cell it did not
+    vouch for go through `check_fully`, whose values and reasons replace theirs. A valid
+    file (the usual case) never pays for the reasons."""
     today = today or dt.date.today()
+    every, filled = _contract_columns(frame, kind)
+    fast = [fast_column(c, today) for c in every]
+    checked = (
+        filled.lazy()
+        .select(
+            _rows(),
+            *(value.alias(c.name) for c, (value, _) in zip(every, fast, strict=True)),
+            pl.all_horizontal(vouched for _, vouched in fast).alias(VOUCHED),
+        )
+        .collect()
+    )
+    vouched = checked.get_column(VOUCHED)
+    parsed = checked.drop(VOUCHED)
+    if vouched.all():
+        return parsed, empty_errors()
+    doubtful = vouched.not_().arg_true()
+    values, errors = check_fully(
+        frame[doubtful].with_columns((doubtful.cast(pl.Int64) + 2).alias(ROW)), kind, today=today
+    )
+    return pl.concat([parsed.filter(vouched), values]).sort(ROW), errors
+
+
+def check_fully(frame: pl.DataFrame, kind: str, *, today: dt.date | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`parse_table`'s result by the reasoned check of every cell alone: for the rows the fast
+    phase did not vouch for (which carry their ROW), and as the reference its tests hold it to."""
+    today = today or dt.date.today()
+    every, frame = _contract_columns(frame, kind)
+    checked = _full_check(frame if ROW in frame.columns else frame.with_columns(_rows()), every, today)
+    parsed = checked.select(ROW, *(pl.col(f"__val_{c.name}").alias(c.name) for c in every))
+    return parsed, errors_from(checked, [c.name for c in COLUMNS[kind]])
+
+
+def _contract_columns(frame: pl.DataFrame, kind: str) -> tuple[tuple[Column, ...], pl.DataFrame]:
+    """The kind's columns, those in the file first; a missing one is added as empty."""
     cols = [c for c in COLUMNS[kind] if c.name in frame.columns]
     missing = [c for c in COLUMNS[kind] if c.name not in frame.columns]
     frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(c.name) for c in missing)
+    return (*cols, *missing), frame
+
+
+def _rows() -> pl.Expr:
+    return pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(ROW)
+
+
+def _full_check(frame: pl.DataFrame, every: tuple[Column, ...], today: dt.date) -> pl.DataFrame:
+    """The reasoned check of every cell: `frame` (strings, with its ROW) plus `__val_<col>`
+    (typed value) and `__err_<col>` (reason key or null) for each column."""
     exprs, reasons = [], []
-    for col in (*cols, *missing):
+    for col in every:
         value, reason = _column(col, today)
         # Checked on the trimmed value, the one that would be stored: a control character
         # anywhere in it refuses the cell, whatever the column's kind.
@@ -251,12 +302,8 @@ def parse_table(frame: pl.DataFrame, kind: str, *, today: dt.date | None = None)
             reason = pl.when(_blank_to_null(pl.col(col.name)).is_null()).then(pl.lit("required")).otherwise(reason)
         exprs.append(value.alias(f"__val_{col.name}"))
         reasons.append(reason.alias(f"__err_{col.name}"))
-    rows = pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(ROW)
     # One lazy pass: values and reasons share sub-expressions (common-subexpression elimination).
-    checked = frame.lazy().with_columns(rows, *exprs, *reasons).collect()
-    parsed = checked.select(ROW, *(pl.col(f"__val_{c.name}").alias(c.name) for c in (*cols, *missing)))
-    errors = errors_from(checked, [c.name for c in COLUMNS[kind]])
-    return parsed, errors
+    return frame.lazy().with_columns(*exprs, *reasons).collect()
 
 
 def errors_from(checked: pl.DataFrame, names: list[str]) -> pl.DataFrame:
