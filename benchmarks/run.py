@@ -14,6 +14,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_api
+import bench_assess_files
 import bench_feeds_synth
 import bench_import
 import bench_linkage
@@ -49,6 +50,7 @@ def main() -> None:
         bench_feeds_synth.run(args.persons),
         *bench_import.run(args.persons),
         *bench_rules.run(args.persons, spark=not args.no_spark),
+        *bench_assess_files.run(args.persons),
         *bench_monitoring.run(args.persons),
         *bench_pages.run(args.persons),
         *bench_api.run(args.persons),

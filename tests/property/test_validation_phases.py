@@ -60,6 +60,9 @@ def _money() -> st.SearchStrategy[str]:
             "12.3",
             "00012.30",
             "1 000",
+            "100000000000000000",
+            "99999999999999999999.99",
+            "1" + "0" * 40,
         ]
     )
     return _spaced(st.one_of(plain, edges))
@@ -67,7 +70,14 @@ def _money() -> st.SearchStrategy[str]:
 
 def _int() -> st.SearchStrategy[str]:
     plain = st.from_regex(r"-?[0-9]{1,7}(\.0|\.00|\.5)?", fullmatch=True)
-    return _spaced(st.one_of(plain, st.sampled_from(["2.0", "9999", "10000", "10001", "007", "+3", "٣"])))
+    return _spaced(
+        st.one_of(
+            plain,
+            st.sampled_from(
+                ["2.0", "9999", "10000", "10001", "007", "+3", "٣", "99999999999", "-99999999999", "9" * 30]
+            ),
+        )
+    )
 
 
 def _decimal() -> st.SearchStrategy[str]:
@@ -224,8 +234,8 @@ def _agree(frame: pl.DataFrame, kind: str) -> None:
     assert_frame_equal(errors, expected_errors)
 
 
-FILES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-COLUMN_CELLS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FILES = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+COLUMN_CELLS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FILES

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -16,7 +16,9 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from minsheng.errors import MinshengError
-from minsheng.settings import Settings, get_settings
+
+if TYPE_CHECKING:  # pydantic-settings is imported by the commands that read settings, not by every start
+    from minsheng.settings import Settings
 
 app = typer.Typer(
     help="民生 minsheng：社会救助对象库、规则即代码与动态监测。 Livelihood policy as software.",
@@ -168,6 +170,8 @@ def friendly(func: F) -> F:
 
 
 def settings_for(data: Path | None) -> Settings:
+    from minsheng.settings import get_settings
+
     settings = get_settings()
     return settings.model_copy(update={"data": data}) if data else settings
 

@@ -169,7 +169,7 @@ ERROR_COLUMNS = [
 def _show_errors(out: Output, errors: Any) -> None:
     """Every row error whole: its file, row, column and reason are never cut (see Output.table);
     its value masked, as on the import page (ID and phone numbers keep only their ends)."""
-    from minsheng.registry.check import masked
+    from minsheng.registry.report import masked
 
     rows = masked(errors).to_dicts()
     out.table("errors", f"错误 errors（{len(rows)}）", ERROR_COLUMNS, rows, limit=15, err=True)

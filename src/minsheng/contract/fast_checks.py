@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import cache
+from functools import cache, partial
 
 import polars as pl
 
 from minsheng.codes.divisions import divisions
-from minsheng.codes.id_number import birth_date_expr, check_passes_expr
+from minsheng.codes.id_number import valid_as_written
 from minsheng.contract.columns import Column
 
-EARLIEST_DATE = dt.date(1880, 1, 1)  # as the full check: earlier is date_too_old / id_birth_date
+EARLIEST_DATE = dt.date(1880, 1, 1)  # as the full check: earlier is date_too_old
 # Nothing the full check would strip (edge whitespace) or refuse as a control character:
 # Cc is C0, DEL and C1; Cn holds the noncharacters U+FDD0–U+FDEF, U+FFFE, U+FFFF (and
 # unassigned code points, which only send a cell to the full check).
@@ -35,7 +35,6 @@ _PLAIN_MONEY = r"^[0-9]{1,13}(\.[0-9]{1,2})?$"
 _PLAIN_INT = r"^[0-9]{1,4}$"  # at most 9,999: under MAX_COUNT (10,000)
 _PLAIN_DECIMAL = r"^[0-9]{1,9}(\.[0-9]+)?$"  # the full check's own test: it has no other
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-_ID_SHAPE = r"^[0-9]{17}[0-9X]$"
 _DIVISION_SHAPE = r"^([0-9]{6}|[0-9]{9}|[0-9]{12})$"
 
 
@@ -49,29 +48,33 @@ def _division_keys() -> pl.Series:
     return pl.Series([*counties, *townships, *(c + "000" for c in counties)], dtype=pl.String)
 
 
-@cache
-def _provinces() -> pl.Series:
-    return pl.Series(divisions().codes("province"), dtype=pl.String)
-
-
 def _plain_spellings(col: Column) -> dict[str, str]:
     """The column's accepted spellings that the full check would neither strip nor refuse."""
     assert col.codes is not None
     return {k: v for k, v in col.codes.accepted().items() if k and k == k.strip() and k.isprintable()}
 
 
+def typed(col: Column) -> str:
+    """The name under which `parse_table` keeps a column's fast typed value while it checks."""
+    return f"__typed_{col.name}"
+
+
 def fast_column(col: Column, today: dt.date) -> tuple[pl.Expr, pl.Expr]:
     """(typed value, vouched) for one contract column; where `vouched` is true the value is
-    the full check's value and the full check finds nothing wrong with the cell."""
+    the full check's value and the full check finds nothing wrong with the cell.
+
+    `vouched` reads the cell as read (`col.name`) and its typed value as `typed(col)`: the
+    caller computes the values first, so a conversion is done once, not once per use."""
     raw = pl.col(col.name)
-    value, plain = _kind(col, raw, today)
+    value, plain = _kind(col, raw, pl.col(typed(col)), today)
     # An empty cell: valid (null) unless the column is required. A blank one ("", "  ") is
     # not plain for any kind, so the full check judges it.
     vouched = raw.is_null() if not col.required else pl.lit(False)
     return value, (vouched | plain).fill_null(False)
 
 
-def _kind(col: Column, raw: pl.Expr, today: dt.date) -> tuple[pl.Expr, pl.Expr]:
+def _kind(col: Column, raw: pl.Expr, value: pl.Expr, today: dt.date) -> tuple[pl.Expr, pl.Expr]:
+    """(typed value, plain: a non-empty cell the full check would accept with that value)."""
     if col.kind in ("text", "id"):
         n = raw.str.len_chars()
         return raw, (n > 0) & (n <= 64) & ~raw.str.contains(_PLAIN_TEXT)
@@ -80,26 +83,22 @@ def _kind(col: Column, raw: pl.Expr, today: dt.date) -> tuple[pl.Expr, pl.Expr]:
         return raw, raw.str.contains(_DIVISION_SHAPE) & known
     if col.kind in ("enum", "bool"):
         code = raw.replace_strict(_plain_spellings(col), default=None, return_dtype=pl.String)
-        return (code if col.kind == "enum" else code == "1"), code.is_not_null()
+        return (code if col.kind == "enum" else code == "1"), value.is_not_null()
     if col.kind == "money":
-        # Decimal, not float, as the full check: exact to the fen.
-        return (raw.cast(pl.Decimal(20, 2), strict=False) * 100).cast(pl.Int64), raw.str.contains(_PLAIN_MONEY)
+        # Decimal, not float, as the full check: exact to the fen. The value is computed for every
+        # cell, plain or not, so a huge one (10^20) must become null here, not stop the run.
+        fen = (raw.cast(pl.Decimal(20, 2), strict=False) * 100).cast(pl.Int64, strict=False)
+        return fen, raw.str.contains(_PLAIN_MONEY)
     if col.kind == "int":
-        return raw.cast(pl.Int64, strict=False).cast(pl.Int32), raw.str.contains(_PLAIN_INT)
+        return raw.cast(pl.Int64, strict=False).cast(pl.Int32, strict=False), raw.str.contains(_PLAIN_INT)
     if col.kind == "decimal":
         return raw.cast(pl.Float64, strict=False), raw.str.contains(_PLAIN_DECIMAL)
     if col.kind == "date":
-        date = raw.str.to_date("%Y-%m-%d", strict=False)
-        return date, raw.str.contains(_ISO_DATE) & date.is_between(pl.lit(EARLIEST_DATE), pl.lit(today))
+        in_range = value.is_between(pl.lit(EARLIEST_DATE), pl.lit(today))
+        return raw.str.to_date("%Y-%m-%d", strict=False), raw.str.contains(_ISO_DATE) & in_range
     if col.kind == "id_number":
-        birth = birth_date_expr(raw)
-        plain = (
-            raw.str.contains(_ID_SHAPE)
-            & raw.str.slice(0, 2).is_in(_provinces().implode())
-            & birth.is_between(pl.lit(EARLIEST_DATE), pl.lit(today))
-            & check_passes_expr(raw)
-        )
-        return raw, plain
+        check = partial(valid_as_written, today=today)
+        return raw, raw.map_batches(check, return_dtype=pl.Boolean, is_elementwise=True)
     if col.kind == "programmes":
         assert col.codes is not None
         one = "|".join(re.escape(code) for code in col.codes.labels)

@@ -17,7 +17,7 @@ import polars as pl
 from minsheng.codes.divisions import divisions
 from minsheng.codes.id_number import birth_date_expr, check_char_expr
 from minsheng.contract.columns import COLUMNS, Column
-from minsheng.contract.fast_checks import fast_column
+from minsheng.contract.fast_checks import fast_column, typed
 
 ROW = "__row"  # the row number as a user sees it in Excel
 VOUCHED = "__vouched"  # every cell of the row passed its fast test
@@ -245,9 +245,10 @@ def parse_table(frame: pl.DataFrame, kind: str, *, today: dt.date | None = None)
     fast = [fast_column(c, today) for c in every]
     checked = (
         filled.lazy()
+        .with_columns(value.alias(typed(c)) for c, (value, _) in zip(every, fast, strict=True))
         .select(
             _rows(),
-            *(value.alias(c.name) for c, (value, _) in zip(every, fast, strict=True)),
+            *(pl.col(typed(c)).alias(c.name) for c in every),
             pl.all_horizontal(vouched for _, vouched in fast).alias(VOUCHED),
         )
         .collect()

@@ -37,7 +37,6 @@ from minsheng.contract.columns import COLUMNS
 from minsheng.contract.validation import ROW
 from minsheng.db.uow import UnitOfWork
 from minsheng.errors import Forbidden, ImportRejected
-from minsheng.privacy.notice_masking import looks_like_id_number, mask_id_text, mask_phone_text
 from minsheng.privacy.personal_data import PersonalDataCipher
 from minsheng.registry import jurisdiction, report
 from minsheng.registry.access import require_persons
@@ -201,22 +200,7 @@ def errors_of(exc: ImportRejected) -> pl.DataFrame:
     return frame if isinstance(frame, pl.DataFrame) else report.errors_frame([])
 
 
-def masked(errors: pl.DataFrame) -> pl.DataFrame:
-    """Row errors fit to show on a page or in a downloadable report: an ID number (or a value
-    that looks like one, in whatever column) and a phone number keep only their ends."""
-
-    def mask(column: str | None, value: str | None) -> str | None:
-        if column == "phone":
-            return mask_phone_text(value)
-        if column == "id_number" or looks_like_id_number(value):
-            return mask_id_text(value)
-        return value
-
-    values = [mask(c, v) for c, v in errors.select("column", "value").iter_rows()]
-    return errors.with_columns(pl.Series("value", values, dtype=pl.String))
-
-
 def write_report(errors: pl.DataFrame, path: Path) -> Path:
     """The masked errors as the importer's .xlsx error report (Chinese column names beside the contract's)."""
     labels = {c.name: c.zh for cols in COLUMNS.values() for c in cols}
-    return report.write_error_report(masked(errors), path, labels)
+    return report.write_error_report(report.masked(errors), path, labels)

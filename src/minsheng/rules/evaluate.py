@@ -215,8 +215,12 @@ def _aggregate_layer(model: Model, names: list[str], hh: pl.DataFrame, pp: pl.Da
             "min": strict_null.otherwise(col.min()),
         }[node.how]
         exprs.append(expr.alias(name))
-    agg = pp.group_by(HH).agg(*exprs, pl.lit(True).alias("__present"))
-    hh = hh.join(agg, on=HH, how="left")
+    agg = pp.group_by(HH).agg(*exprs)
+    if agg.height == hh.height:
+        # Every household has members (the usual case): the groups sorted by household index are
+        # the households in index order, so a gather lines them up; a join cost far more.
+        return hh.with_columns(agg.sort(HH).drop(HH)[hh.get_column(HH)])
+    hh = hh.join(agg.with_columns(pl.lit(True).alias("__present")), on=HH, how="left")
     fills = []
     for name in names:
         node = model.nodes[name]

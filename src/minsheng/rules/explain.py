@@ -263,28 +263,37 @@ def _value(model: Model, name: str, raw: Any) -> dict[str, Any]:
 def failure_counts(model: Model, result: Result, by: str = "township") -> pl.DataFrame:
     """How many households (or persons) fail or lack each condition, per township (or county)."""
     size = 9 if by == "township" else 6
-    parts = []
+    parts: list[pl.DataFrame] = []
+    # Persons with their household's residence: joined once, for every person programme.
+    persons: pl.DataFrame | None = None
     for programme in model.programmes.values():
-        frame = (
-            result.households
-            if programme.entity == "household"
-            else result.persons.join(
-                result.households.select("household_id", "residence_division"), on="household_id", how="left"
-            )
+        if programme.entity == "household":
+            frame = result.households
+        else:
+            if persons is None:
+                where = result.households.select("household_id", "residence_division")
+                persons = result.persons.join(where, on="household_id", how="left")
+            frame = persons
+        conds = [c for c in programme.conditions if c in frame.columns]
+        if not conds:
+            continue
+        # One group-by per programme for all its conditions, then one row per condition.
+        counts = frame.group_by(pl.col("residence_division").str.slice(0, size).alias(by)).agg(
+            *((pl.col(c) == False).sum().alias(f"failed:{c}") for c in conds),  # noqa: E712 - a count of false
+            *(pl.col(c).is_null().sum().alias(f"unknown:{c}") for c in conds),
+            pl.len().alias("assessed"),
         )
-        frame = frame.with_columns(pl.col("residence_division").str.slice(0, size).alias(by))
-        for cond in programme.conditions:
-            if cond not in frame.columns:
-                continue
-            parts.append(
-                frame.group_by(by).agg(
-                    pl.lit(programme.id).alias("programme"),
-                    pl.lit(cond).alias("condition"),
-                    (pl.col(cond) == False).sum().alias("failed"),  # noqa: E712 - a count of false, not a truth test
-                    pl.col(cond).is_null().sum().alias("unknown"),
-                    pl.len().alias("assessed"),
-                )
+        parts.extend(
+            counts.select(
+                by,
+                pl.lit(programme.id).alias("programme"),
+                pl.lit(c).alias("condition"),
+                pl.col(f"failed:{c}").alias("failed"),
+                pl.col(f"unknown:{c}").alias("unknown"),
+                "assessed",
             )
+            for c in conds
+        )
     if not parts:
         return pl.DataFrame()
     return (

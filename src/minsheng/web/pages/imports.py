@@ -19,7 +19,7 @@ from starlette.datastructures import UploadFile
 
 from minsheng.contract.columns import COLUMNS
 from minsheng.errors import ImportRejected, NotFound
-from minsheng.registry import check
+from minsheng.registry import check, report
 from minsheng.registry.importer import ImportOutcome
 from minsheng.registry.template import write_template
 from minsheng.security import audit
@@ -152,7 +152,7 @@ async def _save(upload: UploadFile, target: Path) -> bool:
 def _rejected(request: Request, user: Principal, token: str, folder: Path, errors: pl.DataFrame) -> HTMLResponse:
     check.write_report(errors, folder / REPORT_NAME)
     lang = lang_of(request)
-    shown = check.masked(errors.head(SHOWN_ERRORS))
+    shown = report.masked(errors.head(SHOWN_ERRORS))
     rows = [
         {
             "file": e["file"],
