@@ -16,7 +16,7 @@ import polars as pl
 
 from minsheng.codes.divisions import divisions
 from minsheng.codes.id_number import birth_date_expr, check_char_expr
-from minsheng.contract.columns import COLUMNS, Column
+from minsheng.contract.columns import COLUMNS, MAX_COUNT, MAX_MONEY_FEN, Column
 from minsheng.contract.fast_checks import fast_column, typed
 
 ROW = "__row"  # the row number as a user sees it in Excel
@@ -27,8 +27,6 @@ VOUCHED = "__vouched"  # every cell of the row passed its fast test
 # notice or a linkage key would differ from what anyone can see. (A lone surrogate cannot reach
 # here: it is not valid UTF-8 or GB18030, so `contract.files` has refused the file already.)
 CONTROL = r"[\x00-\x1F\x7F-\x9F\x{FDD0}-\x{FDEF}\x{FFFE}\x{FFFF}]"
-MAX_MONEY_FEN = 10**15  # 10 trillion yuan: beyond any household's figure, well inside int64
-MAX_COUNT = 10_000
 
 # Reason keys → (Chinese, English). One table so messages stay consistent.
 REASONS: dict[str, tuple[str, str]] = {

@@ -64,6 +64,9 @@ def _inspect(path: str, size: int, _mtime: int) -> None:
             _check_parts(book)
             strings = _shared_strings(book)
             sheets = [_sheet(book, info) for info in book.infolist() if _is_sheet(info.filename)]
+    # What zipfile raises on a damaged or hostile archive: a bad or truncated zip, a Zip64 it
+    # refuses, a compression method it does not implement (zipfile's own NotImplementedError, e.g.
+    # method 99 of an encrypted member), a bad CRC or header (ValueError). Each is a file we refuse.
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, ValueError) as exc:
         raise ImportRejected(
             f"不是有效的Excel（.xlsx）文件，或文件已损坏：{exc}",
