@@ -32,6 +32,11 @@ Warnings — one row per warning reason of `minsheng.monitoring.warnings.RULES`,
   eligible at the end; exit: it truly became ineligible in the window or is truly ineligible at
   the end. `precision` = real / alerted. `precision_new` counts only households that truly
   changed in the window (an alert on a household that was eligible all year is not real there).
+- `precision_band` (hardship only) also counts as real a household truly in the low-income
+  band at the end: true per-capita income below the marginal multiple
+  (`dibao_marginal.income_multiple`) × the standard on the monitoring date. Orange means
+  "a shock to a low-income household" (`monitoring.warnings`): such a household lies above
+  the dibao standard by definition, so the dibao truth alone can never call it real.
 - `base_rate`: the share of the households the rule can alert (all households for hardship,
   the enrolled ones for exit) that are real: what alerting at random would score.
 - `changed`: households that truly became eligible (hardship) or that were enrolled and truly
@@ -39,6 +44,9 @@ Warnings — one row per warning reason of `minsheng.monitoring.warnings.RULES`,
   to catch — the truth row whose `status_change` it is names the event (see `CAUSES`).
   `found`: of those, the households with an alert of this reason; `recall` = found / changed.
   For `(any)`: every household that truly changed, found by any alert of the direction.
+  `recorded`: of the changed, those whose changing event left a department record (an
+  unregistered job loss leaves none); `recall_recorded` = found among them / recorded, the
+  recall a rule can reach on the feeds it is given.
 
 Discovery — `monitoring.discovery` for dibao, on the registry (declared circumstances as
 imported; the feeds update no income), judged on the monitoring date:
@@ -59,6 +67,7 @@ import datetime as dt
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -88,6 +97,7 @@ class Run:
     outcomes: pl.DataFrame  # feeds outcomes: one row per household
     ground_truth: pl.DataFrame  # synth ground truth: one row per household
     policy: pl.DataFrame  # the dibao rules the truth was decided by
+    low_income_end: pl.DataFrame  # household_id, low_income_end: truly in the low-income band on RUN_DATE
 
 
 def evaluate(households: int, county: str = "110105", seed: int = 1) -> Run:
@@ -124,7 +134,24 @@ def evaluate(households: int, county: str = "110105", seed: int = 1) -> Run:
                 orient="row",
                 schema=["household_id", "reason", "direction", "severity"],
             )
-    return Run(alerts, outcome.discovery, feeds.truth, feeds.outcomes, pop.ground_truth, pop.policy.notes)
+    band = _low_income_end(pop, feeds.truth)
+    return Run(alerts, outcome.discovery, feeds.truth, feeds.outcomes, pop.ground_truth, pop.policy.notes, band)
+
+
+def _low_income_end(pop: Any, truth: pl.DataFrame) -> pl.DataFrame:
+    """True per-capita income after each household's last event (or at the start) below the
+    marginal multiple × the standard in force on RUN_DATE."""
+    import numpy as np
+
+    gt = pop.ground_truth
+    last = truth.sort("event_date", "event_id").group_by("household_id").agg(pl.col("income_per_capita_after").last())
+    urban = (gt.get_column("urban_rural") == "urban").to_numpy()
+    standard = pop.policy.standard(urban, RUN_DATE) / 100 * pop.policy.marginal_multiple
+    frame = gt.select("household_id", "true_income_per_capita").with_columns(pl.Series("line", np.asarray(standard)))
+    return frame.join(last, on="household_id", how="left").select(
+        "household_id",
+        (pl.coalesce("income_per_capita_after", "true_income_per_capita") < pl.col("line")).alias("low_income_end"),
+    )
 
 
 def _ids(frame: pl.DataFrame) -> set[str]:
@@ -139,6 +166,7 @@ def warning_table(run: Run, severities: tuple[str, ...] | None) -> pl.DataFrame:
         "hardship": _ids(o.filter(pl.col("became_eligible") | pl.col("eligible_end"))),
         "exit": _ids(o.filter(enrolled & (pl.col("became_ineligible") | ~pl.col("eligible_end")))),
     }
+    band = real["hardship"] | _ids(run.low_income_end.filter(pl.col("low_income_end")))
     new = {"hardship": _ids(o.filter(pl.col("became_eligible"))), "exit": _ids(o.filter(pl.col("became_ineligible")))}
     scope = {"hardship": o.height, "exit": o.filter(enrolled).height}
     enrolled_ids = _ids(o.filter(enrolled))
@@ -153,13 +181,16 @@ def warning_table(run: Run, severities: tuple[str, ...] | None) -> pl.DataFrame:
         reasons = [r for r, (d, _) in CAUSES.items() if d == direction]
         for reason in [*reasons, "(any)"]:
             found = _ids(mine if reason == "(any)" else mine.filter(pl.col("reason") == reason))
-            if reason == "(any)":
-                changed = new[direction]
-            else:
+            flipped = flips[direction]
+            if reason != "(any)":
                 causes = CAUSES[reason][1]
-                changed = _ids(flips[direction].filter(pl.col("event").is_in(causes))) if causes else set()
+                flipped = flipped.filter(pl.col("event").is_in(causes)) if causes else flipped.clear()
+            changed = new[direction] if reason == "(any)" else _ids(flipped)
+            recorded = _ids(flipped.filter(pl.col("recorded")))
             if direction == "exit":
                 changed &= enrolled_ids
+                recorded &= enrolled_ids
+            recorded &= changed
             rows.append(
                 {
                     "direction": direction,
@@ -168,10 +199,17 @@ def warning_table(run: Run, severities: tuple[str, ...] | None) -> pl.DataFrame:
                     "real": len(found & real[direction]),
                     "precision": len(found & real[direction]) / len(found) if found else None,
                     "precision_new": len(found & new[direction]) / len(found) if found else None,
+                    "precision_band": (
+                        len(found & (band if direction == "hardship" else real[direction])) / len(found)
+                        if found
+                        else None
+                    ),
                     "base_rate": len(real[direction]) / scope[direction] if scope[direction] else None,
                     "changed": len(changed),
                     "found": len(found & changed),
                     "recall": len(found & changed) / len(changed) if changed else None,
+                    "recorded": len(recorded),
+                    "recall_recorded": len(found & recorded) / len(recorded) if recorded else None,
                 }
             )
     return pl.DataFrame(rows)
@@ -262,6 +300,7 @@ def main() -> None:
     print(f"\nmonitoring vs synthetic truth — county {args.county}, {args.households:,} households, seed {args.seed}")
     _print("dibao rules the truth was decided by (synth.policy)", standards.select("parameter", "group", "value"))
     _print("warnings, red and orange (acted on)", warning_table(run, ACTED_ON))
+    _print("warnings, red only (likely below the standard)", warning_table(run, ("red",)))
     _print("warnings, any severity (yellow watch included)", warning_table(run, None))
     _print("proactive discovery, dibao", discovery_table(run))
     _print("wrong discovery entries, by cause", discovery_diagnosis(run))

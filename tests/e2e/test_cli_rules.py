@@ -151,3 +151,22 @@ def test_monitor_run_command(tmp_path: Path) -> None:
     with bootstrap(Settings(data=Path(data))).engine.connect() as conn:
         alerts = conn.execute(text("SELECT household_id, reason, severity FROM alerts")).all()
     assert [tuple(a) for a in alerts] == [("A1", "elderly_alone", "yellow")]  # 75 and living alone
+
+
+def test_assess_says_up_front_which_local_parameters_a_county_lacks(tmp_path: Path) -> None:
+    """Issue 12 §5: a county outside the shipped files (Tongwei, 621121) is told which of its own
+    parameters are not set, instead of reading a silent sea of unknowns; the demo county is not."""
+    (tmp_path / "tw").mkdir()
+    hh, p = write(tmp_path / "tw")
+    hh.write_text(HH.replace("110105001001", "621121100001").replace("110105002001", "621121100001"), encoding="utf-8")
+    args = ["assess", "--households", str(hh), "--persons", str(p), "--date", "2025-08-01", "--json"]
+    tongwei = runner.invoke(app, [*args, "--out", str(tmp_path / "out_tw")])
+    assert tongwei.exit_code == 0, tongwei.output
+    unset = json.loads(tongwei.stdout)["local_parameters_not_set"]
+    assert {"division": "621121", "parameter": "dibao.standard"} in unset
+    human = runner.invoke(app, [*args[:-1], "--out", str(tmp_path / "out_tw2")])
+    assert "621121：未设置本地最低生活保障标准 dibao.standard" in human.stdout
+
+    demo = assess_files(tmp_path, "--json")
+    assert demo.exit_code == 0, demo.output
+    assert "local_parameters_not_set" not in json.loads(demo.stdout)

@@ -39,8 +39,10 @@ def client_for(app: object, user: str) -> TestClient:
 
 @pytest.fixture
 def red_alert(world: World) -> int:
-    """A second alert in county A, in the other township: red, ten days old (A2 bought a car)."""
+    """A second alert in county A, in the other township: red, ten days old (A2 bought a car).
+    The world's alert on A1 is made orange here, whatever grade the rules give it now."""
     with world.engine.begin() as conn:
+        conn.execute(ALERTS.update().where(ALERTS.c.id == world.alert_a).values(severity="orange"))
         result = conn.execute(
             ALERTS.insert().values(
                 open_key="A2:exit_vehicle",
@@ -70,8 +72,13 @@ def test_the_queue_filters_and_shows_red_first(app: object, world: World, red_al
     page = county.get("/alerts").text
     assert rows(page) == [red_alert, world.alert_a]  # red before orange
     row_a = page[page.index(f'<tr id="alert-{world.alert_a}"') :].split("</tr>")[0]
-    assert 'href="/households/A1"' in row_a and "建外街道" in row_a and "失业" in row_a
+    # what a caseworker scans by: head (ID masked), village, reason, the figure, the deadline
+    assert 'href="/households/A1">张一</a>' in row_a and "110105********0219" in row_a
+    assert "110105198001010219" not in page
+    assert "建外街道 · " in row_a and "失业" in row_a and "月失业金 1,800.00 元/月" in row_a
     assert '<span class="badge orange">橙色</span>' in row_a and "<td>121</td>" in row_a  # 2026-03-01 → 06-30
+    # orange: 7 working days from Sunday 1 March 2026 → Tuesday 10 March; long past on 30 June
+    assert "2026-03-10 <strong" in row_a and "已超期" in row_a
     assert rows(county.get("/alerts", params={"severity": "orange"}).text) == [world.alert_a]
     assert rows(county.get("/alerts", params={"reason": "exit_vehicle"}).text) == [red_alert]
     assert rows(county.get("/alerts", params={"township": "110105002"}).text) == [red_alert]
@@ -98,7 +105,7 @@ def test_bulk_assign_is_all_or_nothing(app: object, world: World, red_alert: int
     )
     assert failed.status_code == 422
     assert f"预警 {red_alert}" in failed.text and "未建立任何工单" in failed.text
-    assert f'value="{world.alert_a}" aria-label' in failed.text and failed.text.count(" checked>") == 2  # kept
+    assert f'value="{world.alert_a}:1" aria-label' in failed.text and failed.text.count(" checked>") == 2  # kept
     assert '<option value="village_a" selected>' in failed.text
     with world.engine.connect() as conn:
         assert conn.execute(select(WORK_ORDERS.c.id)).all() == []
@@ -159,7 +166,8 @@ def test_other_county_gets_404_an_analyst_403_and_no_session_the_login(app: obje
 def test_the_english_switch(app: object, world: World) -> None:
     town = client_for(app, "township_a")
     page = town.get("/alerts", params={"lang": "en"}).text
-    assert "Alert queue" in page and "Unemployment" in page and "Orange" in page and "预警队列" not in page
+    assert "Alert queue" in page and "Unemployment" in page and "预警队列" not in page
+    assert "monthly benefit 1,800.00 yuan/month" in page
     detail = town.get(f"/alerts/{world.alert_a}").text  # the choice is kept in a cookie
     assert "Evidence (department records)" in detail and "monthly benefit: 1,800.00 yuan" in detail
 

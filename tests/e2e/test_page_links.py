@@ -14,6 +14,7 @@ from sqlalchemy import select
 from minsheng.bootstrap import App
 from minsheng.feeds.tables import FEED_RECORDS
 from minsheng.linkage.tables import LINK_CANDIDATES
+from minsheng.security.tables import AUDIT_LOG
 from minsheng.settings import Settings
 from minsheng.web.app import create_app
 from world import CIPHER, PASSWORD, World
@@ -118,3 +119,74 @@ def test_another_county_sees_nothing_and_cannot_decide(queue: tuple[TestClient, 
     assert '<dd id="pending-links"><a href="/links">0</a></dd>' in client.get("/").text  # not their area's
     refused = client.post(f"/links/{candidate}", data={"decision": "accept", "version": 1})
     assert refused.status_code == 404
+
+
+def test_plain_words_first_and_the_weights_one_click_away(queue: tuple[TestClient, int]) -> None:
+    client, candidate = queue
+    sign_in(client, "township_a")
+    page = client.get("/links").text
+    section = page[page.index(f'id="candidate-{candidate}"') :].split("</section>")[0]
+    facts = section[section.index(f'id="facts-{candidate}"') :].split("</ul>")[0]
+    assert "相同</strong>：相同" in facts and "相近</strong>：同音" in facts  # dob agrees, the name nearly
+    assert "先验" not in facts and "比特" not in facts  # statistics stay out of the words
+    assert section.index(f'id="facts-{candidate}"') < section.index('<details class="weights">')
+    weights = section[section.index('<details class="weights">') :].split("</details>")[0]
+    assert "+9.20" in weights and "-19.90" in weights and "不是同一人" not in section
+
+
+def test_a_reason_is_required_to_reject_and_a_decision_can_be_undone(
+    queue: tuple[TestClient, int], world: World
+) -> None:
+    client, candidate = queue
+    sign_in(client, "township_a")
+    refused = client.post(f"/links/{candidate}", data={"decision": "reject", "version": 1, "reason": "  "})
+    assert "请填写否定理由" in refused.text
+    with world.engine.connect() as conn:
+        assert conn.execute(select(LINK_CANDIDATES.c.status, LINK_CANDIDATES.c.version)).one() == ("pending", 1)
+    client.post(f"/links/{candidate}", data={"decision": "accept", "version": 1})
+    accepted = client.get("/links", params={"status": "accepted"}).text
+    assert f'id="undo-{candidate}"' in accepted
+    no_reason = client.post(f"/links/{candidate}", data={"decision": "undo", "version": 2, "reason": ""})
+    assert "请填写撤销理由" in no_reason.text
+    undone = client.post(f"/links/{candidate}", data={"decision": "undo", "version": 2, "reason": "看错了人"})
+    assert "已撤销" in undone.text and "李耳" in undone.text  # back in the pending queue
+    with world.engine.connect() as conn:
+        record = conn.execute(
+            select(FEED_RECORDS.c.person_id, FEED_RECORDS.c.link_status, FEED_RECORDS.c.link_method).where(
+                FEED_RECORDS.c.feed_key == "human_resources:X7"
+            )
+        ).one()
+        assert tuple(record) == (None, "unmatched", None)  # as it was before the accept
+        assert conn.execute(select(LINK_CANDIDATES.c.status, LINK_CANDIDATES.c.reviewed_by)).one() == ("pending", None)
+        actions = conn.execute(
+            select(AUDIT_LOG.c.action, AUDIT_LOG.c.detail).where(AUDIT_LOG.c.subject_kind == "link_candidate")
+        ).all()
+    assert [a for a, _ in actions] == ["link_candidate.accepted", "link_candidate.undo_accepted"]
+    assert "看错了人" in actions[1][1]
+    rejected = client.post(f"/links/{candidate}", data={"decision": "reject", "version": 3, "reason": "不是同一人"})
+    assert "已否定" in rejected.text
+    client.post(f"/links/{candidate}", data={"decision": "undo", "version": 4, "reason": "重新核对"})
+    with world.engine.connect() as conn:
+        assert conn.execute(select(LINK_CANDIDATES.c.status)).scalar_one() == "pending"
+
+
+def test_two_different_valid_id_numbers_are_a_different_person(queue: tuple[TestClient, int], world: World) -> None:
+    client, candidate = queue
+    ids = {
+        "comparison": "id_number",
+        "title": "ID number",
+        "title_zh": "身份号码",
+        "level": 0,
+        "label": "two valid numbers differ",
+        "label_zh": "两个有效号码不同",
+        "weight": 0.0,
+    }
+    with world.engine.begin() as conn:
+        conn.execute(LINK_CANDIDATES.update().values(comparisons=json.dumps([*WATERFALL, ids], ensure_ascii=False)))
+    sign_in(client, "township_a")
+    page = client.get("/links").text
+    assert f'id="different-{candidate}"' in page and "不是同一人：身份证号不同" in page
+    facts = page[page.index(f'id="facts-{candidate}"') :].split("</ul>")[0]
+    assert "不同</strong>：两个有效号码不同" in facts
+    reject = page[page.index(f'id="reject-{candidate}"') :].split("</form>")[0]
+    assert 'value="不是同一人：身份证号不同"' in reject  # the reason is offered, the reviewer still decides

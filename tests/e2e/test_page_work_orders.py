@@ -117,21 +117,35 @@ def test_a_case_through_the_forms(app: object, world: World) -> None:
     page = village.get(url).text
     assert "assign-form" not in page and "decision-form" not in page  # not a village caseworker's steps
     findings = form(page, "findings")
-    assert findings["p.QA1.wage_income"] == "4000.00" and findings["h.housing_area_m2"] == "30"  # the registry's
-    assert findings["version"] == "2"
+    # The alert's figure (unemployment: no wage) is the draft, marked; the rest is the registry's.
+    assert findings["p.QA1.wage_income"] == "0.00" and findings["h.housing_area_m2"] == "30"
+    assert findings["p.QA1.employment"] == "unemployed" and 'id="prefilled-help"' in page
+    assert re.search(r'name="p\.QA1\.wage_income"[^>]*class="prefilled"', page)
+    assert findings["version"] == "2" and findings["p.QA1.departed"] == ""
+    # One unit per table: monthly incomes and yearly costs never share a column.
+    monthly = page[page.index('id="findings-monthly"') :].split("</table>")[0]
+    yearly = page[page.index('id="findings-yearly"') :].split("</table>")[0]
+    assert "元/月" in monthly and "元/年" not in monthly and "元/年" in yearly and "元/月" not in yearly
     findings |= {"p.QA1.wage_income": "0", "p.QA1.employment": "unemployed", "note": "主要劳动力3月失业"}
     shown = submit(village, url + "/preview", findings, status=200)
     dibao = re.search(r'<tr id="re-dibao"([^>]*)>', shown)
-    assert dibao and 'data-before="ineligible" data-after="eligible" class="changed"' in dibao.group(1)
-    assert "最低生活保障：符合，月发放 3,040.00 元" in shown  # the engine's explanation
+    # The unemployment benefit the alert reported (1,800.00 a month) is prefilled as transfer income.
+    assert dibao and 'data-before="ineligible" data-after="eligible"' in dibao.group(1)
+    assert 'data-paid="0" data-due="124000" class="changed"' in dibao.group(1)
+    assert form(shown, "findings")["p.QA1.transfer_income"] == "1800.00"
+    assert "最低生活保障：符合，月发放 1,240.00 元" in shown  # the engine's explanation
     assert form(shown, "findings")["p.QA1.wage_income"] == "0"  # the typed values stay in the form
     assert submit(village, url + "/findings", findings) == url + "?done=findings"
+    again = village.get(url).text
+    kept = form(again, "findings")  # the saved findings, not the registry's values
+    assert kept["p.QA1.wage_income"] == "0.00" and kept["note"] == "主要劳动力3月失业"
     with world.engine.connect() as conn:
         saved = json.loads(conn.execute(select(WORK_ORDERS.c.findings)).scalar_one())
     # Only what differs from the registry is recorded.
     assert saved == {
         "household": {},
-        "persons": {"QA1": {"wage_income_fen": 0, "employment": "unemployed"}},
+        "persons": {"QA1": {"wage_income_fen": 0, "employment": "unemployed", "transfer_income_fen": 180000}},
+        "departed": {},
         "note": "主要劳动力3月失业",
     }
 
@@ -139,21 +153,40 @@ def test_a_case_through_the_forms(app: object, world: World) -> None:
     assert '<li aria-current="step">已入户核查</li>' in page and "张一" in page and "失业" in page
     decision = form(page, "decision-form") | {"decision": "enrol", "programme": "dibao"}
     assert submit(town, url + "/decision", decision) == url + "?done=decision"
+    proposed = town.get(url + "?done=decision").text
+    assert "您目前没有可办理的操作" not in proposed
+    assert "下一步" in proposed and "县级审核审批人员" in proposed and "township_a" in proposed
+    household = town.get("/households/A1").text
+    orders_listed = household[household.index('id="work-orders"') :].split("</ul>")[0]
+    assert "待审批 · 失业 · 纳入 · 最低生活保障" in orders_listed
+    assert "现发 0.00 → 应发 1,240.00 元/月（差额 +1,240.00）" in orders_listed
 
     reviewer = client_for(app, "reviewer_a")
     page = reviewer.get(url).text
-    assert "纳入 · 最低生活保障 · 3,040.00 元/月" in page
+    assert "纳入 · 最低生活保障 · 1,240.00 元/月" in page
+    # 现发 → 应发: the household is paid nothing now, 1,240.00 once approved.
+    assert "现发 0.00 → 应发 1,240.00 元/月（差额 +1,240.00）" in page
     no_reason = submit(reviewer, url + "/send-back", form(page, "send-back-form"), status=422)
     assert "请填写原因" in no_reason
     back = form(page, "send-back-form") | {"reason": "请补充收入证明"}
-    assert submit(reviewer, url + "/send-back", back) == url + "?done=send_back"
+    confirm = submit(reviewer, url + "/send-back", back, status=200)  # the confirmation, nothing sent yet
+    assert "请确认退回" in confirm and "请补充收入证明" in confirm
+    with world.engine.connect() as conn:
+        assert conn.execute(select(WORK_ORDERS.c.status)).scalar_one() == "decided"
+    assert submit(reviewer, url + "/send-back", form(confirm, "confirm-form")) == url + "?done=send_back"
     page = town.get(url).text
     assert "请补充收入证明" in page and '<li aria-current="step">已入户核查</li>' in page
     submit(town, url + "/decision", form(page, "decision-form") | {"decision": "enrol", "programme": "dibao"})
 
     page = reviewer.get(url).text
-    assert submit(reviewer, url + "/approve", form(page, "approve-form")) == url + "?done=approve"
+    no_comment = submit(reviewer, url + "/approve", form(page, "approve-form"), status=422)
+    assert "请填写审批意见" in no_comment
+    typed = form(page, "approve-form") | {"comment": "同意纳入，按月发放"}
+    confirm = submit(reviewer, url + "/approve", typed, status=200)
+    assert "请确认审批" in confirm and "现发 0.00 → 应发 1,240.00" in confirm and "同意纳入，按月发放" in confirm
+    assert submit(reviewer, url + "/approve", form(confirm, "confirm-form")) == url + "?done=approve"
     page = reviewer.get(url + "?done=approve").text
+    assert "审批意见：同意纳入，按月发放" in page  # in the timeline
     assert '<li aria-current="step">已办结</li>' in page and "已审批，工单已办结" in page
     assert re.findall(r'data-action="(\w+)"', page) == [
         "open",
@@ -169,7 +202,7 @@ def test_a_case_through_the_forms(app: object, world: World) -> None:
             ("dibao",)
         ]
         benefit = conn.execute(select(HOUSEHOLDS.c.current_benefit_fen).where(HOUSEHOLDS.c.household_id == "A1"))
-        assert benefit.scalar() == 304000
+        assert benefit.scalar() == 124000
     reopen = form(page, "reopen-form") | {"reason": "群众反映情况有变"}
     assert submit(reviewer, url + "/reopen", reopen) == url + "?done=reopen"
     assert '<li aria-current="step">已派单</li>' in reviewer.get(url).text
@@ -280,3 +313,30 @@ def test_other_county_404_analyst_403_and_english(app: object, world: World) -> 
     assert "Work order" in english and "Assign to caseworker" in english and "Unemployment" in english
     assert "核查工单" not in english
     assert "Overdue only" in town.get("/work-orders").text  # the cookie keeps the choice
+
+
+def test_a_death_recorded_on_the_form_leaves_the_household_once_approved(app: object, world: World) -> None:
+    town, order_id = open_order(app, world)
+    url = f"/work-orders/{order_id}"
+    submit(town, url + "/assign", form(town.get(url).text, "assign-form") | {"assignee": "village_a"})
+    village = client_for(app, "village_a")
+    typed = form(village.get(url).text, "findings") | {"p.QA1.departed": "deceased", "note": "户主3月去世"}
+    shown = submit(village, url + "/preview", typed, status=200)
+    assert form(shown, "findings")["p.QA1.departed"] == "deceased"
+    submit(village, url + "/findings", typed)
+    page = village.get(url).text
+    assert form(page, "findings")["p.QA1.departed"] == "deceased"  # kept after saving
+    saved = page[page.index('id="saved"') :].split("</table>")[0]
+    assert "张一" in saved and "在册情况" in saved and "死亡" in saved
+    submit(town, url + "/decision", form(town.get(url).text, "decision-form") | {"decision": "no_change"})
+    reviewer = client_for(app, "reviewer_a")
+    typed = form(reviewer.get(url).text, "approve-form") | {"comment": "同意，户主已去世"}
+    confirm = submit(reviewer, url + "/approve", typed, status=200)
+    assert "离开本户的成员：张一（死亡）" in confirm
+    submit(reviewer, url + "/approve", form(confirm, "confirm-form"))
+    members = reviewer.get("/households/A1").text
+    table = members[members.index('id="h-members"') :].split("</table>")[0]
+    assert "李二" in table and "张一" not in table
+    english = reviewer.get(url, params={"lang": "en"}).text
+    assert "comment: 同意，户主已去世" in english and "Closed: the findings" in english
+    assert "In the household" in english and "deceased" in english and "下一步" not in english

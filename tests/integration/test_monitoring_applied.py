@@ -32,7 +32,7 @@ P = (
     "transfer_income,supporter_capable,self_care\n"
     "QA,HA,110105198001010219,张一,02,1980-01-01,4000,0,0,0,1,full\n"
     "QB,HB,110105198501010215,王三,02,1985-01-01,500,0,0,0,1,full\n"
-    "QC,HC,110105195001010215,赵四,02,1950-01-01,0,0,0,3000,1,full\n"
+    "QC,HC,110105195001010215,赵四,02,1950-01-01,0,0,0,2000,1,full\n"
     "QD,HC,110105195201010228,钱五,10,1952-01-01,0,0,0,3000,1,full\n"
 )
 PEOPLE = {
@@ -92,7 +92,8 @@ def test_discovery_reads_the_feeds_and_the_registry_keeps_its_declarations(engin
         "household_size",
     }
 
-    # The surviving spouse lives alone now: watched (a rule over registry facts reads the observed population).
+    # The surviving spouse lives alone now on 2,000 a month, in the low-income band (< 1.5 × 1520):
+    # watched (a rule over registry facts reads the observed population).
     with engine.connect() as conn:
         alerts = {(r.household_id, r.reason) for r in conn.execute(select(ALERTS)).all()}
     assert ("HC", "elderly_alone") in alerts

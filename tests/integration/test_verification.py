@@ -252,3 +252,38 @@ def test_another_county_sees_nothing_and_an_analyst_is_refused(world: World, tmp
             )
     assert count(world.engine, VERIFICATION_REPORTS) == 1
     assert {actor for actor, *_ in audit_actions(world.engine)} == {"township_a"}
+
+
+def test_the_window_reaches_back_to_the_alert_or_says_the_latest_record_is_outside(
+    world: World, tmp_path: Path
+) -> None:
+    """Two years on, a fixed 12-month window would leave out the unemployment claim that raised
+    A1's alert (2026-03-01): the window starts at the alert instead. A2 has no alert; its only
+    record (2026-04-01) is older than the window, and the report says so in words."""
+    from minsheng.verification.view import view
+    from minsheng.web.messages import translator
+
+    deliver(world.engine, tmp_path)
+    later = TODAY + dt.timedelta(days=730)
+    authorise(world, "township_a", "A1", "张一")
+    authorise(world, "reviewer_a", "A2", "王三")
+    alerted = dict(act(world, "township_a", produce, "A1", as_of=later, params=baseline()))
+    window = alerted["window"]
+    assert window["basis"] == "alert" and window["alerts"] == [world.alert_a]
+    assert window["start"] <= "2026-03-01" and not window["latest_outside"]
+    assert "human_resources:U1" in {r["feed_key"] for r in alerted["records"]}
+    note = view(alerted, translator("zh"), "zh").window_note
+    assert f"预警 #{world.alert_a}" in note and "之外" not in note
+
+    quiet = dict(act(world, "reviewer_a", produce, "A2", as_of=later, params=baseline()))
+    assert quiet["window"]["basis"] == "year" and quiet["summary"]["records"] == 0
+    assert quiet["window"] | {"start": "", "end": ""} == {
+        "start": "",
+        "end": "",
+        "basis": "year",
+        "alerts": [],
+        "latest_record": "2026-04-01",
+        "latest_outside": True,
+    }
+    note = view(quiet, translator("zh"), "zh").window_note
+    assert "比对期间" in note and "2026-04-01" in note and "之外" in note

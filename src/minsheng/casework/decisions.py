@@ -6,9 +6,15 @@
 
 - `propose`: the township proposes a decision that must follow the re-assessment
   (enrol needs eligible, exit ineligible; the benefit is the engine's);
-- `approve`: a county reviewer other than the proposer approves; the findings and
-  the decision are written into the registry and the alert is closed;
+- `approve`: a county reviewer other than the proposer approves, with a comment
+  (审批意见); the findings and the decision are written into the registry and the
+  alert is closed;
 - `send_back` (退回) and `reopen` need a reason.
+
+What a decision changes is said in money: `payment` gives 现发 (paid now) → 应发
+(due after the decision) and the difference, never the engine's before/after alone
+(a household paid a stale 1,533.04 whose re-assessment is 2,585.04 either way still
+changes by 1,052.00). Each step's event note keeps the figures it was taken on.
 
 Opening, assigning and recording findings are in `orders`, which also holds the
 shared steps (`load`, `expect`, `move`): the same optimistic locking and event log.
@@ -28,6 +34,32 @@ from minsheng.programmes.registry import model
 from minsheng.registry.tables import ENROLMENTS, HOUSEHOLDS
 from minsheng.rules.parameters import ParameterSet
 from minsheng.security.users import Principal
+
+MAX_COMMENT = 2000
+
+
+def paid_now(conn: Connection, household_id: str) -> tuple[int | None, set[str]]:
+    """现发: the household's monthly benefit as registered, and the programmes it is enrolled in."""
+    paid = conn.execute(
+        select(HOUSEHOLDS.c.current_benefit_fen).where(HOUSEHOLDS.c.household_id == household_id)
+    ).scalar()
+    enrolled = conn.execute(select(ENROLMENTS.c.programme).where(ENROLMENTS.c.household_id == household_id))
+    return paid, set(enrolled.scalars())
+
+
+def payment(
+    decision: str | None, programme: str | None, benefit_fen: int | None, paid_fen: int | None, enrolled: set[str]
+) -> dict[str, int] | None:
+    """现发 → 应发 for a decision on a programme that pays (monthly fen), or None when no money moves.
+
+    >>> payment("adjust", "dibao", 258504, 153304, {"dibao"})
+    {'paid_fen': 153304, 'due_fen': 258504, 'difference_fen': 105200}
+    """
+    if decision is None or programme is None or not model().programmes[programme].benefit:
+        return None
+    paid = (paid_fen or 0) if programme in enrolled else 0
+    due = {"enrol": benefit_fen or 0, "adjust": benefit_fen or 0, "exit": 0}.get(decision, paid)
+    return {"paid_fen": paid, "due_fen": due, "difference_fen": due - paid}
 
 
 def propose(
@@ -70,13 +102,15 @@ def propose(
         benefit = line["benefit_fen"] if decision in ("enrol", "adjust") else None
     else:
         programme = None
+    paid, programmes = paid_now(conn, order["household_id"])
+    money = payment(decision, programme, benefit, paid, programmes) or {}
     return orders.move(
         conn,
         principal,
         order,
         "propose",
         "decided",
-        {"decision": decision, "programme": programme, "benefit_fen": benefit},
+        {"decision": decision, "programme": programme, "benefit_fen": benefit, **money},
         decision=decision,
         programme=programme,
         benefit_fen=benefit,
@@ -84,8 +118,13 @@ def propose(
     )
 
 
-def approve(uow: UnitOfWork, principal: Principal, order_id: int, version: int, *, today: dt.date) -> int:
+def approve(
+    uow: UnitOfWork, principal: Principal, order_id: int, version: int, *, today: dt.date, comment: str = ""
+) -> int:
+    """The county approves the proposal; `comment` is the reviewer's 审批意见, kept in the
+    timeline and the audit log with the money the approval moves."""
     orders.require(principal, orders.APPROVERS, "审批", "approve decisions")
+    comment = _comment(comment)
     conn = uow.connection
     order = orders.load(conn, principal, order_id)
     orders.expect(order, version, "decided")
@@ -93,6 +132,8 @@ def approve(uow: UnitOfWork, principal: Principal, order_id: int, version: int, 
         raise Forbidden("审批人不能是提出意见的同一人", "the approver must be a different user from the proposer")
     conflicts.ensure_unrelated(order["conflicts"], principal)
     household = order["household_id"]
+    paid, enrolled = paid_now(conn, household)
+    money = payment(order["decision"], order["programme"], order["benefit_fen"], paid, enrolled) or {}
     findings.apply(conn, household, order["findings"])
     decision, programme = order["decision"], order["programme"]
     if decision == "enrol":
@@ -122,7 +163,14 @@ def approve(uow: UnitOfWork, principal: Principal, order_id: int, version: int, 
         order,
         "approve",
         "closed",
-        {"decision": decision, "programme": programme, "benefit_fen": order["benefit_fen"]},
+        {
+            "decision": decision,
+            "programme": programme,
+            "benefit_fen": order["benefit_fen"],
+            "comment": comment,
+            "departed": (order["findings"] or {}).get("departed") or {},
+            **money,
+        },
         approved_by=principal.username,
         closed_at=func.now(),
     )
@@ -185,6 +233,14 @@ def reopen(
 def _need_reason(reason: str) -> None:
     if not reason or not reason.strip():
         raise InvalidInput("reason", "请填写原因", "give a reason")
+    if len(reason) > MAX_COMMENT:
+        raise InvalidInput("reason", f"不能超过{MAX_COMMENT}字", f"may have at most {MAX_COMMENT} characters")
+
+
+def _comment(comment: str) -> str:
+    if len(comment) > MAX_COMMENT:
+        raise InvalidInput("comment", f"审批意见不能超过{MAX_COMMENT}字", f"may have at most {MAX_COMMENT} characters")
+    return comment.strip()
 
 
 def _enrolled(conn: Connection, household_id: str, programme: str) -> bool:

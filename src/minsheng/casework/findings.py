@@ -5,7 +5,12 @@ A caseworker records what the visit found, in the contract's own words and units
 
     {"household": {"vehicles": 0, "financial_assets": 3200},
      "persons": {"P001": {"wage_income": 0, "employment": "unemployed"}},
+     "departed": {"P002": "deceased"},
      "note": "主要劳动力3月失业，家中无车"}
+
+`departed` names the members the visit found gone: `deceased` (死亡) or `moved_out`
+(迁出). They leave the household when the decision is approved, and the re-assessment
+counts the household without them (the engine counts members).
 
 `validate` turns it into store values (fen, codes) or names the wrong field;
 `reassess` runs every programme on the household with the findings laid over the
@@ -21,7 +26,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, delete, update
 
 from minsheng.assessment import explain
 from minsheng.contract.columns import (
@@ -58,6 +63,7 @@ PERSON_FIELDS = {
     if c.kind in ("money", "enum", "int", "bool") and c.name not in ("relation", "sex", "medical_insurance_years")
 }
 MAX_NOTE = 2000
+DEPARTURES = {"deceased": ("死亡", "deceased"), "moved_out": ("迁出", "moved out")}
 MAX_YUAN = Decimal(MAX_MONEY_FEN) / 100
 
 
@@ -118,15 +124,20 @@ def _value(column: Column, raw: Any, where: str) -> Any:
 
 
 def validate(findings: Any, member_ids: set[str]) -> dict[str, Any]:
-    """Findings in store units: {"household": {store_column: value}, "persons": {id: {…}}, "note": str}."""
-    if not isinstance(findings, dict) or set(findings) - {"household", "persons", "note"}:
-        raise InvalidInput("findings", "只能包含 household、persons、note", "may hold only household, persons and note")
+    """Findings in store units: {"household": {store_column: value}, "persons": {id: {…}},
+    "departed": {id: reason}, "note": str}."""
+    if not isinstance(findings, dict) or set(findings) - {"household", "persons", "departed", "note"}:
+        raise InvalidInput(
+            "findings",
+            "只能包含 household、persons、departed、note",
+            "may hold only household, persons, departed and note",
+        )
     note = findings.get("note") or ""
     if not isinstance(note, str) or len(note) > MAX_NOTE:
         raise InvalidInput(
             "findings.note", f"应为不超过{MAX_NOTE}字的文字", f"must be text of at most {MAX_NOTE} characters"
         )
-    for part in ("household", "persons"):
+    for part in ("household", "persons", "departed"):
         if not isinstance(findings.get(part) or {}, dict):
             raise InvalidInput(f"findings.{part}", "应为项目与数值", "must map items to values")
     household: dict[str, Any] = {}
@@ -153,13 +164,33 @@ def validate(findings: Any, member_ids: set[str]) -> dict[str, Any]:
                 )
             column = PERSON_FIELDS[name]
             persons[person_id][column.store_name] = _value(column, raw, f"findings.persons.{person_id}.{name}")
-    return {"household": household, "persons": persons, "note": note}
+    return {"household": household, "persons": persons, "departed": _departed(findings, member_ids), "note": note}
+
+
+def _departed(findings: dict[str, Any], member_ids: set[str]) -> dict[str, str]:
+    departed: dict[str, str] = {}
+    for person_id, reason in (findings.get("departed") or {}).items():
+        where = f"findings.persons.{person_id}.departed"
+        if person_id not in member_ids:
+            raise InvalidInput(where, "不是该户成员", "is not a member of this household")
+        if reason not in DEPARTURES:
+            raise InvalidInput(where, "应为 死亡/迁出 之一", "must be deceased or moved_out")
+        departed[person_id] = reason
+    if member_ids and set(departed) >= member_ids:
+        # A household without members is no household: closing one is a different procedure.
+        raise InvalidInput(
+            "findings.departed", "至少应有一名成员仍在户", "at least one member must remain in the household"
+        )
+    return departed
 
 
 def overlay(hh: pl.DataFrame, pp: pl.DataFrame, found: dict[str, Any]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The household's frames with the findings in place of the registry's values."""
     hh_rows = [row | found["household"] for row in hh.to_dicts()]
-    pp_rows = [row | found["persons"].get(row["person_id"], {}) for row in pp.to_dicts()]
+    gone = found.get("departed") or {}
+    pp_rows = [
+        row | found["persons"].get(row["person_id"], {}) for row in pp.to_dicts() if row["person_id"] not in gone
+    ]
     return pl.DataFrame(hh_rows, schema=hh.schema), pl.DataFrame(pp_rows, schema=pp.schema)
 
 
@@ -203,7 +234,8 @@ def reassess(
 
 
 def apply(conn: Connection, household_id: str, found: dict[str, Any]) -> None:
-    """Write approved findings into the registry (the visit's values become the record)."""
+    """Write approved findings into the registry (the visit's values become the record); a
+    member who died or moved out leaves the household."""
     if found["household"]:
         conn.execute(update(HOUSEHOLDS).where(HOUSEHOLDS.c.household_id == household_id).values(**found["household"]))
     for person_id, values in found["persons"].items():
@@ -213,3 +245,8 @@ def apply(conn: Connection, household_id: str, found: dict[str, Any]) -> None:
                 .where(PERSONS.c.person_id == person_id, PERSONS.c.household_id == household_id)
                 .values(**values)
             )
+    gone = list(found.get("departed") or {})
+    if gone:
+        # The per-division counts (registry.counts) are the imports' to refresh: the application's
+        # database role may only read them, so a departure shows there after the next import.
+        conn.execute(delete(PERSONS).where(PERSONS.c.person_id.in_(gone), PERSONS.c.household_id == household_id))

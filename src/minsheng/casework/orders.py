@@ -32,6 +32,7 @@ from sqlalchemy import Connection, func, select, update
 
 from minsheng.casework import conflicts, findings
 from minsheng.casework.tables import WORK_ORDER_EVENTS, WORK_ORDERS
+from minsheng.codes import working_days
 from minsheng.db.uow import UnitOfWork
 from minsheng.errors import Conflict, Forbidden, InvalidInput, NotFound
 from minsheng.monitoring.tables import ALERTS
@@ -78,7 +79,9 @@ def deadline(params: ParameterSet, severity: str, division: str, today: dt.date)
             f"{division[:6]} 没有{severity}预警的核查时限参数",
             f"no check time limit for {severity} alerts in {division[:6]}",
         )
-    return today + dt.timedelta(days=int(days))
+    # 限时核查: the grade's limit (parameter casework.check_days_<grade>) counts working days,
+    # the State Council's holidays and 调休 included (codes.working_days)
+    return working_days.add_working_days(today, int(days))
 
 
 def load(conn: Connection, principal: Principal, order_id: int) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,6 +23,12 @@ from minsheng.cli.common import (
     steps,
 )
 from minsheng.errors import MinshengError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from minsheng.programmes.local_choices import Missing
+    from minsheng.rules.parameters import ParameterSet
 
 rules_app = typer.Typer(help="规则数据检查与情景测试 Rule data checks and scenario tests.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
@@ -71,19 +77,32 @@ def assess(
         step("parameters")
         if households is not None and persons is not None:
             hh, pp = assessment.population_from_files(households, persons)
+            unset = _unset(params, hh, when)
         else:
             # Imported here, not above: assessing files needs no database, and SQLAlchemy,
             # Alembic and the models cost a third of a second of start-up (issue 11 §5).
             from minsheng.bootstrap import bootstrap
+            from minsheng.localparams.store import parameters_for
             from minsheng.registry import population
             from minsheng.security.audit import record_batch
 
             engine_ = bootstrap(settings_for(data)).engine
+            with engine_.connect() as conn:  # the county's approved local values over the shipped files
+                params = parameters_for(conn, params)
             hh, pp = population.load(engine_, jurisdiction=division)
+            unset = _unset(params, hh, when)
             record_batch(
                 engine_, "assess_registry", {"date": when, "households": hh.height, "persons": pp.height}, division
             )
         step("population")
+        if unset:  # said up front: a county without its own standard reads "unknown" everywhere
+            from minsheng.programmes.local_choices import missing_summary
+
+            shown.value(
+                "local_parameters_not_set",
+                [{"division": m.division, "parameter": m.parameter} for m in unset],
+                f"{missing_summary(unset)}\n{missing_summary(unset, 'en')}",
+            )
         result = assessment.assess(hh, pp, date=when, params=params, engine=engine)
         step("evaluate")
         paths = assessment.write_outputs(result, out, fmt)
@@ -101,6 +120,14 @@ def assess(
     for name, path in paths.items():
         shown.say(f"{name}: {path}")
     shown.done()
+
+
+def _unset(params: ParameterSet, households: pl.DataFrame, when: dt.date) -> list[Missing]:
+    """The required local parameters not set for the counties the households live in."""
+    from minsheng.programmes.local_choices import missing_local_parameters
+
+    counties = households.get_column("residence_division").str.slice(0, 6).unique().drop_nulls().to_list()
+    return missing_local_parameters(params, sorted(counties), when)
 
 
 SUMMARY_COLUMNS = [

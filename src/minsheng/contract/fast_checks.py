@@ -85,9 +85,12 @@ def _kind(col: Column, raw: pl.Expr, value: pl.Expr, today: dt.date) -> tuple[pl
         code = raw.replace_strict(_plain_spellings(col), default=None, return_dtype=pl.String)
         return (code if col.kind == "enum" else code == "1"), value.is_not_null()
     if col.kind == "money":
-        # Decimal, not float, as the full check: exact to the fen. The value is computed for every
-        # cell, plain or not, so a huge one (10^20) must become null here, not stop the run.
-        fen = (raw.cast(pl.Decimal(20, 2), strict=False) * 100).cast(pl.Int64, strict=False)
+        # Exact to the fen through a float, where the cell is plain (the only cells this value is
+        # used for): at most 13 + 2 digits, so the nearest double is within 2^-53 of it, times
+        # 100 is under 10^15, and the errors together stay far below half a fen — rounding gives
+        # the full check's Decimal value exactly, at a third of the cost. The value is computed
+        # for every cell, plain or not, so a huge one (10^20) must become null, not stop the run.
+        fen = (raw.cast(pl.Float64, strict=False) * 100).round(0).cast(pl.Int64, strict=False)
         return fen, raw.str.contains(_PLAIN_MONEY)
     if col.kind == "int":
         return raw.cast(pl.Int64, strict=False).cast(pl.Int32, strict=False), raw.str.contains(_PLAIN_INT)

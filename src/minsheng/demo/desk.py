@@ -1,10 +1,14 @@
-"""The demo's desk (演示工作台): users for the synthetic county and work orders from its alerts.
+"""The demo's desk (演示工作台): users for the synthetic county, its year of history, and the
+work orders of the last weeks.
 
-After the demo's monitoring pass, a county reviewer opens a work order for each of
-the most urgent alerts and the township caseworkers of the two largest townships
-get theirs assigned, so the demo opens with real work orders. The users' passwords
-are random, printed once and written to `demo-users.txt` (mode 600) in the data
-directory: the demo never ships a known password.
+After the demo's monitoring run (dated the demo date, `demo.timeline`), `seed_desk` creates
+the users, plays the year before (`demo.history`: older alerts worked through or closed),
+then a county reviewer opens a work order for each of the most urgent alerts of the last
+weeks, a few days after each was raised, and the township caseworkers of the two largest
+townships get theirs assigned: the demo opens on a desk with a queue in the tens per
+township, orders under way and decisions in its past. The users' passwords are random,
+printed once and written to `demo-users.txt` (mode 600) in the data directory: the demo
+never ships a known password.
 """
 
 from __future__ import annotations
@@ -14,17 +18,21 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import Engine, func, select
 
 from minsheng.casework import orders
 from minsheng.db.uow import UnitOfWork
+from minsheng.demo import history
+from minsheng.demo.timeline import DemoTimeline
 from minsheng.monitoring.tables import ALERTS
 from minsheng.programmes.registry import baseline
 from minsheng.registry.tables import HOUSEHOLDS
 from minsheng.security.tables import USERS
 from minsheng.security.users import Principal, create_user, generate_password
 
-ORDERS = 60  # the most urgent alerts get a work order
+ORDERS = 60  # the most urgent recent alerts get a work order
+OPEN_AFTER_DAYS = (1, 3)  # a reviewer opens the order this many days after the alert (assumption)
 
 
 @dataclass(frozen=True)
@@ -35,8 +43,13 @@ class DemoUser:
     password: str
 
 
-def seed_desk(engine: Engine, county: str, data_dir: Path, *, today: dt.date) -> tuple[list[DemoUser], int]:
-    """Create the demo users (once) and open work orders; returns the users made now and the orders opened."""
+def seed_desk(
+    engine: Engine, county: str, data_dir: Path, *, today: dt.date, feeds_start: dt.date | None = None
+) -> tuple[list[DemoUser], int]:
+    """Create the demo users (once), play the history and open work orders; returns the users
+    made now and the orders opened for the last weeks. `today` is the demo date; `feeds_start`
+    the first day of the feeds (default: twelve months before `today`)."""
+    timeline = DemoTimeline(today, feeds_start) if feeds_start else DemoTimeline.ending(today)
     with engine.connect() as conn:
         towns = [
             t
@@ -44,7 +57,7 @@ def seed_desk(engine: Engine, county: str, data_dir: Path, *, today: dt.date) ->
                 select(HOUSEHOLDS.c.township, func.count())
                 .where(HOUSEHOLDS.c.county == county, HOUSEHOLDS.c.township.is_not(None))
                 .group_by(HOUSEHOLDS.c.township)
-                .order_by(func.count().desc())
+                .order_by(func.count().desc(), HOUSEHOLDS.c.township)
                 .limit(2)
             )
         ]
@@ -67,23 +80,33 @@ def seed_desk(engine: Engine, county: str, data_dir: Path, *, today: dt.date) ->
         path = data_dir / "demo-users.txt"
         path.write_text("".join(f"{u.username}\t{u.role}\t{u.jurisdiction}\t{u.password}\n" for u in made), "utf-8")
         os.chmod(path, 0o600)
-    return made, _open_orders(engine, county, towns, today)
+    params = baseline()
+    history.settle(engine, county, towns, timeline, params)
+    return made, _open_orders(engine, county, towns, timeline)
 
 
-def _open_orders(engine: Engine, county: str, towns: list[str], today: dt.date) -> int:
+def _open_orders(engine: Engine, county: str, towns: list[str], timeline: DemoTimeline) -> int:
     reviewer = Principal("reviewer", "county_reviewer", county)
     with engine.connect() as conn:
         urgent = conn.execute(
-            select(ALERTS.c.id, ALERTS.c.township)
+            select(ALERTS.c.id, ALERTS.c.township, ALERTS.c.first_event)
             .where(ALERTS.c.county == county, ALERTS.c.status == "open", ALERTS.c.severity == "red")
             .order_by(ALERTS.c.township.in_(towns).desc(), ALERTS.c.first_event, ALERTS.c.id)
             .limit(ORDERS)
         ).all()
     params = baseline()
+    rng = np.random.default_rng(2)
+    opened: list[tuple[int, int, dt.date]] = []
     with UnitOfWork(engine, reviewer) as uow:
-        for alert_id, township in urgent:
-            order = orders.open_from_alert(uow, reviewer, alert_id, today=today, params=params)
+        for alert_id, township, first_event in urgent:
+            lag = dt.timedelta(days=int(rng.integers(OPEN_AFTER_DAYS[0], OPEN_AFTER_DAYS[1] + 1)))
+            day = min(first_event + lag, timeline.demo_date)
+            order = orders.open_from_alert(uow, reviewer, alert_id, today=day, params=params)
             if township in towns:
                 orders.assign(uow, reviewer, order, f"township{towns.index(township) + 1}", 1)
+            opened.append((order, alert_id, day))
         uow.commit()
+    with engine.begin() as conn:
+        for order, alert_id, day in opened:
+            history.redate_order(conn, order, alert_id, [day], closed=False)
     return len(urgent)

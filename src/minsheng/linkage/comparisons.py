@@ -5,8 +5,8 @@ computes the columns they read):
 
 | comparison | levels |
 |---|---|
-| `name` | exact (term-frequency adjusted: 张伟 is weak evidence) · same pinyin on some reading of every character (同音, 多音字 included) · same shape key (形近) · same near-homophone pinyin (近音) · one character dropped, added or changed · near-homophone pinyin within two letters (Levenshtein) · surname alone agrees · else |
-| `dob` | exact · day and month swapped · one digit differs · same year only · else (no evidence when the feed record's date was read from its ID number and both ID numbers are compared) |
+| `name` | exact (term-frequency adjusted: 张伟 is weak evidence) · same pinyin on some reading of every character (同音, 多音字 included) · same shape key (形近) · same near-homophone pinyin (近音) · one character dropped or added (two or more kept) · one character of three or more changed · one character changed (a two-character name) · near-homophone pinyin within two letters (Levenshtein) · surname alone agrees · else |
+| `dob` | exact (term-frequency adjusted: a heaped date, 1 January say, is weak evidence) · day and month swapped · one digit differs · same year only · else (no evidence when the feed record's date was read from its ID number and both ID numbers are compared) |
 | `id_number` | exact · one digit wrong · two digits transposed · differ, one check digit invalid (a mistyped number) · two valid numbers differ |
 | `sex` | same · differs |
 | `division` | same township · same county, the finest level both have · same county, different township · different county |
@@ -42,7 +42,9 @@ LEVELS: dict[str, tuple[tuple[str, str], ...]] = {
         ("same pinyin (homophone)", "同音字（拼音相同，含多音字）"),
         ("similar-looking characters", "形近字"),
         ("near-homophone (accent)", "近音字（平翘舌、前后鼻音、n/l）"),
-        ("one character dropped, added or changed", "差一个字（多字、少字或错字）"),
+        ("one character dropped or added", "多一个字或少一个字"),
+        ("one of three characters changed", "三字以上姓名错一个字"),
+        ("one character changed", "差一个字（两字姓名错一个字）"),
         ("similar pinyin (two letters apart)", "拼音相近（相差两个字母以内）"),
         ("surname only", "仅姓氏相同"),
         ("different", "姓名不同"),
@@ -96,6 +98,10 @@ TITLES = {
     "sex": ("性别", "sex"),
     "division": ("居住地", "residence"),
     "tf_name": ("姓名常见程度（常见姓名证据较弱）", "how common the name is (a common name is weaker evidence)"),
+    "tf_dob": (
+        "出生日期常见程度（扎堆的日期证据较弱）",
+        "how common the birth date is (a heaped date is weaker evidence)",
+    ),
     "prior": ("先验（随机两条记录为同一人的概率）", "prior (two random records are the same person)"),
 }
 
@@ -111,6 +117,10 @@ def _labelled(name: str, levels: list[ComparisonLevelCreator], null: str | Compa
     return cl.CustomComparison([null, *levels], output_column_name=name)
 
 
+_ONE_EDIT = "levenshtein(name_l, name_r) = 1"
+_LEN_L, _LEN_R = "length(name_l)", "length(name_r)"
+
+
 def name_comparison(*, term_frequencies: bool = True) -> ComparisonCreator:
     """`term_frequencies`: adjust the exact level by the name's frequency (off only where there are
     no frequencies to read, as when one pair is explained on its own)."""
@@ -122,6 +132,13 @@ def name_comparison(*, term_frequencies: bool = True) -> ComparisonCreator:
             cll.ArrayIntersectLevel("name_sounds", 1),
             cll.ExactMatchLevel("name_shape"),
             cll.ExactMatchLevel("name_fz"),
+            # One character apart means different things by length (issue 11): a character dropped
+            # from or added to a name of two or more (李杰 / 李杰亮), or one of three changed (李纤雨 /
+            # 李艳雨), keeps most of the name; one of two changed (刘历 / 刘云) keeps only the surname
+            # or only the given name, which half the county shares. Measured apart, the first two
+            # are strong evidence and the last weak, where one level averaged them.
+            cll.CustomLevel(f"{_ONE_EDIT} AND abs({_LEN_L} - {_LEN_R}) = 1 AND least({_LEN_L}, {_LEN_R}) >= 2"),
+            cll.CustomLevel(f"{_ONE_EDIT} AND {_LEN_L} = {_LEN_R} AND {_LEN_L} >= 3"),
             cll.LevenshteinLevel("name", 1),
             cll.LevenshteinLevel("name_fz", 2),
             cll.ExactMatchLevel("surname_fz"),
@@ -145,11 +162,15 @@ def name_comparison(*, term_frequencies: bool = True) -> ComparisonCreator:
 DOB_VOID = "dob_l IS NULL OR dob_r IS NULL OR (dob_derived_l AND has_id_l AND has_id_r)"
 
 
-def dob_comparison() -> ComparisonCreator:
+def dob_comparison(*, term_frequencies: bool = True) -> ComparisonCreator:
+    """`term_frequencies`: adjust the exact level by the date's frequency in the registry
+    (`scoring.date_frequencies`): registries heap birth dates (1 January or the first of a month
+    for those who did not know the day, one date for a batch registered together), and a date
+    a hundred persons share says less than one nobody else has."""
     return _labelled(
         "dob",
         [
-            cll.ExactMatchLevel("dob"),
+            cll.ExactMatchLevel("dob", term_frequency_adjustments=term_frequencies),
             cll.CustomLevel("dob_swap_l = dob_r"),
             cll.LevenshteinLevel("dob", 1),
             cll.ExactMatchLevel("birth_year"),
@@ -201,7 +222,8 @@ def comparisons(*, baseline: bool = False, term_frequencies: bool = True) -> lis
     """The model's comparisons; `baseline`: Splink's default `NameComparison` on the characters
     (exact, Jaro-Winkler 0.92 / 0.88 / 0.7) instead of the Chinese name comparison."""
     name = cl.NameComparison("name") if baseline else name_comparison(term_frequencies=term_frequencies)
-    return [name, dob_comparison(), id_comparison(), sex_comparison(), division_comparison()]
+    dob = dob_comparison(term_frequencies=term_frequencies and not baseline)
+    return [name, dob, id_comparison(), sex_comparison(), division_comparison()]
 
 
 def blocking_keys(*, baseline: bool = False) -> list[tuple[str, ...]]:
@@ -223,6 +245,7 @@ def blocking_keys(*, baseline: bool = False) -> list[tuple[str, ...]]:
         ("dob", surname),  # the given name mistyped, no usable number
         ("dob", given),  # the surname mistyped
         (name, "birth_year"),  # the birth date mistyped or swapped
+        (name, "birth_md"),  # a digit of the birth year mistyped (1968 for 1964)
     ]
     if not baseline:
         keys.append(("name_shape", "birth_year"))  # a look-alike character and a wrong date
@@ -266,6 +289,7 @@ def settings(
     prior: float,
     baseline: bool = False,
     retain_matching: bool = False,
+    retain_intermediate: bool = False,
 ) -> SettingsCreator:
     """Splink settings for linking feed records to registry persons (the SQL dialect
     is the backend's, chosen when the linker is built)."""
@@ -278,5 +302,5 @@ def settings(
         ),
         probability_two_random_records_match=prior,
         retain_matching_columns=retain_matching,
-        retain_intermediate_calculation_columns=False,
+        retain_intermediate_calculation_columns=retain_intermediate,
     )

@@ -8,7 +8,7 @@ comparisons and blocking rules read, computed once per record:
 |---|---|
 | `unique_id` | feed key or person id |
 | `name`, `surname`, `given`, `*_py`, `*_fz`, `name_shape` | see `chinese.name_keys` |
-| `dob`, `dob_swap`, `birth_year` | birth date as `YYYYMMDD`, with day and month swapped, its year |
+| `dob`, `dob_swap`, `birth_year`, `birth_md` | birth date as `YYYYMMDD`, with day and month swapped, its year, its month and day |
 | `dob_derived` | the birth date was not declared but read from the ID number (at import, ingest or here) |
 | `sex` | 1 / 2 |
 | `id_number`, `id14`, `id_tail`, `id_ends`, `id_sorted`, `id_valid`, `has_id` | normalised ID number; its first 14 characters (region + birth date); its last 12 (birth date, sequence, check); its first 6 and last 4 (region, sequence, check: the birth date mistyped); its characters sorted (a transposition keeps them); check digit valid; a number at all |
@@ -36,6 +36,7 @@ FEATURE_COLUMNS = (
     "dob",
     "dob_swap",
     "birth_year",
+    "birth_md",
     "dob_derived",
     "sex",
     "id_number",
@@ -110,6 +111,7 @@ def prepare(frame: pl.DataFrame, id_column: str) -> pl.DataFrame:
             "dob_swap"
         ),
         pl.col("dob").str.slice(0, 4).alias("birth_year"),
+        pl.col("dob").str.slice(4, 4).alias("birth_md"),
         pl.when(pl.col("id_number").str.len_chars() >= 14).then(pl.col("id_number").str.slice(0, 14)).alias("id14"),
         pl.when(pl.col("id_number").str.len_chars() == 18).then(pl.col("id_number").str.slice(6)).alias("id_tail"),
         pl.when(pl.col("id_number").str.len_chars() == 18)

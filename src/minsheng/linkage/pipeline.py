@@ -15,7 +15,7 @@
 The result has one row per feed record: `feed_key`, `status` (linked, review,
 unmatched), `method` (id_number, probabilistic or null), `person_id` (the link
 or the proposed candidate), `match_weight`, `match_probability`, `runner_up`,
-the `gamma_*` levels and `tf_name`. A failure names the step it happened in.
+the `gamma_*` levels, `tf_name` and `tf_dob`. A failure names the step it happened in.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The review queue of probable links (比对复核): list, accept, reject.
+"""The review queue of probable links (比对复核): list, accept, reject, undo.
 
     page = list_candidates(conn, principal)                      # pending, in the user's area
     with UnitOfWork(engine, principal) as uow:
@@ -11,7 +11,14 @@ each comparison (`comparisons`: the waterfall, prior first; the weights add up
 to `match_weight`). A caseworker of the proposed household's area decides:
 
 - `accept` links the feed record to the person (`link_method` = `reviewed`);
-- `reject` records that the person is not the one (never proposed again for that record).
+- `reject` records, with a reason, that the person is not the one (never proposed again
+  for that record);
+- `undo` puts a decided candidate back in the queue, with a reason: an accepted link is
+  taken off the record again (its link status as it was before), a rejection is lifted.
+
+`in_words` says what a reviewer reads first: which facts agree, which nearly agree, which
+disagree, which cannot be compared — and whether two valid, different ID numbers make the
+pair a different person, whatever the other facts say. The weights stay one click away.
 
 Each decision names the `version` it was based on (optimistic locking: a stale
 version raises `Conflict`) and is audited. Candidates of households outside the
@@ -31,14 +38,18 @@ from minsheng.db.uow import UnitOfWork
 from minsheng.errors import Conflict, Forbidden, InvalidInput, NotFound
 from minsheng.feeds.linking import ID_CONFLICT, LINKED, UNMATCHED
 from minsheng.feeds.tables import FEED_RECORDS
+from minsheng.linkage.comparisons import AGREEMENT, DISAGREEMENT
 from minsheng.linkage.store import ACCEPTED, PENDING, REJECTED
 from minsheng.linkage.tables import LINK_CANDIDATES
 from minsheng.registry.access import MAX_PAGE, Page, in_scope, require_persons
 from minsheng.registry.tables import HOUSEHOLDS, PERSONS
 from minsheng.security import audit
+from minsheng.security.tables import AUDIT_LOG
 from minsheng.security.users import Principal
 
 REVIEWED = "reviewed"  # link_method of a link a caseworker accepted
+MAX_REASON = 500
+DIFFERENT_IDS = ("id_number", "two valid numbers differ")  # two people, whatever else agrees
 REVIEWERS = frozenset({"village_caseworker", "township_caseworker", "county_reviewer"})
 STATUSES = {PENDING: ("待复核", "pending"), ACCEPTED: ("已确认", "accepted"), REJECTED: ("已否定", "rejected")}
 
@@ -85,9 +96,39 @@ def _query() -> Any:
     )
 
 
+def in_words(comparisons: list[dict[str, Any]]) -> dict[str, Any]:
+    """The comparisons as a reviewer reads them: {agree, near, disagree, unknown} (each a list of
+    {title, title_zh, label, label_zh}) and `different_person` (two valid ID numbers differ).
+
+    >>> in_words([{"comparison": "dob", "title": "birth date", "title_zh": "出生日期", "level": 4,
+    ...            "label": "exact", "label_zh": "出生日期相同", "weight": 12.1}])["agree"][0]["label_zh"]
+    '出生日期相同'
+    """
+    out: dict[str, Any] = {"agree": [], "near": [], "disagree": [], "unknown": [], "different_person": False}
+    for c in comparisons:
+        if c["level"] is None or c["comparison"] not in TITLED:
+            continue  # the prior and the frequency adjustments: statistics, not facts
+        fact = {k: c[k] for k in ("title", "title_zh", "label", "label_zh")}
+        key = (c["comparison"], c["label"])
+        if c["level"] < 0:
+            out["unknown"].append(fact)
+        elif key in AGREEMENT:
+            out["agree"].append(fact)
+        elif key in DISAGREEMENT:
+            out["disagree"].append(fact)
+        else:
+            out["near"].append(fact)
+        out["different_person"] |= key == DIFFERENT_IDS
+    return out
+
+
+TITLED = ("name", "dob", "id_number", "sex", "division")
+
+
 def _item(row: Any) -> dict[str, Any]:
     item = dict(row._mapping)
     item["comparisons"] = json.loads(item["comparisons"])
+    item["plain"] = in_words(item["comparisons"])
     # Why the record's ID number is not valid, in both languages (null when it is, or missing).
     no_issue: tuple[str | None, str | None] = (None, None)
     item["feed_id_issue_zh"], item["feed_id_issue_en"] = REASONS.get(item["feed_id_issue"], no_issue)
@@ -128,12 +169,33 @@ def get_candidate(conn: Connection, principal: Principal, candidate_id: int) -> 
     return _item(row)
 
 
-def _decide(
-    uow: UnitOfWork, principal: Principal, candidate_id: int, version: int, to: str, note: dict[str, Any]
-) -> tuple[dict[str, Any], int]:
+def _reviewer(principal: Principal) -> None:
     require_persons(principal)
     if principal.role not in REVIEWERS:
         raise Forbidden("您的角色不能复核比对结果", "your role may not review linkage candidates")
+
+
+def _reason(reason: str, *, zh: str, en: str) -> str:
+    if not reason.strip():
+        raise InvalidInput("reason", zh, en)
+    if len(reason) > MAX_REASON:
+        raise InvalidInput(
+            "reason", f"理由不能超过{MAX_REASON}字", f"the reason may have at most {MAX_REASON} characters"
+        )
+    return reason.strip()
+
+
+def _decide(
+    uow: UnitOfWork,
+    principal: Principal,
+    candidate_id: int,
+    version: int,
+    to: str,
+    note: dict[str, Any],
+    *,
+    undo: bool = False,
+) -> tuple[dict[str, Any], int]:
+    _reviewer(principal)
     conn = uow.connection
     candidate = get_candidate(conn, principal, candidate_id)
     if candidate["version"] != version:
@@ -142,17 +204,20 @@ def _decide(
             f"linkage candidate {candidate_id} was changed by someone else (now version {candidate['version']}): "
             "reload and try again",
         )
-    if candidate["status"] != PENDING:
-        now = STATUSES[candidate["status"]]
+    was = candidate["status"]
+    if undo and was == PENDING:
+        raise Conflict("该记录尚未复核，无需撤销", "the candidate is not decided: there is nothing to undo")
+    if not undo and was != PENDING:
+        now = STATUSES[was]
         raise Conflict(f"该记录已{now[0]}，不能再次复核", f"the candidate is already {now[1]}")
     changed = conn.execute(
         update(_C)
-        .where(_C.c.id == candidate_id, _C.c.version == version, _C.c.status == PENDING)
+        .where(_C.c.id == candidate_id, _C.c.version == version, _C.c.status == was)
         .values(
             status=to,
             version=version + 1,
-            reviewed_by=principal.username,
-            reviewed_at=dt.datetime.now(dt.UTC),
+            reviewed_by=None if undo else principal.username,
+            reviewed_at=None if undo else dt.datetime.now(dt.UTC),
         )
     )
     if changed.rowcount != 1:
@@ -166,7 +231,8 @@ def _decide(
         "match_weight": round(candidate["match_weight"], 3),
         **note,
     }
-    audit.record(conn, principal.username, f"link_candidate.{to}", "link_candidate", str(candidate_id), detail)
+    action = f"link_candidate.undo_{was}" if undo else f"link_candidate.{to}"
+    audit.record(conn, principal.username, action, "link_candidate", str(candidate_id), detail)
     return candidate, version + 1
 
 
@@ -175,7 +241,10 @@ def accept(uow: UnitOfWork, principal: Principal, candidate_id: int, version: in
 
     Raises `Forbidden` (role), `NotFound` (not in the user's jurisdiction), `Conflict` (stale
     version, already decided, or the feed record was linked meanwhile)."""
-    candidate, new_version = _decide(uow, principal, candidate_id, version, ACCEPTED, {})
+    _reviewer(principal)
+    feed_key = get_candidate(uow.connection, principal, candidate_id)["feed_key"]
+    was = uow.connection.execute(select(FEED_RECORDS.c.link_status).where(FEED_RECORDS.c.feed_key == feed_key)).scalar()
+    candidate, new_version = _decide(uow, principal, candidate_id, version, ACCEPTED, {"link_status_was": was})
     linked = uow.connection.execute(
         update(FEED_RECORDS)
         .where(
@@ -198,8 +267,53 @@ def accept(uow: UnitOfWork, principal: Principal, candidate_id: int, version: in
 
 def reject(uow: UnitOfWork, principal: Principal, candidate_id: int, version: int, *, reason: str = "") -> int:
     """The feed record is not this person: it stays unlinked, and this person is not proposed
-    for it again. Returns the new version; raises as `accept` does."""
-    if len(reason) > 500:
-        raise InvalidInput("reason", "理由不能超过500字", "the reason may have at most 500 characters")
+    for it again. A reason is required. Returns the new version; raises as `accept` does."""
+    _reviewer(principal)
+    get_candidate(uow.connection, principal, candidate_id)  # out of scope is a 404 before a missing reason
+    reason = _reason(reason, zh="请填写否定理由", en="give the reason for rejecting")
     _candidate, new_version = _decide(uow, principal, candidate_id, version, REJECTED, {"reason": reason})
     return new_version
+
+
+def undo(uow: UnitOfWork, principal: Principal, candidate_id: int, version: int, *, reason: str) -> int:
+    """Put a decided candidate back in the queue (a reason is required). An accepted link is
+    taken off the feed record, which returns to the link status it had before (unmatched, or
+    an ID number conflict); the record may meanwhile have raised alerts, which stay as they
+    are. Returns the new version; raises as `accept` does, and `Conflict` if the record was
+    linked otherwise since."""
+    _reviewer(principal)
+    get_candidate(uow.connection, principal, candidate_id)
+    reason = _reason(reason, zh="请填写撤销理由", en="give the reason for undoing")
+    conn = uow.connection
+    candidate, new_version = _decide(uow, principal, candidate_id, version, PENDING, {"reason": reason}, undo=True)
+    if candidate["status"] == ACCEPTED:
+        unlinked = conn.execute(
+            update(FEED_RECORDS)
+            .where(
+                FEED_RECORDS.c.feed_key == candidate["feed_key"],
+                FEED_RECORDS.c.person_id == candidate["person_id"],
+                FEED_RECORDS.c.link_method == REVIEWED,
+            )
+            .values(person_id=None, household_id=None, link_status=_status_before(conn, candidate_id), link_method=None)
+        )
+        if unlinked.rowcount != 1:
+            raise Conflict(
+                "该部门记录已按其他方式关联，不能撤销，请刷新", "the feed record was linked otherwise since: reload"
+            )
+    return new_version
+
+
+def _status_before(conn: Connection, candidate_id: int) -> str:
+    """The record's link status before it was accepted, as the accept's audit entry keeps it."""
+    detail = conn.execute(
+        select(AUDIT_LOG.c.detail)
+        .where(
+            AUDIT_LOG.c.action == f"link_candidate.{ACCEPTED}",
+            AUDIT_LOG.c.subject_kind == "link_candidate",
+            AUDIT_LOG.c.subject_id == str(candidate_id),
+        )
+        .order_by(AUDIT_LOG.c.id.desc())
+        .limit(1)
+    ).scalar()
+    was = json.loads(detail).get("link_status_was") if detail else None
+    return was if was in (UNMATCHED, ID_CONFLICT) else UNMATCHED

@@ -58,28 +58,35 @@ def best_candidates(
 ) -> pl.DataFrame:
     """One row per feed record that has a candidate scoring at least `floor`: `unique_id`,
     `person_id`, `match_weight`, `match_probability`, `runner_up` (weight or null), the
-    `gamma_<comparison>` of the best pair, `tf_name` (the name frequency's adjustment, bits) and
+    `gamma_<comparison>` of the best pair, `tf_name` and `tf_dob` (the name's and the birth date's
+    frequency adjustments, bits) and
     `contradicts` (some comparison of the best pair counts against it)."""
     from splink import Linker
 
     backend = backend or duckdb_backend()
     prior = 1 / max(registry.height, 1)
-    # Matching columns on: they bring the gamma (level) columns the waterfall needs.
-    settings = C.settings(model.comparisons(), prior=prior, baseline=model.baseline, retain_matching=True)
+    # Matching columns on: they bring the gamma (level) columns the waterfall needs; intermediate
+    # columns on: they bring each frequency adjustment (`mw_tf_adj_*`, bits).
+    settings = C.settings(
+        model.comparisons(), prior=prior, baseline=model.baseline, retain_matching=True, retain_intermediate=True
+    )
     linker = Linker(backend.register(feed, registry), settings, log_level=logging.WARNING)
-    if not model.baseline:
-        average = next(lv.u for lv in model.levels() if (lv.comparison, lv.label) == ("name", "exact"))
-        lookup = backend.register_table(name_frequencies(registry, average), "tf_name")
-        linker.table_management.register_term_frequency_lookup(lookup, "name")
+    adjusted = [] if model.baseline else [("name", name_frequencies), ("dob", date_frequencies)]
+    for column, frequencies in adjusted:
+        average = next(lv.u for lv in model.levels() if (lv.comparison, lv.label) == (column, "exact"))
+        lookup = backend.register_table(frequencies(registry, average), f"tf_{column}")
+        linker.table_management.register_term_frequency_lookup(lookup, column)
     predictions = linker.inference.predict(threshold_match_weight=floor, warning_mode="never")
     names = [c.create_output_column_name() for c in model.comparisons()]
     gammas = [f"gamma_{c}" for c in names]
-    pairs = backend.fetch(predictions).select(
+    fetched = backend.fetch(predictions)
+    pairs = fetched.select(
         pl.col("unique_id_l").alias("unique_id"),
         pl.col("unique_id_r").alias("person_id"),
         "match_weight",
         "match_probability",
         *gammas,
+        *(_adjustment(column, fetched.columns) for column in TF_COLUMNS),
     )
     predictions.drop_table_from_database_and_remove_from_cache()
     ranked = pairs.sort(["unique_id", "match_weight", "person_id"], descending=[False, True, False])
@@ -93,12 +100,17 @@ def best_candidates(
         )
         for c in names
     ]
-    # The name frequency's adjustment is what the levels and the prior leave of the match weight.
-    levels_sum = pl.sum_horizontal(level_weights) + math.log2(prior / (1 - prior))
-    return best.with_columns(
-        (pl.col("match_weight") - levels_sum).round(6).alias("tf_name"),
-        pl.any_horizontal([w < 0 for w in level_weights]).alias("contradicts"),
-    )
+    return best.with_columns(pl.any_horizontal([w < 0 for w in level_weights]).alias("contradicts"))
+
+
+# The exact levels adjusted by a value's frequency, and the column of the adjustment (bits) in
+# `best_candidates`' result (0 where the pair is not at that level, or the model has none).
+TF_COLUMNS = ("name", "dob")
+
+
+def _adjustment(column: str, present: list[str]) -> pl.Expr:
+    source = f"mw_tf_adj_{column}"
+    return (pl.col(source).fill_null(0.0) if source in present else pl.lit(0.0)).round(6).alias(f"tf_{column}")
 
 
 def name_frequencies(registry: pl.DataFrame, average: float) -> pl.DataFrame:
@@ -113,6 +125,24 @@ def name_frequencies(registry: pl.DataFrame, average: float) -> pl.DataFrame:
     counts = names.group_by("name").len().filter(pl.col("len") >= 2)
     share = (pl.col("len") / max(names.height, 1)).clip(lower_bound=average)
     return counts.select("name", share.alias("tf_name"))
+
+
+def date_frequencies(registry: pl.DataFrame, average: float) -> pl.DataFrame:
+    """The frequencies the exact birth-date level is adjusted by (`dob`, `tf_dob`), from the
+    registry's feature frame (`features.prepare`). Registries heap birth dates (1 January, or the
+    first of a month, for those who did not know the day; one date for a batch registered
+    together): a date hundreds share is weak evidence, one few share strong. Each date's share is
+    smoothed as if every day of a century had been seen once more, (count + 1) / (persons +
+    36,525), so a date held once in a small registry is not taken for a rare one (in a registry
+    of 6 every date is "1 in 6"), while a heaped date still stands out. `average` (the level's u)
+    is unused: a date, unlike a name, can be rarer than the average the model was trained on."""
+    del average
+    dates = registry.select("dob").drop_nulls()
+    share = (pl.col("len") + 1) / (dates.height + DAYS_IN_A_CENTURY)
+    return dates.group_by("dob").len().select("dob", share.alias("tf_dob"))
+
+
+DAYS_IN_A_CENTURY = 36_525
 
 
 def unique_name_sex(feed: pl.DataFrame, registry: pl.DataFrame) -> pl.DataFrame:
@@ -166,7 +196,7 @@ def decide(best: pl.DataFrame, *, upper: float = UPPER, lower: float = LOWER, ma
 def waterfall(model: LinkModel, row: dict[str, Any]) -> list[dict[str, Any]]:
     """Why a pair scored what it did: the prior, then each comparison's level and weight
     (they add up to the pair's match weight). `row` holds the `gamma_<comparison>` values and,
-    from `best_candidates`, `tf_name` (how common the name is, in bits)."""
+    from `best_candidates`, `tf_name` and `tf_dob` (how common the name and the date are, in bits)."""
     levels = {(lv.comparison, lv.gamma): lv for lv in model.levels()}
     prior = row.get("prior")
     steps: list[dict[str, Any]] = []
@@ -184,11 +214,13 @@ def waterfall(model: LinkModel, row: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     for key, value in row.items():
-        if key == "tf_name" and value:
-            zh, en = C.TITLES["tf_name"]
+        if key in ("tf_name", "tf_dob"):
+            if not value:
+                continue
+            zh, en = C.TITLES[key]
             steps.append(
                 {
-                    "comparison": "tf_name",
+                    "comparison": key,
                     "title": en,
                     "title_zh": zh,
                     "level": None,

@@ -265,7 +265,7 @@ def _write_candidates(conn: Connection, model: LinkModel, review: pl.DataFrame, 
     if review.is_empty():
         return
     prior = 1 / registry_size
-    gammas = [c for c in review.columns if c.startswith("gamma_") or c == "tf_name"]
+    gammas = [c for c in review.columns if c.startswith(("gamma_", "tf_"))]
     why = [waterfall_json(model, {"prior": prior, **row}) for row in review.select(gammas).iter_rows(named=True)]
     frame = review.select(
         "feed_key",

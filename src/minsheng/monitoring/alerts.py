@@ -5,23 +5,37 @@ transaction: new (household, reason) pairs become open alerts; an open alert
 gains the new evidence, its latest event date and, if higher, the new
 severity. Updates check `version`, so two monitoring runs never silently
 overwrite each other.
+
+An alert a caseworker closed (`close`: stale or duplicate, with a reason, audited) or that
+a decision closed stays closed: a later run raises the household and reason again only on
+a department record the closed alert did not already hold.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
-from sqlalchemy import Connection, and_, bindparam, func
+from sqlalchemy import Connection, and_, bindparam, func, select, update
 
 from minsheng.db.store import bulk_insert
 from minsheng.db.upsert import rows_for_keys
-from minsheng.errors import StoreError
+from minsheng.errors import Conflict, Forbidden, InvalidInput, NotFound, StoreError
 from minsheng.monitoring.tables import ALERTS
 from minsheng.monitoring.warnings import SEVERITY_RANK
+from minsheng.registry.access import in_scope, require_persons
+from minsheng.registry.tables import HOUSEHOLDS
+from minsheng.security import audit
+from minsheng.security.users import Principal
 
 RANK_TO_SEVERITY = {v: k for k, v in SEVERITY_RANK.items()}
+STATUSES = ("open", "in_check", "closed")  # 待处理 / 核查中 (a work order is open) / 已关闭
+UNFINISHED = ("open", "in_check")  # 未办结: what the dashboard counts and its links list
+CLOSE_REASONS = ("stale", "duplicate", "other")  # 情况已消除或过时 / 重复预警 / 其他 (a note says what)
+CLOSERS = frozenset({"township_caseworker", "county_reviewer"})  # who may open work orders, too
+MAX_NOTE = 200
 
 
 @dataclass
@@ -50,7 +64,9 @@ def merge(conn: Connection, triggered: pl.DataFrame, households: pl.DataFrame) -
     result = MergeResult()
     if triggered.is_empty():
         return result
-    folded = fold(triggered)
+    folded = _not_closed_before(conn, fold(triggered))
+    if folded.is_empty():
+        return result
     stored = rows_for_keys(
         conn,
         ALERTS,
@@ -143,3 +159,69 @@ def merge(conn: Connection, triggered: pl.DataFrame, households: pl.DataFrame) -
             )
         result.updated = len(changes)
     return result
+
+
+def _not_closed_before(conn: Connection, folded: pl.DataFrame) -> pl.DataFrame:
+    """Drop (household, reason) rows that a closed alert already answered: every record of the
+    row is in its evidence (a rule without records, such as elderly_alone, once closed stays so)."""
+    rows = rows_for_keys(
+        conn, ALERTS, "household_id", folded.get_column("household_id"), ["reason", "status", "evidence"]
+    )
+    answered: dict[tuple[str, str], set[str]] = {}
+    for household, reason, status, evidence in rows:
+        if status == "closed":
+            answered.setdefault((household, reason), set()).update(json.loads(evidence))
+    if not answered:
+        return folded
+    keep = [
+        (h, r) not in answered or not set(e).issubset(answered[(h, r)])
+        for h, r, e in folded.select("household_id", "reason", "evidence").iter_rows()
+    ]
+    return folded.filter(pl.Series(keep, dtype=pl.Boolean))
+
+
+def close(
+    conn: Connection, principal: Principal, alerts: Sequence[tuple[int, int]], reason: str, note: str = ""
+) -> int:
+    """Close open alerts (stale or duplicate) given as (id, version): all of them or none — the
+    caller commits only if this returns. Each must be open (an alert being checked is closed by
+    its work order's decision), in the user's jurisdiction (else NotFound, like a missing one)
+    and unchanged since the user saw it (version); each close is an audit entry with the reason."""
+    require_persons(principal)
+    if principal.role not in CLOSERS:
+        raise Forbidden("您的角色不能关闭预警", "your role may not close alerts")
+    note = note.strip()
+    if reason not in CLOSE_REASONS:
+        raise InvalidInput("reason", "请选择关闭原因", "choose why the alerts are closed")
+    if reason == "other" and not note:
+        raise InvalidInput("note", "选择“其他”时请写明关闭原因", "say why in the note when the reason is other")
+    if len(note) > MAX_NOTE:
+        raise InvalidInput("note", f"说明不能超过 {MAX_NOTE} 字", f"the note is longer than {MAX_NOTE} characters")
+    if not alerts:
+        raise InvalidInput("alert", "请先勾选要关闭的预警", "tick the alerts to close first")
+    for alert_id, version in alerts:
+        found = conn.execute(
+            select(ALERTS.c.status, ALERTS.c.version)
+            .join(HOUSEHOLDS, HOUSEHOLDS.c.household_id == ALERTS.c.household_id)
+            .where(ALERTS.c.id == alert_id, in_scope(principal))
+        ).first()
+        if found is None:
+            raise NotFound(f"辖区内没有预警 {alert_id}", f"no alert {alert_id} in your jurisdiction")
+        if found.status != "open":
+            raise Conflict(
+                f"预警 {alert_id} 已有核查工单或已关闭", f"alert {alert_id} already has a work order or is closed"
+            )
+        changed = conn.execute(
+            update(ALERTS)
+            .where(ALERTS.c.id == alert_id, ALERTS.c.version == version, ALERTS.c.status == "open")
+            .values(status="closed", open_key=None, version=version + 1, updated_at=func.now())
+        )
+        if changed.rowcount != 1:
+            raise Conflict(
+                f"预警 {alert_id} 已被他人修改，请刷新后再办理",
+                f"alert {alert_id} was changed by someone else: reload and try again",
+            )
+        audit.record(
+            conn, principal.username, "close_alert", "alert", str(alert_id), {"reason": reason, "note": note or None}
+        )
+    return len(alerts)

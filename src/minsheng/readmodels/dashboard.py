@@ -3,6 +3,12 @@
 Households and persons by township, enrolments by programme, alerts by grade and
 age, work orders by status, overdue orders, probable links awaiting review, days
 from alert to decision, and monthly trends. No row here names a person.
+
+Every count that links to a list is counted with that list's own filter
+(`casework.queries.AlertFilter`, the work-order list's status and overdue test), and
+`alert_filter` gives the filter a grade × age cell links to: a number equals its list.
+(It did not: the grade table counted open *and* being-checked alerts and linked to the
+queue's default, open only — red 168 opened a list of 134.)
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, String, case, cast, func, select
 
+from minsheng.casework.queries import AlertFilter
 from minsheng.casework.tables import WORK_ORDERS
 from minsheng.linkage.tables import LINK_CANDIDATES
 from minsheng.monitoring.tables import ALERTS
@@ -21,8 +28,22 @@ from minsheng.registry.queries import summary
 from minsheng.registry.tables import ENROLMENTS, HOUSEHOLDS
 from minsheng.security.users import Principal
 
-AGE_BUCKETS = ((7, "0-7"), (30, "8-30"), (90, "31-90"))  # days since the first event; older is "90+"
+# days since the first event: (label, fewest, most); the last has no upper bound
+AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("0-7", 0, 7),
+    ("8-30", 8, 30),
+    ("31-90", 31, 90),
+    ("90+", 91, None),
+)
 OPEN_ORDER = ("new", "assigned", "visited")
+
+
+def alert_filter(severity: str, age: str | None = None) -> AlertFilter:
+    """The alert list a grade × age cell (or a grade's total, `age=None`) of the dashboard counts."""
+    bucket = next((b for b in AGE_BUCKETS if b[0] == age), None)
+    if bucket is None:
+        return AlertFilter(status="unfinished", severity=severity)
+    return AlertFilter(status="unfinished", severity=severity, min_age_days=bucket[1], max_age_days=bucket[2])
 
 
 def figures(conn: Connection, principal: Principal, *, today: dt.date) -> dict[str, Any]:
@@ -35,8 +56,14 @@ def figures(conn: Connection, principal: Principal, *, today: dt.date) -> dict[s
         .group_by(ENROLMENTS.c.programme, HOUSEHOLDS.c.township)
         .order_by(ENROLMENTS.c.programme, HOUSEHOLDS.c.township)
     ).all()
+    # the youngest bucket whose upper bound the alert meets, as AlertFilter.max_age_days tests it
     age = func.coalesce(
-        *[case((ALERTS.c.first_event >= today - dt.timedelta(days=d), label)) for d, label in AGE_BUCKETS], "90+"
+        *[
+            case((ALERTS.c.first_event >= today - dt.timedelta(days=most), label))
+            for label, _fewest, most in AGE_BUCKETS
+            if most is not None
+        ],
+        AGE_BUCKETS[-1][0],
     )
     # one pass over the alerts gives both the grade × age table and the monthly trend
     month = func.substr(cast(ALERTS.c.first_event, String), 1, 7)

@@ -16,9 +16,12 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Select, func, select
 
+from minsheng.casework.queries import OPEN_STATUSES
+from minsheng.casework.tables import WORK_ORDERS
 from minsheng.codes.divisions import divisions
 from minsheng.contract.sheets import unguard
 from minsheng.errors import InvalidInput, NotFound
+from minsheng.monitoring.alerts import UNFINISHED
 from minsheng.monitoring.tables import ALERTS
 from minsheng.privacy.notice_masking import mask_name
 from minsheng.registry.access import require_persons
@@ -180,60 +183,9 @@ def counts(conn: Connection, prefix: str, programme: str = "") -> dict[str, int]
     alerts = (
         select(func.count())
         .select_from(ALERTS.join(HOUSEHOLDS, HOUSEHOLDS.c.household_id == ALERTS.c.household_id))
-        .where(in_prefix, ALERTS.c.status == "open")
+        .where(in_prefix, ALERTS.c.status.in_(UNFINISHED))  # 未办结, as the dashboard counts them
     )
     return {"enrolled": int(conn.scalar(enrolled) or 0), "alerts": int(conn.scalar(alerts) or 0)}
-
-
-def open_alerts(conn: Connection, prefix: str, *, today: dt.date) -> pl.DataFrame:
-    """Open alerts, reddest and oldest first: id, household and its head (masked numbers),
-    reason, direction, severity, first and last event, days open."""
-    where = [HOUSEHOLDS.c.residence_division.startswith(prefix), ALERTS.c.status == "open"]
-    joined = ALERTS.join(HOUSEHOLDS, HOUSEHOLDS.c.household_id == ALERTS.c.household_id)
-    rows = conn.execute(
-        select(
-            ALERTS.c.id,
-            ALERTS.c.household_id,
-            HOUSEHOLDS.c.residence_division,
-            ALERTS.c.reason,
-            ALERTS.c.direction,
-            ALERTS.c.severity,
-            ALERTS.c.first_event,
-            ALERTS.c.last_event,
-        )
-        .select_from(joined)
-        .where(*where)
-        .order_by(ALERTS.c.severity != "red", ALERTS.c.severity != "orange", ALERTS.c.first_event, ALERTS.c.id)
-    ).all()
-    frame = pl.DataFrame(
-        rows,
-        schema={
-            "id": pl.Int64,
-            "household_id": pl.String,
-            "residence_division": pl.String,
-            "reason": pl.String,
-            "direction": pl.String,
-            "severity": pl.String,
-            "first_event": pl.Date,
-            "last_event": pl.Date,
-        },
-        orient="row",
-    )
-    people = _people(conn, select(ALERTS.c.household_id).select_from(joined).where(*where))
-    return frame.join(people, on="household_id", how="left", maintain_order="left").select(
-        "id",
-        "household_id",
-        "residence_division",
-        "head_name",
-        "head_id_number",
-        "head_phone",
-        "reason",
-        "direction",
-        "severity",
-        "first_event",
-        "last_event",
-        (pl.lit(today) - pl.col("first_event")).dt.total_days().alias("days_open"),
-    )
 
 
 def discovery_file(data: Path) -> Path | None:
@@ -242,9 +194,9 @@ def discovery_file(data: Path) -> Path | None:
     return path if path.is_file() else None
 
 
-def discovery_list(conn: Connection, path: Path, prefix: str, programme: str = "") -> pl.DataFrame:
-    """The stored discovery list, kept to households registered in `prefix` now (the
-    file may be older than a move), with each household's head."""
+def _discovery_found(conn: Connection, path: Path, prefix: str, programme: str = "") -> pl.DataFrame:
+    """The stored discovery list's rows of households registered in `prefix` now (the file
+    may be older than a move)."""
     # written through `contract.sheets` (a cell that would run as a formula has a leading
     # quote): read back as the ids the registry holds
     found = unguard(pl.read_csv(path, infer_schema=False, encoding="utf8-lossy"))
@@ -260,7 +212,11 @@ def discovery_list(conn: Connection, path: Path, prefix: str, programme: str = "
                 HOUSEHOLDS.c.household_id.in_(chunk), HOUSEHOLDS.c.residence_division.startswith(prefix)
             )
         ).all()
-    found = found.filter(pl.col("household_id").is_in(pl.Series(here, dtype=pl.String).implode()))
+    return found.filter(pl.col("household_id").is_in(pl.Series(here, dtype=pl.String).implode()))
+
+
+def _with_people(conn: Connection, found: pl.DataFrame) -> pl.DataFrame:
+    here = found["household_id"].unique().to_list()
     parts = [
         _people(conn, select(HOUSEHOLDS.c.household_id).where(HOUSEHOLDS.c.household_id.in_(here[s : s + _CHUNK])))
         for s in range(0, len(here), _CHUNK)
@@ -272,11 +228,17 @@ def discovery_list(conn: Connection, path: Path, prefix: str, programme: str = "
         if c in found.columns
     ]
     reasons = [c for c in ("failed_conditions", "observed_changes") if c in found.columns]
-    return (
-        found.join(people, on="household_id", how="left", maintain_order="left")
-        .select(*keep, "head_name", "head_id_number", "head_phone", "size", *reasons)
-        .sort("kind", "programme", "residence_division", "household_id")
+    extra = [c for c in ("deadline",) if c in found.columns]
+    return found.join(people, on="household_id", how="left", maintain_order="left").select(
+        *keep, "head_name", "head_id_number", "head_phone", "size", *reasons, *extra
     )
+
+
+def discovery_list(conn: Connection, path: Path, prefix: str, programme: str = "") -> pl.DataFrame:
+    """The stored discovery list, kept to households registered in `prefix` now (the
+    file may be older than a move), with each household's head."""
+    found = _discovery_found(conn, path, prefix, programme)
+    return _with_people(conn, found).sort("kind", "programme", "residence_division", "household_id")
 
 
 def notice_households(conn: Connection, village: str, programme: str, since: dt.date | None = None) -> pl.DataFrame:
@@ -308,3 +270,44 @@ def notice_households(conn: Connection, village: str, programme: str, since: dt.
         _yuan("current_benefit_fen").alias("benefit"),
         "since",
     )
+
+
+DISCOVERY_SORTS = ("kind", "deadline")
+
+
+def discovery_page(
+    conn: Connection,
+    path: Path,
+    prefix: str,
+    *,
+    programme: str = "",
+    kind: str = "",
+    sort: str = "kind",
+    limit: int | None = 50,
+    offset: int = 0,
+) -> tuple[int, pl.DataFrame]:
+    """(rows the filters select, the page of them): the stored discovery list kept to households
+    registered in `prefix` now, each row with its head and the deadline of the household's
+    earliest open work order (an entry of the list has no deadline of its own until a work
+    order takes it up). Sorted by kind, programme and residence, or nearest deadline first."""
+    found = _discovery_found(conn, path, prefix, programme)
+    if kind:
+        found = found.filter(pl.col("kind") == kind)
+    due = _open_deadlines(conn, found.get_column("household_id").to_list())
+    found = found.join(due, on="household_id", how="left", maintain_order="left")
+    order = ["kind", "programme", "residence_division", "household_id"]
+    found = found.sort(["deadline", *order] if sort == "deadline" else order, nulls_last=True)
+    page = found.slice(max(offset, 0), limit)
+    return found.height, _with_people(conn, page)  # heads for the page's rows only
+
+
+def _open_deadlines(conn: Connection, households: list[str]) -> pl.DataFrame:
+    ids = sorted(set(households))
+    rows: list[Any] = []
+    for start in range(0, len(ids), _CHUNK):
+        rows += conn.execute(
+            select(WORK_ORDERS.c.household_id, func.min(WORK_ORDERS.c.deadline))
+            .where(WORK_ORDERS.c.household_id.in_(ids[start : start + _CHUNK]), WORK_ORDERS.c.status.in_(OPEN_STATUSES))
+            .group_by(WORK_ORDERS.c.household_id)
+        ).all()
+    return pl.DataFrame(rows, schema={"household_id": pl.String, "deadline": pl.Date}, orient="row")

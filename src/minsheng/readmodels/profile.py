@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from minsheng.assessment import explain
+from minsheng.casework import decisions
 from minsheng.casework.tables import WORK_ORDER_EVENTS, WORK_ORDERS
 from minsheng.feeds.payload import readable
 from minsheng.feeds.tables import FEED_RECORDS
@@ -58,12 +59,7 @@ def household_profile(
         .limit(MAX_RECORDS)
     ).mappings()
     profile["records"] = [dict(r) | {"payload": readable(r["kind"], json.loads(r["payload"]))} for r in records]
-    orders = conn.execute(
-        select(WORK_ORDERS.c.id, WORK_ORDERS.c.status, WORK_ORDERS.c.reason, WORK_ORDERS.c.decision)
-        .where(WORK_ORDERS.c.household_id == household_id)
-        .order_by(WORK_ORDERS.c.id)
-    ).mappings()
-    profile["work_orders"] = [dict(o) for o in orders]
+    profile["work_orders"] = _orders(conn, household_id)
     profile["timeline"] = _timeline(conn, household_id, profile["records"])
     viewers = conn.execute(
         select(AUDIT_LOG.c.at, AUDIT_LOG.c.actor, AUDIT_LOG.c.action)
@@ -77,6 +73,42 @@ def household_profile(
     ).mappings()
     profile["viewers"] = [dict(v) for v in viewers]
     return profile
+
+
+def _orders(conn: Connection, household_id: str) -> list[dict[str, Any]]:
+    """The household's work orders, each with `money` (现发 → 应发, monthly fen) where a decision
+    moves it: live for a proposal awaiting approval, as approved for a closed order."""
+    orders = conn.execute(
+        select(
+            WORK_ORDERS.c.id,
+            WORK_ORDERS.c.status,
+            WORK_ORDERS.c.reason,
+            WORK_ORDERS.c.decision,
+            WORK_ORDERS.c.programme,
+            WORK_ORDERS.c.benefit_fen,
+        )
+        .where(WORK_ORDERS.c.household_id == household_id)
+        .order_by(WORK_ORDERS.c.id)
+    ).mappings()
+    paid, enrolled = decisions.paid_now(conn, household_id)
+    approved = {
+        e.work_order_id: json.loads(e.note)
+        for e in conn.execute(
+            select(WORK_ORDER_EVENTS.c.work_order_id, WORK_ORDER_EVENTS.c.note)
+            .join(WORK_ORDERS, WORK_ORDERS.c.id == WORK_ORDER_EVENTS.c.work_order_id)
+            .where(WORK_ORDERS.c.household_id == household_id, WORK_ORDER_EVENTS.c.action == "approve")
+            .order_by(WORK_ORDER_EVENTS.c.id)
+        )
+    }
+    out = []
+    for o in orders:
+        money = None
+        if o["status"] == "decided":
+            money = decisions.payment(o["decision"], o["programme"], o["benefit_fen"], paid, enrolled)
+        elif o["status"] == "closed" and "paid_fen" in approved.get(o["id"], {}):
+            money = {k: approved[o["id"]][k] for k in ("paid_fen", "due_fen", "difference_fen")}
+        out.append(dict(o) | {"money": money})
+    return out
 
 
 def _timeline(conn: Connection, household_id: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -46,3 +46,9 @@ def refresh(conn: Connection) -> None:
     conn.execute(
         insert(DIVISION_COUNTS).from_select(["residence_division", "urban_rural", "households", "persons"], counted)
     )
+
+
+def counties(conn: Connection) -> list[str]:
+    """The counties the registry holds households in (read from this small table)."""
+    found = conn.execute(select(DIVISION_COUNTS.c.residence_division).distinct()).scalars()
+    return sorted({str(code)[:6] for code in found})

@@ -185,7 +185,7 @@ def _person_layer(
         return pp
     # Household values a person formula needs arrive by a gather on the household index.
     needed = {d for n in names for d in model.deps(n) if model.nodes[d].entity == "household"}
-    needed |= {REGION, DATE, "residence_division"}
+    needed |= {REGION, DATE}  # what `_with_params` looks parameters up by
     for n in names:
         for pid in model.params_of(n).values():
             axis = params[pid].axis

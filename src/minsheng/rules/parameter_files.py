@@ -226,3 +226,25 @@ def load_parameters(folder: Path) -> dict[str, Parameter]:
             )
         params[param.id] = param
     return params
+
+
+def parse_entry(param: Parameter, region: str, effective: dt.date, value: Any, source: Source, where: str) -> Entry:
+    """One dated value from outside the files (a county's stored local parameter), checked
+    like a file's: a known region, a number of the parameter's kind (money as exact fen), one
+    value per axis value. `value` is a number, a bool, or a mapping axis value → number.
+    A problem raises `RuleDataError` naming `where` (e.g. "本地参数 row 5")."""
+    code = _region(region, where, 0)
+    if not (source.doc or source.local_choice):
+        raise _err(where, None, "值缺少来源（文号）", "value has no source (document number)")
+    if isinstance(value, dict):
+        if not param.axis or set(value) != set(param.axis_values):
+            raise _err(
+                where,
+                None,
+                f"值应给出 {'、'.join(param.axis_values)}",
+                f"value must give exactly {', '.join(param.axis_values)}",
+            )
+        numbers = {k: _number(param, value[k], where, 0) for k in param.axis_values}
+    else:
+        numbers = dict.fromkeys(param.axis_values, _number(param, value, where, 0))
+    return Entry(code, effective, numbers, source, 0)

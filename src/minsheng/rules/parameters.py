@@ -251,3 +251,39 @@ class ParameterSet:
         raw = comp.lookup(np.array([idx]), np.datetime64(date, "D"), axis_idx)[0]
         level, entry = comp.provenance(idx, date)
         return (None if np.isnan(raw) else self.params[pid].to_display(float(raw))), level, entry
+
+
+# ---------------------------------------------------------------- layering stored values
+
+
+def layer_entries(param: Parameter, extra: list[Entry], origin: str) -> Parameter:
+    """`param` with `extra` laid over its shipped entries: an extra entry replaces a shipped one
+    of the same region and date, and adds itself otherwise.
+
+    `Compiled.build` takes, per region, the last entry in force in list order, so the
+    entries are kept in date order within each region."""
+    if not extra:
+        return param
+    replaced = {(e.region, e.effective) for e in extra}
+    kept = [e for e in param.entries if (e.region, e.effective) not in replaced]
+    merged = sorted([*kept, *extra], key=lambda e: (len(e.region), e.region, e.effective))
+    note = f"{param.file} + {origin}" if origin else param.file
+    return Parameter(
+        id=param.id,
+        label_zh=param.label_zh,
+        label_en=param.label_en,
+        unit=param.unit,
+        kind=param.kind,
+        axis=param.axis,
+        missing=param.missing,
+        entries=tuple(merged),
+        file=note,
+        description=param.description,
+    )
+
+
+def layered(params: ParameterSet, extra: dict[str, list[Entry]], origin: str = "") -> ParameterSet:
+    """A new set with stored (local) values laid over the shipped files; parameters without
+    extra values keep their compiled tables (`ParameterSet.with_overrides`)."""
+    changed = {pid: layer_entries(params[pid], entries, origin) for pid, entries in extra.items() if entries}
+    return params.with_overrides(changed) if changed else params

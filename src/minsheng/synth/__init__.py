@@ -16,12 +16,13 @@ the baseline), so the ground truth and the rules engine use the same standard.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
 from minsheng.rules.parameters import ParameterSet
-from minsheng.synth import assets, enrolment, geography, households, identity, incomes, names, people
+from minsheng.synth import assets, benefit, enrolment, geography, households, identity, incomes, names, people
+from minsheng.synth import targets as T
 from minsheng.synth.calibration import calibrate
 from minsheng.synth.config import SynthConfig
 from minsheng.synth.frames import Draft, household_frame, person_frame, truth_frame
@@ -31,6 +32,9 @@ from minsheng.synth.write import write
 
 __all__ = ["STEPS", "Population", "SynthConfig", "generate", "write"]
 
+# Persons below the standard per recipient before take-up: some poor households own a car or
+# non-residential property and are excluded (assumption, measured on the generator's assets).
+POOR_PER_RECIPIENT = 1.15
 STEPS = (
     "sizes",
     "places",
@@ -56,6 +60,7 @@ class Population:
     ground_truth: pl.DataFrame  # one row per household: true circumstances
     calibration: pl.DataFrame  # statistic, group, target, generated, rel_diff, source
     policy: LocalPolicy  # the dibao rules the truth is decided by, and where they come from
+    income_basis: str  # incomes calibrated to the province or nationally, and the figure
 
 
 def generate(
@@ -77,7 +82,7 @@ def generate(
     step("circumstances")
     p = people.describe(m, urban, geo.hukou_kind[m.hh] >= 2, rng[3])
     step("incomes")
-    inc = incomes.draw(m, p, sizes, geo.urban, rng[4])
+    inc = incomes.draw(m, p, sizes, geo.urban, _income_targets(cfg, policy), rng[4])
     step("assets")
     head = m.role == households.HEAD
     business_year = group_sum(m.hh, inc.person_fen[:, 1], len(sizes)) * 12 / 100
@@ -102,6 +107,18 @@ def generate(
     hh_frame = household_frame(d)
     hh_ids = hh_frame.get_column("household_id")
     person = person_frame(d, hh_ids)
+    # The amount paid today is the engine's payment on the declaration (floor and top-ups included).
+    paid = benefit.paid_benefit(hh_frame, person, enrolled, sizes, cfg.reference_date, params)
+    d = replace(d, enrolment=replace(enrolled, benefit_fen=paid))
+    hh_frame = household_frame(d)
     truth = truth_frame(d, hh_ids)
     step("calibration")
-    return Population(cfg.county, cfg.seed, hh_frame, person, truth, calibrate(d), policy)
+    return Population(cfg.county, cfg.seed, hh_frame, person, truth, calibrate(d), policy, inc.targets.basis)
+
+
+def _income_targets(cfg: SynthConfig, policy: LocalPolicy) -> incomes.IncomeTargets:
+    """Incomes at the province's level, with as many persons below the county's own standard
+    as the national caseload shares imply once take-up is allowed for (PF2 §7)."""
+    line = {a: 12 * policy.standard_yuan(urban=a == "urban", date=cfg.reference_date) for a in ("urban", "rural")}
+    poor = {a: T.DIBAO_RECIPIENT_SHARE[a].value * POOR_PER_RECIPIENT / cfg.dibao_takeup for a in line}
+    return incomes.income_targets(cfg.county, cfg.urban_share, line, poor)

@@ -34,10 +34,14 @@ def calibrate(d: Draft) -> pl.DataFrame:
     n = len(m.hh)
 
     pc_year = d.incomes.per_capita_fen * 12 / 100
+    aims = d.incomes.targets
+    if aims.overall is not None:
+        w = sizes.astype(np.float64)
+        add("income per capita, mean (yuan/year)", "all (province)", aims.overall, _ratio((pc_year * w).sum(), w.sum()))
     for area, sel in (("urban", urban_hh), ("rural", ~urban_hh)):
         w = sizes[sel].astype(np.float64)
-        add("income per capita, mean (yuan/year)", area, T.INCOME_MEAN[area], _ratio((pc_year[sel] * w).sum(), w.sum()))
-        add("income per capita, median (yuan/year)", area, T.INCOME_MEDIAN[area], weighted_median(pc_year[sel], w))
+        add("income per capita, mean (yuan/year)", area, aims.mean[area], _ratio((pc_year[sel] * w).sum(), w.sum()))
+        add("income per capita, median (yuan/year)", area, aims.median[area], weighted_median(pc_year[sel], w))
     by_source = d.incomes.person_fen.sum(axis=0)
     for k, s in enumerate(SOURCES):
         add("income share by source", s, T.INCOME_SOURCE_SHARE[s], by_source[k] / by_source.sum())
@@ -117,9 +121,12 @@ def _share(mask: npt.NDArray[np.bool_]) -> float:
     return _ratio(mask.sum(), len(mask))
 
 
-def markdown(calibration: pl.DataFrame, title: str, policy_notes: pl.DataFrame | None = None) -> str:
+def markdown(
+    calibration: pl.DataFrame, title: str, policy_notes: pl.DataFrame | None = None, income_basis: str = ""
+) -> str:
     """The calibration table as markdown; shares as percentages. `policy_notes`
-    (`LocalPolicy.notes`) adds the dibao rules the ground truth was decided by."""
+    (`LocalPolicy.notes`) adds the dibao rules the ground truth was decided by;
+    `income_basis` says whether incomes follow the province or the nation."""
 
     def fmt(x: float, share: bool) -> str:
         return f"{100 * x:.2f}%" if share else f"{x:,.2f}"
@@ -127,6 +134,7 @@ def markdown(calibration: pl.DataFrame, title: str, policy_notes: pl.DataFrame |
     lines = [
         f"# {title}",
         "",
+        *([f"Incomes calibrated to: {income_basis}.", ""] if income_basis else []),
         "| statistic | group | target | generated | rel. diff | source |",
         "|---|---|---:|---:|---:|---|",
     ]
@@ -144,9 +152,9 @@ def markdown(calibration: pl.DataFrame, title: str, policy_notes: pl.DataFrame |
             "",
             "Who is eligible (ground truth, enrolment, feeds truth) is decided with the rules engine's "
             "parameters for this county; dated values below apply from their date on. The dibao recipient "
-            f"shares above are national targets (standards {T.DIBAO_STANDARD['urban']} / "
-            f"{T.DIBAO_STANDARD['rural']} yuan, {T.DIBAO_SOURCE}); incomes are drawn nationally, so a county "
-            "whose standard is higher than those averages has more recipients than the targets.",
+            f"shares above are the national shares ({T.DIBAO_SOURCE}), reached under this county's own "
+            "standard: the poorest persons are placed so that the standard on the reference date cuts off "
+            "that share before take-up (synth.incomes).",
             "",
             f"**{fallbacks} value(s) fall back to national figures: the engine has none for this county.**"
             if fallbacks

@@ -13,8 +13,9 @@ below the standard (社会救助暂行办法 第九条) and that declares no exc
 vehicle or non-residential property (第十条, local rules; PF §1.6) is enrolled
 in dibao with probability `dibao_takeup`; a share `dibao_leakage` of enrolled
 households are ineligible ones, most of them in the marginal band (below the
-engine's `dibao_marginal.income_multiple` × the standard). The benefit is the
-gap to the standard times the household size (第十三条; PF §1.2). Lone people
+engine's `dibao_marginal.income_multiple` × the standard). The benefit drawn here is
+the gap to the standard times the household size (第十三条; PF §1.2); `synth.benefit`
+then replaces it by the engine's payment (floor and top-ups included). Lone people
 without labour capacity, income below the standard and no capable supporter
 are tekun (PF §2.1), paid the engine's `tekun.basic_living_ratio` × the
 standard (PF §2.2).

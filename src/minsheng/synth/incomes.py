@@ -5,8 +5,14 @@ split by source and across members.
    no earner, unemployment, severe disability and a lone elderly person without
    a capable supporter lower it) plus noise. Coefficients are assumptions.
 2. Per area, y = a·exp(b·z) with b found by bisection so that the person-weighted
-   mean/median ratio is the NBS one, and a so that the median is the NBS median;
-   both then hold exactly in-sample (PF §10.1).
+   mean/median ratio is the target one, and a so that the median is the target median;
+   both then hold exactly in-sample. The targets are the NBS national urban and rural
+   figures (PF §10.1), scaled to the province's all-resident mean where the stored
+   sources have one (PF §10.2: Beijing, Shanghai, Zhejiang; `income_targets`).
+2b. The lower half is stretched in log space (order kept, median kept) so that the
+   persons below the county's own dibao standard are the share that the national
+   caseload implies (PF2 §7 over take-up), and the upper half so that the mean holds
+   again: a Beijing standard on Beijing incomes gives a Beijing-sized caseload.
 3. The household total is split across wage, business, property and transfer
    income by member-level propensities, raked so the national source shares
    hold (PF §10.1), then across members, in whole fen, the rounding remainder
@@ -30,15 +36,55 @@ SHOCK_SCALE = 0.9
 
 
 @dataclass(frozen=True, slots=True)
+class IncomeTargets:
+    """What the income draw aims at, per area ("urban", "rural")."""
+
+    mean: dict[str, T.Target]  # yuan / person / year
+    median: dict[str, T.Target]
+    overall: T.Target | None  # the province's all-resident mean, where known
+    basis: str  # one line for the calibration report: provincial or national, and why
+    line: dict[str, float]  # the county's dibao standard on the reference date, yuan / person / year
+    poor_share: dict[str, float]  # share of persons whose per-capita income lies below `line`
+
+
+def income_targets(
+    county: str, urban_share: float, line: dict[str, float], poor_share: dict[str, float]
+) -> IncomeTargets:
+    """NBS national urban/rural targets, scaled by one factor so that the all-resident mean at
+    the county's urban share is its province's 2024 figure where PF §10.2 has one."""
+    found = T.PROVINCE_INCOME.get(county[:2])
+    if found is None:
+        basis = f"national: NBS 2024 urban and rural figures ({T.NBS_2024}); no provincial figure for {county[:2]}"
+        return IncomeTargets(T.INCOME_MEAN, T.INCOME_MEDIAN, None, basis, line, poor_share)
+    name, overall = found
+    mix = urban_share * T.INCOME_MEAN["urban"].value + (1 - urban_share) * T.INCOME_MEAN["rural"].value
+    f = overall.value / mix
+    cite = (
+        f"{name} {overall.value:,.0f} ({T.PROVINCE_2024}) × the NBS national figure / {mix:,.0f} "
+        f"(national urban and rural means at {urban_share:.0%} urban); derived, assumption: the national "
+        "urban–rural ratio"
+    )
+
+    def scaled(targets: dict[str, T.Target]) -> dict[str, T.Target]:
+        return {a: T.Target(t.value * f, cite) for a, t in targets.items()}
+
+    basis = f"provincial: {name} 2024 per-capita disposable income {overall.value:,.0f} yuan ({T.PROVINCE_2024})"
+    return IncomeTargets(scaled(T.INCOME_MEAN), scaled(T.INCOME_MEDIAN), overall, basis, line, poor_share)
+
+
+@dataclass(frozen=True, slots=True)
 class Incomes:
     per_capita_year: FloatArray  # per household, yuan / year, as drawn
     per_capita_fen: IntArray  # per household, fen / month (the drawn value, rounded)
     person_fen: IntArray  # (persons, 4) fen / month by source
     disregarded_fen: IntArray  # per person, fen / month
     has_business: BoolArray  # per household: runs a non-farm business
+    targets: IncomeTargets  # what the draw aimed at (the calibration report compares)
 
 
-def draw(m: Members, p: People, sizes: IntArray, urban: BoolArray, rng: np.random.Generator) -> Incomes:
+def draw(
+    m: Members, p: People, sizes: IntArray, urban: BoolArray, targets: IncomeTargets, rng: np.random.Generator
+) -> Incomes:
     n_hh = len(sizes)
     job, age = p.job, m.age
     severe = (p.disability_grade >= 1) & (p.disability_grade <= 2)
@@ -71,7 +117,9 @@ def draw(m: Members, p: People, sizes: IntArray, urban: BoolArray, rng: np.rando
     for area, is_urban in (("urban", True), ("rural", False)):
         sel = urban == is_urban
         if sel.any():
-            y[sel] = _transform(z[sel], sizes[sel].astype(np.float64), area)
+            persons = sizes[sel].astype(np.float64)
+            y[sel] = _transform(z[sel], persons, targets.mean[area].value, targets.median[area].value)
+            y[sel] = _fit_tail(y[sel], persons, targets.mean[area].value, targets.line[area], targets.poor_share[area])
     pc_fen = np.rint(y / 12 * 100).astype(np.int64)
     total_fen = pc_fen * sizes
 
@@ -83,11 +131,10 @@ def draw(m: Members, p: People, sizes: IntArray, urban: BoolArray, rng: np.rando
     person_fen = _split(m.hh, w, total_fen)
     under3 = age < 3  # 育儿补贴 3,600 yuan per child per year (PF §6), not counted as income
     disregarded = np.where(under3, round(T.CHILDCARE_SUBSIDY_MONTHLY * 100), 0).astype(np.int64)
-    return Incomes(y, pc_fen, person_fen, disregarded, has_business)
+    return Incomes(y, pc_fen, person_fen, disregarded, has_business, targets)
 
 
-def _transform(z: FloatArray, persons: FloatArray, area: str) -> FloatArray:
-    mean, median = T.INCOME_MEAN[area].value, T.INCOME_MEDIAN[area].value
+def _transform(z: FloatArray, persons: FloatArray, mean: float, median: float) -> FloatArray:
     mz = weighted_median(z, persons)
     dz = z - mz
 
@@ -100,6 +147,29 @@ def _transform(z: FloatArray, persons: FloatArray, area: str) -> FloatArray:
     b = bisect(gap, 1e-9, hi, iters=100)
     result: FloatArray = median * np.exp(b * dz)
     return result
+
+
+def _fit_tail(y: FloatArray, persons: FloatArray, mean: float, line: float, share: float) -> FloatArray:
+    """Stretch log(y / median) below the median so that `share` of persons lie below `line`,
+    then above it so that the person-weighted mean is `mean` again. Order and median stay."""
+    med = weighted_median(y, persons)
+    order = np.argsort(y, kind="stable")
+    cum = np.cumsum(persons[order]) / persons.sum()
+    at = y[order][min(int(np.searchsorted(cum, share)), len(y) - 1)]  # income at the `share` quantile
+    if not (0 < share < 0.5 and 0 < line < med and 0 < at < med):
+        return y  # nothing to place (a tiny area, or a standard above the median)
+    u = np.log(y / med)
+    low = np.where(u < 0, u * (np.log(line / med) / np.log(at / med)), u)
+
+    def gap(s: float) -> float:
+        return float((persons * med * np.exp(np.where(low > 0, s * low, low))).sum() / persons.sum() - mean)
+
+    hi = 1.0
+    while gap(hi) < 0 and hi < 8:
+        hi *= 2
+    s = bisect(gap, 0.0, hi, iters=60) if gap(0.0) < 0 < gap(hi) else 1.0
+    fitted: FloatArray = med * np.exp(np.where(low > 0, s * low, low))
+    return fitted
 
 
 def _member_weights(m: Members, p: People, rank: FloatArray, has_business: BoolArray) -> FloatArray:

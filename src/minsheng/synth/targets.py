@@ -24,6 +24,14 @@ INCOME_MEDIAN = {"urban": Target(49_302, NBS_2024), "rural": Target(19_605, NBS_
 # National per-capita disposable income by source; shares of the 41,314 total.
 INCOME_BY_SOURCE = {"wage": 23_327.0, "business": 6_908.0, "property": 3_435.0, "transfer": 7_644.0}
 INCOME_SOURCE_SHARE = {k: Target(v / 41_314, NBS_2024 + ", share derived") for k, v in INCOME_BY_SOURCE.items()}
+# Per-capita disposable income of all residents by province (2-digit GB/T 2260 prefix), 2024.
+# Only these three are in the stored sources; every other province is calibrated nationally.
+PROVINCE_2024 = "PF §10.2 (NBS 2024 by province, [news] https://wowkorea.jp/news/read/478846.html)"
+PROVINCE_INCOME = {
+    "11": ("Beijing", Target(85_415, PROVINCE_2024)),
+    "31": ("Shanghai", Target(88_366, PROVINCE_2024)),
+    "33": ("Zhejiang", Target(67_013, PROVINCE_2024)),
+}
 
 # --- Households, 2020 census ------------------------------------------------------
 MEAN_SIZE = Target(2.62, "PF2 §1.2 (census 2020, Bulletin No. 2)")
@@ -98,6 +106,8 @@ PENSION_EMPLOYEE_OF_INSURED = Target(48_075 / (48_075 + 54_797), "PF2 §6 (end-2
 # --- Dibao, end-2024 (PF2 §7, PF §1.4) ---------------------------------------------
 DIBAO_STANDARD = {"urban": 798.1, "rural": 593.9}  # yuan / person / month, end-2024 national averages
 DIBAO_SOURCE = "PF2 §7 (NBS 十四五 report: end-2024 national averages)"
+# Recipients as a share of residents: the county's own standard decides who is poor, and the
+# generator places the poorest persons so that these shares hold (synth.incomes).
 DIBAO_RECIPIENT_SHARE = {
     "urban": Target(625.0e4 / 94_350e4, "PF2 §7 + §2 (625.0万 urban recipients / urban population; derived)"),
     "rural": Target(3_361.5e4 / 46_478e4, "PF2 §7 + §2 (3,361.5万 rural recipients / rural population; derived)"),

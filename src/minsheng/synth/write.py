@@ -34,10 +34,13 @@ def write(pop: Population, out_dir: str | Path) -> dict[str, Path]:
         f"Calibration of synthetic county {pop.county} ({pop.households.height:,} households, "
         f"{pop.persons.height:,} persons, seed {pop.seed})"
     )
-    paths["calibration_md"].write_text(markdown(pop.calibration, title, pop.policy.notes), encoding="utf-8")
+    paths["calibration_md"].write_text(
+        markdown(pop.calibration, title, pop.policy.notes, pop.income_basis), encoding="utf-8"
+    )
     payload = {
         "county": pop.county,
         "seed": pop.seed,
+        "income_basis": pop.income_basis,
         "households": pop.households.height,
         "persons": pop.persons.height,
         "rows": pop.calibration.to_dicts(),

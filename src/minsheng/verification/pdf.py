@@ -128,6 +128,8 @@ def _draw(pdf: FPDF, shown: View) -> None:
     pdf.ln(1)
     pdf.set_font(FAMILY, size=BODY_PT)
     pdf.multi_cell(0, 5, shown.summary, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if shown.window_note:
+        pdf.multi_cell(0, 5, shown.window_note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     for key in ("members", "items", "programmes", "records"):
         pdf.ln(3)
         if pdf.will_page_break(30):  # a heading goes with at least the first rows of its table

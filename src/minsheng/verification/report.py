@@ -13,6 +13,12 @@ the members' linked records of the window, lays the records over the declaration
 stored in `verification_reports` as JSON (format `minsheng.verification/v1`, money in yuan
 with two decimals, ID numbers masked) so the page, the PDF and the API show what was
 produced, not what the registry says later.
+
+The window is the last 12 months, reaching back for a household with an alert still open
+or in check to the alert's first record, so the claim that raised the alert is on the report
+(a fixed year once left it out and read "部门记录 0"). `window` says which (`basis`: year or
+alert) and when the members' latest linked record is; if even that lies before the window,
+the report says so plainly rather than showing an empty table.
 """
 
 from __future__ import annotations
@@ -22,11 +28,13 @@ import json
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from minsheng.codes.divisions import divisions
 from minsheng.errors import Conflict, NotFound
 from minsheng.feeds.apply import apply_feeds
+from minsheng.feeds.tables import FEED_RECORDS
+from minsheng.monitoring.tables import ALERTS
 from minsheng.registry import access, population
 from minsheng.registry.tables import HOUSEHOLDS, PERSONS
 from minsheng.rules.parameters import ParameterSet
@@ -40,6 +48,7 @@ from minsheng.verification.tables import VERIFICATION_REPORTS
 FORMAT = "minsheng.verification/v1"
 WINDOW_MONTHS = 12  # the records of the last year, as the monitoring run reads them
 VIEWS = ("json", "page", "pdf")
+CASE_STATUSES = ("open", "in_check")  # an alert being worked: its records belong on the report
 
 
 def produce(
@@ -59,7 +68,9 @@ def produce(
             f"家庭 {household_id} 没有有效的核对授权书：请先登记家庭成员签署的授权书，再生成核对报告",
             f"household {household_id} has no valid authorisation: record the signed authorisation first",
         )
-    start: dt.date = pl.select(pl.lit(as_of).dt.offset_by(f"-{window_months}mo")).item()
+    year: dt.date = pl.select(pl.lit(as_of).dt.offset_by(f"-{window_months}mo")).item()
+    alerts = _open_alerts(conn, household_id)
+    start = min([year, *(a["first_event"] for a in alerts)])
     hh, pp = population.load(conn, household_id=household_id)
     found = household_records(conn, household_id, start=start, end=as_of)
     applied = apply_feeds(hh, pp, found.feeds, start=start, end=as_of)
@@ -80,7 +91,7 @@ def produce(
             "urban_rural": home["urban_rural"],
         },
         "as_of": as_of.isoformat(),
-        "window": {"start": start.isoformat(), "end": as_of.isoformat()},
+        "window": _window(conn, household_id, start, as_of, year, alerts),
         "authorisation": {
             "id": consent["id"],
             "signed_by": consent["signed_by"],
@@ -171,6 +182,39 @@ def overview(conn: Connection, principal: Principal, household_id: str, *, today
     }
     audit.record(conn, principal.username, "read_verification", "household", household_id)
     return found
+
+
+def _open_alerts(conn: Connection, household_id: str) -> list[dict[str, Any]]:
+    """The household's alerts still open or in check (the case the report is for)."""
+    rows = conn.execute(
+        select(ALERTS.c.id, ALERTS.c.first_event)
+        .where(ALERTS.c.household_id == household_id, ALERTS.c.status.in_(CASE_STATUSES))
+        .order_by(ALERTS.c.id)
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def _window(
+    conn: Connection, household_id: str, start: dt.date, end: dt.date, year: dt.date, alerts: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """start, end; basis (`year`, or `alert` when an open alert reaches further back) with the
+    alerts' ids; latest_record: the members' latest linked record, and whether it lies outside
+    the window (`latest_outside`: before it, or dated after the report's date)."""
+    members = select(PERSONS.c.person_id).where(PERSONS.c.household_id == household_id)
+    latest = conn.execute(
+        select(func.max(FEED_RECORDS.c.event_date)).where(
+            FEED_RECORDS.c.link_status == "linked",
+            FEED_RECORDS.c.person_id.in_(members),
+        )
+    ).scalar()
+    return {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "basis": "alert" if start < year else "year",
+        "alerts": [a["id"] for a in alerts],
+        "latest_record": latest.isoformat() if latest else None,
+        "latest_outside": latest is not None and not start <= latest <= end,
+    }
 
 
 def reports(conn: Connection, household_id: str) -> list[dict[str, Any]]:

@@ -45,6 +45,7 @@ class View:
     sections: dict[str, str]  # members, items, programmes, records → heading
     page_label: str  # with {n} and {nb}: this page, number of pages
     reference: str  # 报告编号 7
+    window_note: str = ""  # why the window is what it is, and any record outside it, in plain words
 
 
 def view(report: dict[str, Any], t: Translate, lang: str) -> View:
@@ -78,6 +79,7 @@ def view(report: dict[str, Any], t: Translate, lang: str) -> View:
         report_id=int(report["id"]),
         facts=facts,
         summary=summary,
+        window_note=window_note(window, s["records"], t),
         members=Table(
             [t("ver.name"), t("ver.relation"), t("ver.id_number")],
             [
@@ -105,6 +107,22 @@ def view(report: dict[str, Any], t: Translate, lang: str) -> View:
         page_label=t("ver.page_label"),
         reference=f"{t('ver.report_no')} {report['id']}",
     )
+
+
+def window_note(window: dict[str, Any], records: int, t: Translate) -> str:
+    """'比对期间自预警 #12 的首条部门记录起算……' and, when the latest record lies outside the
+    window, a sentence that says so (reports stored before these keys existed say nothing)."""
+    parts = []
+    if window.get("basis") == "alert":
+        ids = "、".join(f"#{a}" for a in window.get("alerts", []))
+        parts.append(t("ver.window_from_alert").format(alerts=ids, start=window["start"]))
+    latest = window.get("latest_record")
+    if window.get("latest_outside"):
+        key = "ver.latest_outside" if records == 0 else "ver.latest_after"
+        parts.append(t(key).format(latest=latest, start=window["start"], end=window["end"]))
+    elif "latest_record" in window and latest is None:
+        parts.append(t("ver.no_records"))
+    return " ".join(parts)
 
 
 def _items(

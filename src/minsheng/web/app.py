@@ -22,9 +22,10 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from minsheng.bootstrap import App
-from minsheng.programmes.registry import baseline, model
+from minsheng.programmes.registry import model
 from minsheng.security.throttle import LoginThrottled
 from minsheng.web.api import admin, casework, errors, households, linkage, session, verification
+from minsheng.web.api.deps import ParamsDep
 from minsheng.web.middleware import AccessLog, BodyLimit, SameOriginForms, SecurityHeaders
 from minsheng.web.pages import alerts as pages_alerts
 from minsheng.web.pages import dashboard as pages_dashboard
@@ -161,9 +162,11 @@ def create_app(app_: App) -> FastAPI:
         ]
 
     @web.get("/api/parameters/{pid}")
-    def parameter_json(pid: str, region: str = "CN", date: dt.date | None = None, axis: str | None = None) -> Any:
-        """A parameter's resolved value for a region and date, with the level that supplied it and its source."""
-        params = baseline()
+    def parameter_json(
+        pid: str, params: ParamsDep, region: str = "CN", date: dt.date | None = None, axis: str | None = None
+    ) -> Any:
+        """A parameter's resolved value for a region and date, with the level that supplied it and its source
+        (a county's approved local values included)."""
         if pid not in params:
             return JSONResponse(errors.body("not_found", f"参数 {pid} 不存在", f"no parameter {pid}"), status_code=404)
         param = params[pid]

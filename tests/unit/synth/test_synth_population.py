@@ -152,9 +152,23 @@ def test_declared_incomes_equal_truth_where_nothing_was_hidden(small_population:
     assert 0.06 < share < 0.10
 
 
-def test_dibao_benefit_is_the_gap_to_the_standard(small_population: Population) -> None:
-    declared = small_population.persons.group_by("household_id").agg(
-        pl.sum_horizontal([(pl.col(c) * 100).round() for c in INCOME]).sum().cast(pl.Int64).alias("declared")
+def test_dibao_benefit_is_the_gap_to_the_standard_with_the_floor(small_population: Population) -> None:
+    """The engine's payment on the declaration (synth.benefit): the gap to the standard, at least
+    the demo province's floor of 20 % of the standard a head, plus top-ups for the elderly (60+),
+    minors and the severely disabled."""
+    persons = small_population.persons.with_columns(
+        ((pl.lit(REF) - pl.col("birth_date")).dt.total_days() / 365.2425).alias("age_years")
+    )
+    declared = persons.group_by("household_id").agg(
+        pl.sum_horizontal([(pl.col(c) * 100).round() for c in INCOME]).sum().cast(pl.Int64).alias("declared"),
+        (
+            (pl.col("age_years") >= 59.9)
+            | (pl.col("age_years") < 18.1)
+            | pl.col("disability_grade").cast(pl.String).is_in(["1", "2"])
+            | ~pl.col("supporter_capable")
+        )
+        .any()
+        .alias("special"),
     )
     hh = (
         small_population.households.join(small_population.ground_truth, on="household_id")
@@ -163,9 +177,18 @@ def test_dibao_benefit_is_the_gap_to_the_standard(small_population: Population) 
     )
     assert hh.height > 0
     std = (hh.get_column("dibao_standard") * 100).round().cast(pl.Int64)
-    expected = std * hh.get_column("size") - hh.get_column("declared")
-    assert ((hh.get_column("current_benefit") * 100).round().cast(pl.Int64) == expected).all()
-    assert (expected > 0).all()
+    gap = std * hh.get_column("size") - hh.get_column("declared")
+    floor = (std * 0.2).round().cast(pl.Int64) * hh.get_column("size")
+    paid = (hh.get_column("current_benefit") * 100).round().cast(pl.Int64)
+    assert (gap > 0).all()
+    # A member the engine counts as tekun leaves the dibao household, so the floor of one head is
+    # what every household is sure to get.
+    assert (paid >= (std * 0.2).round().cast(pl.Int64)).all()
+    plain = ~hh.get_column("special")  # nobody a top-up or the tekun exclusion applies to
+    assert plain.sum() > 20
+    expected = pl.select(pl.max_horizontal(gap, floor)).to_series()
+    assert (paid.filter(plain) == expected.filter(plain)).all()
+    assert (paid.filter(plain) == floor.filter(plain)).any()  # the floor is visible
     assert (hh.get_column("enrolled_since") <= REF).all()
 
 

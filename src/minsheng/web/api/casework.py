@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
+from pydantic import Field
 
 from minsheng.casework import decisions, orders, queries
 from minsheng.web.api.deps import ParamsDep, PrincipalDep, TodayDep, UowDep
@@ -17,6 +18,10 @@ Word = Annotated[str, Query(max_length=40, pattern="^[a-z_]*$")]
 Limit = Annotated[int, Query(ge=1, le=200)]
 Offset = Annotated[int, Query(ge=0, le=MAX_ROW)]
 Id = Annotated[int, Path(ge=1, le=MAX_ROW)]
+
+
+class Approved(Approval):
+    comment: str = Field(default="", max_length=2000, description="the reviewer's comment (审批意见)")
 
 
 @router.get("/alerts")
@@ -130,8 +135,9 @@ def decision(order_id: Id, body: Decision, uow: UowDep, principal: PrincipalDep)
 
 
 @router.post("/work-orders/{order_id}/approval")
-def approval(order_id: Id, body: Approval, uow: UowDep, principal: PrincipalDep, today: TodayDep) -> dict[str, int]:
-    return _done(uow, order_id, decisions.approve(uow, principal, order_id, body.version, today=today))
+def approval(order_id: Id, body: Approved, uow: UowDep, principal: PrincipalDep, today: TodayDep) -> dict[str, int]:
+    version = decisions.approve(uow, principal, order_id, body.version, today=today, comment=body.comment)
+    return _done(uow, order_id, version)
 
 
 @router.post("/work-orders/{order_id}/send-back")

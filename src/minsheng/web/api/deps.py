@@ -15,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from minsheng.bootstrap import App
 from minsheng.db.uow import UnitOfWork
 from minsheng.errors import NotAuthenticated
+from minsheng.localparams.store import parameters_for
 from minsheng.programmes.registry import baseline
 from minsheng.rules.parameters import ParameterSet
 from minsheng.security import sessions
@@ -80,8 +81,11 @@ def get_department(
         return sessions.department_for(conn, x_department_token)
 
 
-def get_params() -> ParameterSet:
-    return baseline()
+def get_params(app: Annotated[App, Depends(get_app)]) -> ParameterSet:
+    """The shipped parameters with the county's approved local values laid over them (cached
+    until the next approval, `localparams.store.parameters_for`)."""
+    with app.engine.connect() as conn:
+        return parameters_for(conn, baseline())
 
 
 def today() -> dt.date:

@@ -1,5 +1,6 @@
-"""The linkage review queue (比对复核): probable links a caseworker accepts or rejects, each with
-the match weight of every comparison (the waterfall of why)."""
+"""The linkage review queue (比对复核): probable links a caseworker accepts or rejects (with a
+reason); each with the facts in plain words (`plain`: agree, near, disagree, unknown,
+different_person) and the match weight of every comparison (the waterfall of why)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""预警队列: the alerts of the user's jurisdiction, red first; a bulk "open work orders and
-assign them" in one transaction; one alert with the department records behind it.
+"""预警队列: the alerts of the user's jurisdiction, red first (or nearest deadline first), paged
+on the server with the filters in the URL; a bulk "open work orders and assign them" and a
+bulk close of stale or duplicate alerts (with a reason), each in one transaction; the
+filtered list as Excel; one alert with the department records behind it.
 
 Routes translate the request and call `casework.queries` / `casework.orders`; the rules
 (who may open, who may be assigned, one order per alert) live there. A few helpers here
@@ -19,13 +21,14 @@ from sqlalchemy import Connection, select
 from starlette.datastructures import FormData
 
 from minsheng.casework import orders, queries
-from minsheng.casework.tables import WORK_ORDERS
 from minsheng.codes.divisions import divisions
 from minsheng.contract.columns import FEED_KINDS, FEED_SOURCES
 from minsheng.db.uow import UnitOfWork
-from minsheng.errors import Conflict, InvalidInput, MinshengError, NotFound
+from minsheng.errors import Conflict, Forbidden, InvalidInput, MinshengError, NotFound
+from minsheng.monitoring import alerts as monitoring_alerts
+from minsheng.monitoring.figures import Shown
 from minsheng.monitoring.warnings import RULES, SEVERITY_RANK
-from minsheng.registry.tables import HOUSEHOLDS
+from minsheng.rules.parameters import ParameterSet
 from minsheng.security.tables import USERS
 from minsheng.security.users import ROLES, Principal
 from minsheng.web.api.deps import ParamsDep, TodayDep
@@ -35,7 +38,7 @@ from minsheng.web.pages.common import PageUowDep, UserDep, lang_of, render
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 MAX_ROW = 2**31 - 1  # row ids are 32-bit integers in both databases
-ALERT_STATUSES = ("open", "in_check", "closed")
+ALERT_STATUSES = (*monitoring_alerts.STATUSES, "unfinished")  # unfinished: open or being checked (未办结)
 SEVERITIES = sorted(SEVERITY_RANK, key=SEVERITY_RANK.__getitem__, reverse=True)  # red, orange, yellow
 
 
@@ -120,7 +123,7 @@ def may_open_and_assign(principal: Principal) -> bool:
 # ── the queue ───────────────────────────────────────────────────────────────────────────
 
 
-def _filters(query: Mapping[str, str]) -> dict[str, Any]:
+def filters(query: Mapping[str, str]) -> dict[str, Any]:
     """The queue's filters from the query string; an unknown value is no filter."""
     status = query.get("status")
     return {
@@ -128,6 +131,8 @@ def _filters(query: Mapping[str, str]) -> dict[str, Any]:
         "severity": query.get("severity") if query.get("severity") in SEVERITY_RANK else "",
         "township": digits(query.get("township")),
         "min_age_days": whole(query.get("min_age_days"), 0, 0, 3650),
+        "max_age_days": whole(query.get("max_age_days"), -1, 0, 3650),  # -1: no upper bound
+        "sort": query.get("sort") if query.get("sort") in queries.SORTS else "grade",
         # no status in the URL: the open alerts; an empty one: every status
         "status": "open" if status is None else (status if status in ALERT_STATUSES else ""),
         "page": whole(query.get("page"), 1, 1, MAX_ROW // PAGE_SIZE),
@@ -136,25 +141,30 @@ def _filters(query: Mapping[str, str]) -> dict[str, Any]:
 
 def _query(filters: Mapping[str, Any], **change: Any) -> str:
     merged = {**filters, **change}
-    return urlencode({k: v for k, v in merged.items() if v or k == "status"})
-
-
-def _order_ids(conn: Connection, alert_ids: list[int]) -> dict[int, int]:
-    if not alert_ids:
-        return {}
-    rows = conn.execute(select(WORK_ORDERS.c.alert_id, WORK_ORDERS.c.id).where(WORK_ORDERS.c.alert_id.in_(alert_ids)))
-    return {a: o for a, o in rows.all()}
-
-
-def _residences(conn: Connection, household_ids: list[str]) -> dict[str, str]:
-    if not household_ids:
-        return {}
-    rows = conn.execute(
-        select(HOUSEHOLDS.c.household_id, HOUSEHOLDS.c.residence_division).where(
-            HOUSEHOLDS.c.household_id.in_(household_ids)
-        )
+    return urlencode(
+        {
+            k: v
+            for k, v in merged.items()
+            if (v or k == "status") and not (k == "max_age_days" and v == -1) and not (k == "sort" and v == "grade")
+        }
     )
-    return {h: d for h, d in rows.all()}
+
+
+def list_filters(f: Mapping[str, Any]) -> dict[str, Any]:
+    """The queue's filters as `queries.list_alerts` takes them (the page and its Excel)."""
+    return {
+        "status": f["status"],
+        "reason": f["reason"],
+        "severity": f["severity"],
+        "township": f["township"],
+        "min_age_days": f["min_age_days"],
+        "max_age_days": None if f["max_age_days"] < 0 else f["max_age_days"],
+        "sort": f["sort"],
+    }
+
+
+def figure_text(figure: dict[str, Any] | None, lang: str) -> str:
+    return Shown(**figure).text(lang) if figure else ""
 
 
 def _queue(
@@ -162,39 +172,38 @@ def _queue(
     user: Principal,
     uow: UnitOfWork,
     today: dt.date,
+    params: ParameterSet,
     *,
     error: str = "",
     selected: Iterable[str] = (),
     assignee: str = "",
+    close_reason: str = "",
+    close_note: str = "",
     status_code: int = 200,
 ) -> HTMLResponse:
-    f = _filters(request.query_params)
+    f = filters(request.query_params)
     conn = uow.connection
+    lang = lang_of(request)
     page = queries.list_alerts(
         conn,
         user,
         today=today,
-        status=f["status"],
-        reason=f["reason"],
-        severity=f["severity"],
-        township=f["township"],
-        min_age_days=f["min_age_days"],
+        params=params,
         limit=PAGE_SIZE,
         offset=(f["page"] - 1) * PAGE_SIZE,
+        **list_filters(f),
     )
-    homes = _residences(conn, sorted({a["household_id"] for a in page.items}))
-    order_of = _order_ids(conn, [a["id"] for a in page.items])
+    homes = {a["household_id"]: a["residence_division"] for a in page.items}
     rows = [
         a
         | {
-            "age": (today - a["first_event"]).days,
-            "township_name": area_name(a["township"]),
-            "work_order_id": order_of.get(a["id"]),
+            "age": a["days_open"],
+            "area": area_name(a["residence_division"]),
+            "figure_text": figure_text(a["figure"], lang),
         }
         for a in page.items
     ]
     bulk = may_open_and_assign(user)
-    lang = lang_of(request)
     workers = field_workers(conn, user, homes.values()) if bulk else []
     opened = whole(request.query_params.get("opened"), 0, 0, MAX_ROW)
     return render(
@@ -209,6 +218,14 @@ def _queue(
             "query": _query(f),
             "prev": _query(f, page=f["page"] - 1),
             "next": _query(f, page=f["page"] + 1),
+            "sort_grade": _query(f, sort="grade", page=1),
+            "sort_deadline": _query(f, sort="deadline", page=1),
+            "excel": _query(f, page=0),
+            "may_close": user.role in monitoring_alerts.CLOSERS,
+            "close_reasons": monitoring_alerts.CLOSE_REASONS,
+            "close_reason": close_reason,
+            "close_note": close_note,
+            "closed": whole(request.query_params.get("closed"), 0, 0, MAX_ROW),
             "reasons": list(RULES),
             "severities": SEVERITIES,
             "statuses": ALERT_STATUSES,
@@ -226,8 +243,37 @@ def _queue(
 
 
 @router.get("/alerts", response_class=HTMLResponse)
-def alert_queue(request: Request, user: UserDep, uow: PageUowDep, today: TodayDep) -> Any:
-    return _queue(request, user, uow, today)
+def alert_queue(request: Request, user: UserDep, uow: PageUowDep, today: TodayDep, params: ParamsDep) -> Any:
+    return _queue(request, user, uow, today, params)
+
+
+@router.post("/alerts/close")
+def bulk_close(
+    request: Request, user: UserDep, uow: PageUowDep, today: TodayDep, params: ParamsDep, form: FormDep
+) -> Response:
+    """Close the ticked alerts (stale or duplicate) with a reason: all of them or none."""
+    ticked = [str(v) for v in form.getlist("alert")]
+    reason = str(form.get("close_reason") or "")[:20]
+    note = str(form.get("close_note") or "")[: monitoring_alerts.MAX_NOTE + 1]
+    lang = lang_of(request)
+    try:
+        # each ticked box carries "id:version", the version the user saw
+        items = []
+        for text in ticked:
+            number, _, version = text.partition(":")
+            items.append((row_id(number), whole(version, 0, 0, MAX_ROW)))
+        closed = monitoring_alerts.close(uow.connection, user, items, reason, note)
+    except (InvalidInput, Conflict, NotFound, Forbidden) as exc:
+        uow.rollback()
+        status = {Conflict: 409, NotFound: 404, Forbidden: 403}.get(type(exc), 422)
+        problem = f"{plain(exc, lang)} {translator(lang)('al.close_none')}"
+        return _queue(
+            request, user, uow, today, params, error=problem, selected=[t.partition(":")[0] for t in ticked],
+            close_reason=reason, close_note=note, status_code=status,
+        )  # fmt: skip
+    uow.commit()
+    back = _query(filters(request.query_params))
+    return RedirectResponse(f"/alerts?{back}&{urlencode({'closed': closed})}", status_code=303)
 
 
 @router.post("/alerts/assign")
@@ -247,7 +293,7 @@ def bulk_assign(
     status = 422
     for text in [] if problem else ticked:
         try:
-            alert_id = row_id(text)
+            alert_id = row_id(text.partition(":")[0])  # a ticked box carries "id:version"
             order_id = orders.open_from_alert(uow, user, alert_id, today=today, params=params)
             orders.assign(uow, user, order_id, assignee, 1)
         except (InvalidInput, Conflict, NotFound) as exc:
@@ -259,9 +305,12 @@ def bulk_assign(
             break
     if problem:
         uow.rollback()
-        return _queue(request, user, uow, today, error=problem, selected=ticked, assignee=assignee, status_code=status)
+        picked = [t.partition(":")[0] for t in ticked]
+        return _queue(
+            request, user, uow, today, params, error=problem, selected=picked, assignee=assignee, status_code=status
+        )
     uow.commit()
-    back = _query(_filters(request.query_params))
+    back = _query(filters(request.query_params))
     return RedirectResponse(f"/alerts?{back}&{urlencode({'opened': len(ticked), 'to': assignee})}", status_code=303)
 
 

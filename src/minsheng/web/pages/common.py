@@ -40,6 +40,7 @@ NAV = (
     ("/", "nav.dashboard", False),
     ("/alerts", "nav.alerts", True),
     ("/work-orders", "nav.work_orders", True),
+    ("/discovery", "nav.discovery", True),
     ("/households", "nav.households", True),
     ("/links", "nav.links", True),
     ("/import", "nav.import", True),

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from minsheng.casework.orders import STATUSES
+from minsheng.casework.queries import AlertFilter
+from minsheng.monitoring.alerts import UNFINISHED
 from minsheng.readmodels import dashboard
 from minsheng.web.api.deps import TodayDep
 from minsheng.web.messages import translator
@@ -29,10 +32,18 @@ def dashboard_page(request: Request, user: UserDep, uow: PageUowDep, today: Toda
     programmes: dict[str, int] = {}
     for row in figures["enrolled"]:
         programmes[row["programme"]] = programmes.get(row["programme"], 0) + row["households"]
-    open_alerts = {
-        s: sum(r["count"] for r in figures["alerts"] if r["severity"] == s and r["status"] != "closed")
+    unfinished = [r for r in figures["alerts"] if r["status"] in UNFINISHED]
+    alert_table = [
+        {
+            "severity": s,
+            "cells": [
+                (sum(r["count"] for r in unfinished if r["severity"] == s and r["age"] == age), alert_link(s, age))
+                for age, _fewest, _most in dashboard.AGE_BUCKETS
+            ],
+            "total": (sum(r["count"] for r in unfinished if r["severity"] == s), alert_link(s)),
+        }
         for s in charts.SEVERITY_COLOURS
-    }
+    ]
     return render(
         request,
         "dashboard.html",
@@ -41,7 +52,7 @@ def dashboard_page(request: Request, user: UserDep, uow: PageUowDep, today: Toda
             "f": figures,
             "towns": [t_ | {"enrolled": enrolled_by_town.get(t_["township"], 0)} for t_ in towns],
             "programmes": programmes,
-            "open_alerts": open_alerts,
+            "alert_table": alert_table,
             "statuses": [(s, figures["work_orders"].get(s, 0)) for s in STATUSES],
             "chart_alerts": charts.alerts_by_grade_and_age(figures["alerts"], severity_labels),
             "chart_towns": charts.by_township(
@@ -55,6 +66,22 @@ def dashboard_page(request: Request, user: UserDep, uow: PageUowDep, today: Toda
                 [m["count"] for m in figures["alerts_by_month"]],
                 t("dash.alerts_opened"),
             ),
-            "ages": charts.AGES,
+            "ages": [label for label, _fewest, _most in dashboard.AGE_BUCKETS],
         },
     )
+
+
+def alert_link(severity: str, age: str | None = None) -> str:
+    """The alert queue with the very filter a dashboard cell counted (`dashboard.alert_filter`)."""
+    return "/alerts?" + urlencode(filter_query(dashboard.alert_filter(severity, age)))
+
+
+def filter_query(f: AlertFilter) -> dict[str, str | int]:
+    """An alert filter as the queue's query string (pages.alerts reads the same names)."""
+    query: dict[str, str | int] = {"status": f.status}
+    for name in ("reason", "severity", "township", "min_age_days"):
+        if getattr(f, name):
+            query[name] = getattr(f, name)
+    if f.max_age_days is not None:
+        query["max_age_days"] = f.max_age_days
+    return query

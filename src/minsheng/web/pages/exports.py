@@ -1,7 +1,12 @@
 """导出: lists of the user's jurisdiction (or a township or village in it) as .xlsx, with
-ID and phone numbers masked: households enrolled per programme, open alerts, and the
-latest stored discovery list when a monitoring run has left one. Every download is an
-audit entry (who, which list, where, how many rows)."""
+ID and phone numbers masked: households enrolled per programme, alerts not yet finished,
+and the latest stored discovery list when a monitoring run has left one; and the Excel
+button of every queue (the alert queue, the work-order list, the discovery list: the same
+filters as the page, every page of it). The discovery list's page is here too, beside its
+file. Every download is an audit entry (who, which list, where, how many rows).
+
+A workbook is written through `contract.sheets` (no cell runs as a formula); money and
+counts stay numbers, dates stay dates."""
 
 from __future__ import annotations
 
@@ -13,12 +18,18 @@ import polars as pl
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from minsheng.casework import queries
+from minsheng.db.uow import UnitOfWork
 from minsheng.errors import InvalidInput, NotFound
+from minsheng.monitoring.figures import Shown
 from minsheng.programmes.registry import model
 from minsheng.readmodels import lists
+from minsheng.rules.parameters import ParameterSet
 from minsheng.security import audit
-from minsheng.web.api.deps import AppDep, TodayDep
+from minsheng.security.users import Principal
+from minsheng.web.api.deps import AppDep, ParamsDep, TodayDep
 from minsheng.web.messages import catalogue, translator
+from minsheng.web.pages import alerts as alert_page
 from minsheng.web.pages import sheets
 from minsheng.web.pages.common import PageUowDep, UserDep, lang_of, render
 
@@ -49,6 +60,13 @@ HEADERS = {
     "computed_benefit": "exp.col.computed_benefit",
     "failed_conditions": "exp.col.failed_conditions",
     "observed_changes": "exp.col.observed_changes",
+    "village": "exp.col.village",
+    "figure": "exp.col.figure",
+    "figure_value": "exp.col.figure_value",
+    "deadline": "exp.col.deadline",
+    "status": "exp.col.status",
+    "work_order_id": "exp.col.work_order",
+    "assignee": "exp.col.assignee",
 }
 # coded columns shown as labels: column → catalogue key prefix
 CODED = {"reason": "exp.reason.", "direction": "exp.direction.", "severity": "severity.", "kind": "exp.kind."}
@@ -104,6 +122,7 @@ def export_list(
     uow: PageUowDep,
     app: AppDep,
     today: TodayDep,
+    params: ParamsDep,
     name: str,
     division: str = "",
     programme: str = "",
@@ -117,8 +136,11 @@ def export_list(
     t = translator(lang)
     if name == "enrolled":
         frame = lists.enrolled_households(conn, prefix, programme)
-    elif name == "alerts":
-        frame = lists.open_alerts(conn, prefix, today=today)
+    elif name == "alerts":  # the alerts not yet finished, as the dashboard counts them
+        f = {"status": "unfinished", "township": prefix if division else ""}
+        return alert_workbook(
+            request, user, uow, today, params, f, {"division": prefix, "programme": programme or None}
+        )
     else:
         stored = lists.discovery_file(app.settings.data)
         if stored is None:
@@ -177,3 +199,174 @@ def programme_label(pid: str, lang: str) -> str:
     if programme is None:
         return pid
     return programme.label_zh if lang == "zh" else programme.label_en
+
+
+# ── the queues' Excel buttons ───────────────────────────────────────────────────────────
+
+
+def queue_frame(rows: list[dict[str, Any]], extra: tuple[str, ...], lang: str, statuses: str) -> pl.DataFrame:
+    """Queue rows as a sheet: head, village, reason, figure (text, and the amount in yuan as a
+    number), deadline and the list's own columns; codes become labels in `labelled`."""
+    schema: dict[str, Any] = {
+        "head_name": pl.String,
+        "head_id_number": pl.String,
+        "head_phone": pl.String,
+        "household_id": pl.String,
+        "village": pl.String,
+        "reason": pl.String,
+        "figure": pl.String,
+        "figure_value": pl.Float64,
+        "deadline": pl.Date,
+        **{c: pl.Date if c in ("first_event",) else pl.Int64 if c in ("days_open", "work_order_id", "id") else pl.String
+           for c in extra},
+    }  # fmt: skip
+    data = [
+        r
+        | {
+            "village": alert_page.area_name(r["residence_division"]),
+            "figure": Shown(**r["figure"]).text(lang) if r["figure"] else None,
+            "figure_value": r["figure"]["value"] if r["figure"] and r["figure"]["unit"] else None,
+            "status": translator(lang)(statuses + r["status"]) if "status" in r else None,
+        }
+        for r in rows
+    ]
+    return pl.DataFrame([{c: d.get(c) for c in schema} for d in data], schema=schema, orient="row")
+
+
+def queue_download(
+    request: Request,
+    user: Principal,
+    uow: UnitOfWork,
+    today: dt.date,
+    name: str,
+    frame: pl.DataFrame,
+    where: dict[str, Any],
+) -> Response:
+    """Audit the export, then the workbook (the page's language, a title and the notes)."""
+    lang = lang_of(request)
+    t = translator(lang)
+    audit.record(
+        uow.connection,
+        user.username,
+        "export",
+        "list",
+        name,
+        {"list": name, **where, "rows": frame.height, "format": "xlsx"},
+    )
+    uow.commit()
+    data = sheets.workbook(
+        labelled(frame, lang),
+        t("exp.list." + name),
+        title=f"{lists.division_name(user.jurisdiction)} · {t('exp.list.' + name)}",
+        notes=[t("exp.sheet_note"), f"{t('exp.exported_by')} {user.username} · {today.isoformat()}"],
+    )
+    return sheets.download(data, f"{name}-{user.jurisdiction}-{today:%Y%m%d}.xlsx")
+
+
+def alert_workbook(
+    request: Request,
+    user: Principal,
+    uow: UnitOfWork,
+    today: dt.date,
+    params: ParameterSet,
+    filters: dict[str, Any],
+    where: dict[str, Any] | None = None,
+) -> Response:
+    page = queries.list_alerts(uow.connection, user, today=today, params=params, limit=None, **filters)
+    extra = ("severity", "first_event", "days_open", "status", "work_order_id", "id")
+    frame = queue_frame(page.items, extra, lang_of(request), "al.status.")
+    where = {k: v for k, v in filters.items() if v} if where is None else where
+    return queue_download(request, user, uow, today, "alerts", frame, where)
+
+
+@router.get("/alerts.xlsx")
+def alert_queue_excel(request: Request, user: UserDep, uow: PageUowDep, today: TodayDep, params: ParamsDep) -> Response:
+    """The alert queue as filtered, every page of it."""
+    return alert_workbook(
+        request, user, uow, today, params, alert_page.list_filters(alert_page.filters(request.query_params))
+    )
+
+
+@router.get("/work-orders.xlsx")
+def work_order_excel(request: Request, user: UserDep, uow: PageUowDep, today: TodayDep) -> Response:
+    """The work-order list as filtered, every page of it."""
+    from minsheng.web.pages import work_orders
+
+    f = work_orders.filters(request.query_params)
+    page = queries.list_orders(uow.connection, user, today=today, limit=None, **work_orders.list_filters(f, user))
+    items = [o | {"work_order_id": o["id"]} for o in page.items]
+    frame = queue_frame(items, ("severity", "status", "assignee", "work_order_id"), lang_of(request), "status.")
+    return queue_download(
+        request, user, uow, today, "work_orders", frame, {k: v for k, v in f.items() if v and k != "page"}
+    )
+
+
+# ── the discovery list (主动发现名单) as a page ──────────────────────────────────────────
+
+DISCOVERY_PAGE = 50
+
+
+def discovery_filters(query: Any, user: Principal) -> dict[str, Any]:
+    """The page's filters from the URL; an unknown value is no filter."""
+    return {
+        "kind": query.get("kind") if query.get("kind") in ("missed", "leaked", "changed") else "",
+        "programme": query.get("programme") if query.get("programme") in programmes() else "",
+        "township": alert_page.digits(query.get("township")),
+        "sort": query.get("sort") if query.get("sort") in lists.DISCOVERY_SORTS else "kind",
+        "page": alert_page.whole(query.get("page"), 1, 1, alert_page.MAX_ROW // DISCOVERY_PAGE),
+    }
+
+
+def _discovery_query(f: dict[str, Any], **change: Any) -> str:
+    merged = {**f, **change}
+    return urlencode({k: v for k, v in merged.items() if v and not (k == "sort" and v == "kind")})
+
+
+@router.get("/discovery", response_class=HTMLResponse)
+def discovery_page(request: Request, user: UserDep, uow: PageUowDep, app: AppDep) -> Any:
+    f = discovery_filters(request.query_params, user)
+    prefix = lists.within(user, f["township"])
+    stored = lists.discovery_file(app.settings.data)
+    total, page = (0, pl.DataFrame())
+    if stored is not None:
+        total, page = lists.discovery_page(
+            uow.connection, stored, prefix, programme=f["programme"], kind=f["kind"], sort=f["sort"],
+            limit=DISCOVERY_PAGE, offset=(f["page"] - 1) * DISCOVERY_PAGE,
+        )  # fmt: skip
+    rows = [r | {"area": alert_page.area_name(r["residence_division"])} for r in page.iter_rows(named=True)]
+    return render(
+        request,
+        "discovery.html",
+        {
+            "user": user,
+            "f": f,
+            "rows": rows,
+            "total": total,
+            "stored": stored is not None,
+            "pages": max(1, -(-total // DISCOVERY_PAGE)),
+            "prev": _discovery_query(f, page=f["page"] - 1),
+            "next": _discovery_query(f, page=f["page"] + 1),
+            "sort_deadline": _discovery_query(f, sort="deadline", page=1),
+            "excel": _discovery_query(f, page=0),
+            "programmes": programmes(),
+            "townships": alert_page.township_choices(user),
+        },
+    )
+
+
+@router.get("/discovery.xlsx")
+def discovery_excel(request: Request, user: UserDep, uow: PageUowDep, app: AppDep, today: TodayDep) -> Response:
+    """The discovery list as filtered on its page, every page of it."""
+    f = discovery_filters(request.query_params, user)
+    prefix = lists.within(user, f["township"])
+    stored = lists.discovery_file(app.settings.data)
+    if stored is None:
+        raise NotFound("还没有主动发现名单（需先运行监测）", "there is no discovery list yet (run monitoring first)")
+    _total, frame = lists.discovery_page(
+        uow.connection, stored, prefix, programme=f["programme"], kind=f["kind"], sort=f["sort"], limit=None
+    )
+    frame = frame.with_columns(
+        pl.col(c).cast(pl.Float64, strict=False) for c in ("current_benefit", "computed_benefit") if c in frame.columns
+    )  # numbers as numbers in the workbook, not the CSV's text
+    where = {k: v for k, v in f.items() if v and k != "page"}
+    return queue_download(request, user, uow, today, "discovery", frame.drop("head_phone", strict=False), where)

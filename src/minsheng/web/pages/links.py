@@ -1,9 +1,12 @@
-"""比对复核: probable links waiting for a caseworker — the feed record and the registry person
-side by side, the weight each comparison adds (the waterfall of why), accept or reject."""
+"""比对复核: probable links waiting for a caseworker — in plain words first (which facts agree,
+which disagree; two different valid ID numbers said as "a different person"), the record and
+the registry person side by side, the weights one click away; accept, reject with a reason,
+or undo a decision with a reason."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -38,7 +41,7 @@ def links_page(
             "page": page,
             "pages": -(-found.total // PAGE),
             "widest": widest,
-            "done": done,
+            "done": done if done in ("accept", "reject", "undo") else "",
             "problem": problem,
             "zh": lang_of(request) == "zh",
             "can_review": user.role in review.REVIEWERS,
@@ -51,7 +54,7 @@ def decide(
     candidate_id: int,
     user: UserDep,
     uow: PageUowDep,
-    decision: Annotated[str, Form(pattern="^(accept|reject)$")],
+    decision: Annotated[str, Form(pattern="^(accept|reject|undo)$")],
     version: Annotated[int, Form(ge=1, le=2**31 - 1)],
     reason: Annotated[str, Form(max_length=500)] = "",
     lang: Annotated[str, Form()] = "zh",
@@ -59,10 +62,12 @@ def decide(
     try:
         if decision == "accept":
             review.accept(uow, user, candidate_id, version)
-        else:
+        elif decision == "reject":
             review.reject(uow, user, candidate_id, version, reason=reason)
+        else:
+            review.undo(uow, user, candidate_id, version, reason=reason)
         uow.commit()
     except (Conflict, InvalidInput) as exc:
         message = exc.zh if lang == "zh" else exc.en
-        return RedirectResponse(f"/links?problem={message}", status_code=303)
+        return RedirectResponse(f"/links?{urlencode({'problem': message})}", status_code=303)
     return RedirectResponse(f"/links?done={decision}", status_code=303)

@@ -4,7 +4,9 @@ Every action is a form posted with the order's `version` and answered with a red
 the page (POST-redirect-GET); a wrong value or a stale version shows the page again
 (`work_order.detail`) with the message, the current state and what the user typed.
 The findings form is read here into what `casework.findings.validate` reads: only the
-items whose value differs from the registry's. The rules are `casework.orders` and
+items whose value differs from the registry's, and the members found gone. Approve and
+send back take two posts: the first shows the confirmation (what will change, the
+comment), the second, with `confirm=yes`, does it. The rules are `casework.orders` and
 `casework.decisions`; no rule lives here.
 """
 
@@ -100,7 +102,12 @@ def _findings(uow: UnitOfWork, user: Principal, order_id: int, values: dict[str,
                 changed, value = _changed(column, values[key], member[column.store_name], where)
                 if changed:
                     persons.setdefault(pid, {})[name] = value
-    return {"household": household, "persons": persons, "note": values.get("note", "")}
+    departed = {
+        m["person_id"]: values[f"p.{m['person_id']}.departed"]
+        for m in pp.to_dicts()
+        if values.get(f"p.{m['person_id']}.departed")
+    }
+    return {"household": household, "persons": persons, "departed": departed, "note": values.get("note", "")}
 
 
 def _version(form: FormData) -> int:
@@ -175,20 +182,45 @@ def decide(order_id: str, desk: DeskDep, form: FormDep) -> Response:
     )
 
 
+def _confirm(desk: Desk, order_id: int, step: str, form: FormData, field: str) -> Response | None:
+    """The first post of approve / send back: the confirmation page, or the page with the
+    error when the comment is missing; None once the user has confirmed."""
+    text = str(form.get(field) or "").strip()
+    if form.get("confirm") == "yes":
+        return None
+    try:
+        _version(form)
+        if not text:
+            comment = field == "comment"
+            raise InvalidInput(
+                field, "请填写审批意见" if comment else "请填写原因", "give a comment" if comment else "give a reason"
+            )
+    except InvalidInput as exc:
+        return detail(desk, order_id, error=exc, values={field: text}, status_code=422)
+    return detail(desk, order_id, values={field: text}, confirm=step)
+
+
 @router.post("/work-orders/{order_id}/approve")
 def approve(order_id: str, desk: DeskDep, form: FormDep) -> Response:
-    number = row_id(order_id)
+    number, comment = row_id(order_id), str(form.get("comment") or "")[:2000]
+    confirmation = _confirm(desk, number, "approve", form, "comment")
+    if confirmation is not None:
+        return confirmation
     return _act(
         desk,
         number,
         "approve",
-        lambda: decisions.approve(desk.uow, desk.user, number, _version(form), today=desk.today),
+        lambda: decisions.approve(desk.uow, desk.user, number, _version(form), today=desk.today, comment=comment),
+        {"comment": comment},
     )
 
 
 @router.post("/work-orders/{order_id}/send-back")
 def send_back(order_id: str, desk: DeskDep, form: FormDep) -> Response:
     number, reason = row_id(order_id), str(form.get("reason") or "")[:2000]
+    confirmation = _confirm(desk, number, "send_back", form, "reason")
+    if confirmation is not None:
+        return confirmation
     return _act(
         desk,
         number,
