@@ -18,6 +18,7 @@ import bench_assess_files
 import bench_feeds_synth
 import bench_import
 import bench_linkage
+import bench_lists
 import bench_monitoring
 import bench_pages
 import bench_rules
@@ -53,6 +54,7 @@ def main() -> None:
         *bench_assess_files.run(args.persons),
         *bench_monitoring.run(args.persons),
         *bench_pages.run(args.persons),
+        *bench_lists.run(args.persons),
         *bench_api.run(args.persons),
         bench_linkage.run(args.persons, args.persons),
         *eval_linkage.run(args.persons, args.persons // 5),

@@ -62,7 +62,9 @@ def test_alert_to_approved_enrolment_in_a_real_browser(
 
     reviewer = log_in(chromium, base, "reviewer_a")
     reviewer.goto(order_url)
-    reviewer.get_by_role("button", name="同意并办结").click()
+    reviewer.locator("#approve-comment").fill("同意")  # 审批意见 is required, and approving asks to confirm
+    reviewer.get_by_role("button", name="同意（下一步确认）").click()
+    reviewer.get_by_role("button", name="确认同意并办结").click()
     shots(reviewer, "06-approved")
 
     reviewer.goto(f"{base}/households/A1")

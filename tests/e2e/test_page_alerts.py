@@ -73,7 +73,7 @@ def test_the_queue_filters_and_shows_red_first(app: object, world: World, red_al
     assert rows(page) == [red_alert, world.alert_a]  # red before orange
     row_a = page[page.index(f'<tr id="alert-{world.alert_a}"') :].split("</tr>")[0]
     # what a caseworker scans by: head (ID masked), village, reason, the figure, the deadline
-    assert 'href="/households/A1">张一</a>' in row_a and "110105********0219" in row_a
+    assert "张一<br>" in row_a and 'href="/households/A1">A1</a> · 110105********0219' in row_a
     assert "110105198001010219" not in page
     assert "建外街道 · " in row_a and "失业" in row_a and "月失业金 1,800.00 元/月" in row_a
     assert '<span class="badge orange">橙色</span>' in row_a and "<td>121</td>" in row_a  # 2026-03-01 → 06-30

@@ -46,10 +46,15 @@ def test_alert_to_approved_enrolment_updates_the_registry(world: World) -> None:
         row = conn.execute(select(WORK_ORDERS).where(WORK_ORDERS.c.id == order)).mappings().one()
         alert = conn.execute(select(ALERTS.c.status).where(ALERTS.c.id == world.alert_a)).scalar_one()
     assert row["status"] == "visited" and row["township"] == "110105001" and alert == "in_check"
-    # orange alert: the deadline is casework.check_days_orange working days after opening (Tue 30 June
-    # 2026 + 7 working days: the weekend of 4–5 July does not count)
-    assert int(PARAMS.value("casework.check_days_orange", "110105", TODAY)) == 7
-    assert row["deadline"] == dt.date(2026, 7, 9)
+    # the deadline is casework.check_days_<grade> (3, 7, 15) working days after opening on Tuesday
+    # 30 June 2026: weekends do not count (calendar days would give 3, 7 and 15 July)
+    assert [int(PARAMS.value(f"casework.check_days_{g}", "110105", TODAY)) for g in ("red", "orange", "yellow")] == [
+        3,
+        7,
+        15,
+    ]
+    due = {"red": dt.date(2026, 7, 3), "orange": dt.date(2026, 7, 9), "yellow": dt.date(2026, 7, 21)}
+    assert row["deadline"] == due[row["severity"]]
     dibao = next(p for p in json.loads(row["reassessment"])["programmes"] if p["id"] == "dibao")
     assert (dibao["before_status"], dibao["status"], dibao["changed"]) == ("ineligible", "eligible", True)
 

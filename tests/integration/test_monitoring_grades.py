@@ -109,3 +109,13 @@ def test_old_age_alone_is_watched_only_where_income_is_low_and_nothing_is_paid()
         [("a", "low", 78, 150_000, 0), ("b", "paid", 78, 150_000, 0), ("c", "comfortable", 78, 600_000, 0)],
     )
     assert _grades("elderly_alone", {}, ctx) == {"low": "yellow"}
+
+
+@pytest.mark.parametrize(("major", "grade"), [(True, "orange"), (False, None)])
+def test_a_major_illness_of_the_wage_earner_is_a_risk(major: bool, grade: str | None) -> None:
+    """3,000 a head, above the band; should the patient stop working, 500 a head is left."""
+    ctx = _context([("h", 2, 600_000, False)], [("w", "h", 45, 500_000, 500_000), ("x", "h", 44, 100_000, 0)])
+    claim = _records(
+        [{"household_id": "h", "person_id": "w", "out_of_pocket": 900_000, "major_illness": major, "feed_key": "m"}]
+    )
+    assert _grades("medical_cost", {"medical_claim": claim}, ctx).get("h") == grade

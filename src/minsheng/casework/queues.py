@@ -70,22 +70,14 @@ def alert_deadline(
     return None if days is None else add_working_days(first_event, days)
 
 
-def _alerts_with_orders(ids_or_query: Sequence[int] | Select[Any]) -> Select[Any]:
-    ids = ids_or_query if isinstance(ids_or_query, Select) else list(ids_or_query)
-    return (
-        select(
-            ALERTS.c.id, ALERTS.c.severity, ALERTS.c.county, ALERTS.c.first_event,
-            WORK_ORDERS.c.deadline.label("order_deadline"),
-        )
-        .outerjoin(WORK_ORDERS, WORK_ORDERS.c.alert_id == ALERTS.c.id)
-        .where(ALERTS.c.id.in_(ids))
-    )  # fmt: skip
-
-
 def deadline_keys(conn: Connection, scoped: Select[Any], params: ParameterSet | None) -> pl.DataFrame:
-    """id and deadline of every alert `scoped` (a query of alert ids) selects."""
+    """id and deadline of every alert `scoped` (a query of alert ids, joined to households)
+    selects, read in the same pass as the filters (one pass: see `queries._page`)."""
     params = params or baseline()
-    rows = conn.execute(_alerts_with_orders(scoped)).all()
+    keys = scoped.add_columns(
+        ALERTS.c.severity, ALERTS.c.county, ALERTS.c.first_event, WORK_ORDERS.c.deadline
+    ).outerjoin(WORK_ORDERS, WORK_ORDERS.c.alert_id == ALERTS.c.id)
+    rows = conn.execute(keys).all()
     deadlines = [alert_deadline(params, sev, county, first, due) for _i, sev, county, first, due in rows]
     return pl.DataFrame(
         {"id": [r[0] for r in rows], "deadline": deadlines}, schema={"id": pl.Int64, "deadline": pl.Date}

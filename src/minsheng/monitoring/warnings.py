@@ -14,7 +14,8 @@ well above that band (a 20,000-yuan bill in a household earning 300,000) is a wa
 not a case: graded orange, it filled the queue with households that stayed far from the
 standard (benchmarks/eval_monitoring.py); a big one (`monitoring.red_multiple` × the
 threshold) is watched. Where a record takes income away (a job loss, a death) the grade
-follows the income left after it, not the income before.
+follows the income left after it, not the income before; a major illness of a wage earner
+whose wage the household could not do without is orange at any income.
 """
 
 from __future__ import annotations
@@ -125,8 +126,18 @@ def medical_cost(feeds: dict[str, pl.DataFrame], ctx: Context) -> pl.DataFrame:
     claims = feeds.get("medical_claim")
     if claims is None or claims.is_empty():
         return pl.DataFrame(schema=ALERT_SCHEMA)
-    per_household = claims.group_by("household_id").agg(
-        pl.col("out_of_pocket").sum().alias("oop"), pl.col("event_date").max(), pl.col("feed_key")
+    # A major illness of an earner may end the earning: the most a patient earned is what the
+    # household may lose (the claim cannot say whether the patient still works; the visit can).
+    earning = ctx.persons.select("person_id", pl.col("wage_income_fen").alias("patient_income_fen"))
+    per_household = (
+        claims.join(earning, on="person_id", how="left")
+        .group_by("household_id")
+        .agg(
+            pl.col("out_of_pocket").sum().alias("oop"),
+            pl.col("patient_income_fen").filter(pl.col("major_illness").fill_null(False)).max().alias("at_risk"),
+            pl.col("event_date").max(),
+            pl.col("feed_key"),
+        )
     )
     frame = _with_household(
         per_household,
@@ -141,8 +152,13 @@ def medical_cost(feeds: dict[str, pl.DataFrame], ctx: Context) -> pl.DataFrame:
     amount = pl.col("monitoring.medical_amount_threshold")
     red = pl.col("monitoring.red_multiple")
     limit = pl.col("monitoring.medical_share_threshold")
-    severity = _shock_grade(
-        (pl.col("oop") >= amount) | (share >= limit), (pl.col("oop") >= red * amount) | (share >= red * limit)
+    shock = (pl.col("oop") >= amount) | (share >= limit)
+    frame = frame.with_columns(_after_loss(pl.col("at_risk"), pl.lit(0), pl.col("household_size")).alias("after_fen"))
+    at_risk = (pl.col("at_risk").fill_null(0) > 0) & _below_standard("after_fen")
+    severity = (
+        pl.when(at_risk & ~_below_standard() & ~_low_income())
+        .then(pl.lit("orange"))  # below the standard should the patient stop working
+        .otherwise(_shock_grade(shock, (pl.col("oop") >= red * amount) | (share >= red * limit)))
     )
     return _emit(frame.explode("feed_key"), "medical_cost", HARDSHIP, severity)
 
