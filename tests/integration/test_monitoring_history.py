@@ -30,16 +30,21 @@ def _frame(engine: Engine, query: object, columns: list[str]) -> pl.DataFrame:
         return pl.DataFrame(conn.execute(query).all(), orient="row", schema=columns)  # type: ignore[call-overload]
 
 
-def test_the_desk_history_lies_before_the_demo_date(engine: Engine, tmp_path: Path) -> None:
-    t = DemoTimeline.ending(DEMO_DATE)
+def _monitored_county(engine: Engine, tmp_path: Path, t: DemoTimeline) -> int:
+    """A small synthetic county, a year of its feeds and a monitoring run on the demo date."""
     pop = generate(SynthConfig(county="110105", households=4_000, seed=3, reference_date=t.reference_date))
     write(pop, tmp_path)
     write_feeds(generate_feeds(pop, FeedConfig(start=t.feeds_start, months=t.months, seed=3)), tmp_path / "feeds")
     import_files(engine, CIPHER, tmp_path / "households.csv", tmp_path / "persons.csv", today=t.reference_date)
     for path in sorted((tmp_path / "feeds").glob("*.csv")):
         ingest_feed(engine, CIPHER, path)
-    run_monitoring(engine, date=DEMO_DATE)
-    raised = _frame(engine, select(ALERTS.c.id), ["id"]).height
+    run_monitoring(engine, date=t.demo_date)
+    return _frame(engine, select(ALERTS.c.id), ["id"]).height
+
+
+def test_the_desk_history_lies_before_the_demo_date(engine: Engine, tmp_path: Path) -> None:
+    t = DemoTimeline.ending(DEMO_DATE)
+    raised = _monitored_county(engine, tmp_path, t)
 
     _users, opened = seed_desk(engine, "110105", tmp_path, today=DEMO_DATE, feeds_start=t.feeds_start)
 
@@ -81,3 +86,13 @@ def test_the_desk_history_lies_before_the_demo_date(engine: Engine, tmp_path: Pa
     ordered = events.sort("order", "at").group_by("order", maintain_order=True).agg(pl.col("action"))
     for actions in ordered.get_column("action").to_list():
         assert actions[0] == "open" and (actions[-1] == "approve" or "approve" not in actions)
+
+
+def test_a_desk_on_older_feeds_ends_its_history_where_the_data_ends(engine: Engine, tmp_path: Path) -> None:
+    """Built months after its feeds' last day, the demo keeps a queue: the last weeks of its data."""
+    t = DemoTimeline.ending(DEMO_DATE)
+    _monitored_county(engine, tmp_path, t)
+    seed_desk(engine, "110105", tmp_path, today=DEMO_DATE + dt.timedelta(days=150))
+    alerts = _frame(engine, select(ALERTS.c.status, ALERTS.c.first_event), ["status", "first_event"])
+    still = alerts.filter(pl.col("status") == "open")
+    assert still.height > 0 and (still.get_column("first_event") >= t.settled_before).all()

@@ -48,8 +48,15 @@ def seed_desk(
 ) -> tuple[list[DemoUser], int]:
     """Create the demo users (once), play the history and open work orders; returns the users
     made now and the orders opened for the last weeks. `today` is the demo date; `feeds_start`
-    the first day of the feeds (default: twelve months before `today`)."""
-    timeline = DemoTimeline(today, feeds_start) if feeds_start else DemoTimeline.ending(today)
+    the first day of the feeds. Without it the window is the twelve months up to the latest
+    monitored day, if that is before `today` (a demo built on older feeds still shows a desk
+    whose history ends where its data ends)."""
+    with engine.connect() as conn:
+        monitored = conn.execute(select(func.max(ALERTS.c.last_event)).where(ALERTS.c.county == county)).scalar()
+    if feeds_start:
+        timeline = DemoTimeline(today, feeds_start)
+    else:
+        timeline = DemoTimeline.ending(min(today, monitored) if monitored else today)
     with engine.connect() as conn:
         towns = [
             t

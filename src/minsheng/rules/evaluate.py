@@ -66,7 +66,9 @@ def evaluate(
         keep_h = [c for c in wanted if model.nodes[c].entity == "household"]
         keep_p = [c for c in wanted if model.nodes[c].entity == "person"]
         hh = hh.select("household_id", "residence_division", *keep_h)
-        pp = pp.select("person_id", "household_id", *keep_p)
+        # A person's area comes along (a gather), so counts by area need no join on household ids.
+        area = hh.get_column("residence_division").gather(pp.get_column(HH))
+        pp = pp.with_columns(area).select("person_id", "household_id", "residence_division", *keep_p)
     return Result(hh, pp, params)
 
 

@@ -270,7 +270,9 @@ def failure_counts(model: Model, result: Result, by: str = "township") -> pl.Dat
         if programme.entity == "household":
             frame = result.households
         else:
-            if persons is None:
+            if persons is None and "residence_division" in result.persons.columns:
+                persons = result.persons  # `evaluate` gives each person their household's area
+            elif persons is None:
                 where = result.households.select("household_id", "residence_division")
                 persons = result.persons.join(where, on="household_id", how="left")
             frame = persons
