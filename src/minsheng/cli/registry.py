@@ -35,6 +35,9 @@ def synth(
     out: Annotated[Path, typer.Option(help="输出目录 output directory")] = Path("synth-out"),
     feeds_months: Annotated[int, typer.Option(help="部门比对数据月数 months of department feeds (0: none)")] = 12,
     feeds_start: Annotated[str, typer.Option(help="部门数据起始日期 first day of the feeds")] = "2025-07-01",
+    reference_date: Annotated[
+        str, typer.Option(help="登记现状日期 the day the registry describes (default: the day before the feeds)")
+    ] = "",
     noise: Annotated[
         bool,
         typer.Option(
@@ -60,17 +63,25 @@ def synth(
     shown = Output(as_json)
     started = time.perf_counter()
     with steps(13, "合成 synth", shown.progress) as step:
-        pop = generate(SynthConfig(county=county, households=households, seed=seed), progress=step)
+        status_quo = (
+            dt.date.fromisoformat(reference_date)
+            if reference_date
+            else dt.date.fromisoformat(feeds_start) - dt.timedelta(days=1)
+        )
+        pop = generate(
+            SynthConfig(county=county, households=households, seed=seed, reference_date=status_quo), progress=step
+        )
         paths = write(pop, out)
         if feeds_months > 0:
             step("feeds")
-            config = FeedConfig(
+            feed_config = FeedConfig(
                 start=dt.date.fromisoformat(feeds_start),
                 months=feeds_months,
                 seed=seed,
                 noise=NoiseConfig.profile(noise_profile, seed) if noise else None,
             )
-            paths |= {f"feeds/{k}": v for k, v in write_feeds(generate_feeds(pop, config), out / "feeds").items()}
+            feeds = generate_feeds(pop, feed_config)
+            paths |= {f"feeds/{k}": v for k, v in write_feeds(feeds, out / "feeds").items()}
     seconds = time.perf_counter() - started
     files = [{"name": name, "path": str(path)} for name, path in paths.items()]
     title = f"合成区县 synthetic county {county}（{seconds:.1f} s）"
@@ -319,10 +330,21 @@ def demo(
 ) -> None:
     """演示：合成区县 → 导入 → 部门数据 → 比对 → 测算 → 预警 → 主动发现 → 网页 The whole pipeline on a synthetic county."""
     from minsheng.cli.rules import assess
+    from minsheng.demo.timeline import DemoTimeline
 
     settings = settings_for(data)
     out = settings.data / "synth"
-    synth(county=county, households=households, seed=seed, out=out, noise=True)
+    timeline = DemoTimeline.ending(dt.date.today())  # everything the demo shows happened before today
+    synth(
+        county=county,
+        households=households,
+        seed=seed,
+        out=out,
+        feeds_months=timeline.months,
+        feeds_start=timeline.feeds_start.isoformat(),
+        reference_date=timeline.reference_date.isoformat(),
+        noise=True,
+    )
     import_(files=[out / "households.csv", out / "persons.csv"], valid_only=False, report_dir=None, data=settings.data)
     summary(division=county, data=settings.data)
     from minsheng.cli.feeds import import_feeds
@@ -344,12 +366,20 @@ def demo(
     )
     from minsheng.cli.monitor import run
 
-    # Monitoring on the last day of the synthetic feeds' year, so the demo opens with real alerts.
-    run(date="2026-06-30", division=county, window_months=12, out=settings.data / "discovery", data=settings.data)
+    # Monitoring on the demo date, the last day of the synthetic feeds' year.
+    run(
+        date=timeline.demo_date.isoformat(),
+        division=county,
+        window_months=timeline.months,
+        out=settings.data / "discovery",
+        data=settings.data,
+    )
     from minsheng.bootstrap import bootstrap
     from minsheng.demo.desk import seed_desk
 
-    made, opened = seed_desk(bootstrap(settings).engine, county, settings.data, today=dt.date.today())
+    made, opened = seed_desk(
+        bootstrap(settings).engine, county, settings.data, today=timeline.demo_date, feeds_start=timeline.feeds_start
+    )
     console.print(f"已建核查工单 work orders opened from red alerts: {opened}")
     if made:
         console.print(

@@ -278,8 +278,8 @@ def check_fully(frame: pl.DataFrame, kind: str, *, today: dt.date | None = None)
 def _contract_columns(frame: Frame, kind: str) -> tuple[tuple[Column, ...], Frame]:
     """The kind's columns, those in the file first; a missing one is added as empty."""
     names = set(frame.collect_schema().names())
-    cols = [c for c in COLUMNS[kind] if c.name in names]
-    missing = [c for c in COLUMNS[kind] if c.name not in names]
+    cols: list[Column] = [c for c in COLUMNS[kind] if c.name in names]
+    missing: list[Column] = [c for c in COLUMNS[kind] if c.name not in names]
     frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(c.name) for c in missing)
     return (*cols, *missing), frame
 

@@ -91,6 +91,35 @@ DISAGREEMENT = {
     ("division", "same county, different township"),
     ("division", "different county"),
 }
+# The levels two different persons reach only through one particular other person, so that their
+# chance among different persons (u) is about k/N in a registry of N, like the prior's 1/N: trained
+# against N₀ persons, their u is rescaled by N₀/N where N are linked (`model.LinkModel.levels`), and
+# the evidence they give net of the prior is the same at 20,000 persons as at 1,000,000. Splink
+# estimates u from random feed × registry pairs, one in N₀ of which is the same person; for these
+# levels that share is most of what the sample saw, and it is ~1/N₀ too.
+PER_PERSON = {
+    # Two persons' valid numbers never agree. A record agrees exactly with someone else's number
+    # only when it carries that person's number (a relative's, the next row's: "id_other_person" in
+    # both generators' noise), and that number names one person of N: u ≈ (share of records
+    # carrying another registered person's number) / N. In the shipped model u = 9.5e-6 ≈ m / N₀.
+    ("id_number", "exact"),
+    # A mistyped number (MOD 11-2: never another valid one) one digit from someone else's: that
+    # person's number carried and mistyped (one person of N), or the record's own number mistyped
+    # next to a neighbour's born the same day in the same township (a chance that does not fall
+    # with N, but needs two sequence numbers a digit apart). The shipped model's u = 4.9e-7 is
+    # 2 or 3 of 5,000,000 random pairs, as many as its own person's mistyped numbers alone give
+    # (m / N₀ = 2.8e-7): what was measured is ~1/N₀.
+    ("id_number", "one digit wrong"),
+    # As the level above, a transposition in place of a substitution; never seen among random
+    # pairs, its u is the comparison's floor, half the level above's.
+    ("id_number", "two digits transposed"),
+}
+# Not rescaled, their u does not fall with N: an exact name, Σp² over the shares p of names (and each
+# exact name is adjusted by its frequency in the registry being linked, `scoring.name_frequencies`);
+# the other name levels, by how names are written and sound; an exact birth date, ≈ 1/36,525 spread
+# by heaping (adjusted by the linked registry's frequencies, `scoring.date_frequencies`), and the
+# other date levels by the calendar; a mistyped number with no close match, the share of mistyped
+# numbers; two valid numbers differ, ≈ 1; sex, ½; residence, the townships' and counties' shares.
 TITLES = {
     "name": ("姓名", "name"),
     "dob": ("出生日期", "birth date"),

@@ -14,7 +14,12 @@ module reads back only the m and u of each level and rebuilds the comparisons
 in code, so one model serves the DuckDB and the Spark backend alike. The
 prior (the chance that two random records are the same person) is not taken
 from the file but set from the registry being linked: 1 / its size, since a
-feed record concerns one registry person at most.
+feed record concerns one registry person at most. The levels whose u is
+likewise about k / N (`comparisons.PER_PERSON`: an ID number agreeing, or one
+digit from agreeing) have their u rescaled from the training registry's size
+(the file's prior, 1 / that size) to the linked registry's: otherwise the
+prior falls with N and their weight does not, and a model trained on 100,000
+persons gave an exact ID number 3.3 bits less net evidence at 1,000,000.
 
 Rare levels are clamped: a level seen (almost) never among matches would
 otherwise veto a link on its own (m = 1e-15 is a weight of −50); the floor
@@ -91,8 +96,19 @@ class LinkModel:
         path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
         return path
 
-    def levels(self) -> list[Level]:
-        """Every level of every comparison, with its label and its (clamped) m and u."""
+    @property
+    def training_persons(self) -> int | None:
+        """The size of the registry the model was trained against: `train` sets the prior to
+        1 / that size and EM keeps it fixed, so the file records it as its prior."""
+        prior = self.splink.get("probability_two_random_records_match")
+        return round(1 / prior) if prior else None
+
+    def levels(self, persons: int | None = None) -> list[Level]:
+        """Every level of every comparison, with its label and its (clamped) m and u;
+        `persons`: the size of the registry being linked, to which the u of the levels
+        `comparisons.PER_PERSON` is rescaled (None: as trained)."""
+        trained_on = self.training_persons
+        scale = trained_on / persons if trained_on and persons else 1.0
         out = []
         for comparison in self.splink["comparisons"]:
             name = comparison["output_column_name"]
@@ -109,6 +125,12 @@ class LinkModel:
                     m = u = 1.0
                 gamma = len(trained) - 1 - j
                 m, u = max(m or m_floor, M_FLOOR), max(u or u_floor, U_FLOOR)
+                if (name, en) in C.PER_PERSON:
+                    # After the floor, which bounds what training could not estimate: the rescaled
+                    # u of an exact number is ~1/N and its weight, log2(N) or so, may pass 17 bits,
+                    # as the prior's does the other way. Before the clamps: in a registry smaller
+                    # than the training one u grows, and agreement must still not count against.
+                    u *= scale
                 if (name, en) in C.DISAGREEMENT:
                     m = min(m, u)  # weight ≤ 0 (see the module docstring)
                 elif (name, en) in C.AGREEMENT:
@@ -116,11 +138,12 @@ class LinkModel:
                 out.append(Level(name, gamma, en, zh, m, u))
         return out
 
-    def comparisons(self, *, term_frequencies: bool = True) -> list[Any]:
+    def comparisons(self, *, term_frequencies: bool = True, persons: int | None = None) -> list[Any]:
         """Fresh Splink comparisons (for any backend) carrying this model's m and u;
-        `term_frequencies`: adjust exact names by their frequency (see `comparisons.name_comparison`)."""
+        `term_frequencies`: adjust exact names by their frequency (see `comparisons.name_comparison`);
+        `persons`: the size of the registry being linked (see `levels`)."""
         fresh = C.comparisons(baseline=self.baseline, term_frequencies=term_frequencies)
-        levels = self.levels()
+        levels = self.levels(persons)
         for creator in fresh:
             name = creator.create_output_column_name()
             trained = [lv for lv in levels if lv.comparison == name and lv.gamma != -1]

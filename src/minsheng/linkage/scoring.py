@@ -64,20 +64,24 @@ def best_candidates(
     from splink import Linker
 
     backend = backend or duckdb_backend()
-    prior = 1 / max(registry.height, 1)
+    persons = max(registry.height, 1)
+    prior = 1 / persons
+    # The prior and the u of the levels that fall with the registry's size (an ID number agreeing:
+    # `comparisons.PER_PERSON`) from the same N, this registry's: their sum does not depend on it.
     # Matching columns on: they bring the gamma (level) columns the waterfall needs; intermediate
     # columns on: they bring each frequency adjustment (`mw_tf_adj_*`, bits).
+    comparisons = model.comparisons(persons=persons)
     settings = C.settings(
-        model.comparisons(), prior=prior, baseline=model.baseline, retain_matching=True, retain_intermediate=True
+        comparisons, prior=prior, baseline=model.baseline, retain_matching=True, retain_intermediate=True
     )
     linker = Linker(backend.register(feed, registry), settings, log_level=logging.WARNING)
     adjusted = [] if model.baseline else [("name", name_frequencies), ("dob", date_frequencies)]
     for column, frequencies in adjusted:
-        average = next(lv.u for lv in model.levels() if (lv.comparison, lv.label) == (column, "exact"))
+        average = next(lv.u for lv in model.levels(persons) if (lv.comparison, lv.label) == (column, "exact"))
         lookup = backend.register_table(frequencies(registry, average), f"tf_{column}")
         linker.table_management.register_term_frequency_lookup(lookup, column)
     predictions = linker.inference.predict(threshold_match_weight=floor, warning_mode="never")
-    names = [c.create_output_column_name() for c in model.comparisons()]
+    names = [c.create_output_column_name() for c in comparisons]
     gammas = [f"gamma_{c}" for c in names]
     fetched = backend.fetch(predictions)
     pairs = fetched.select(
@@ -93,7 +97,7 @@ def best_candidates(
     best = ranked.group_by("unique_id", maintain_order=True).agg(
         pl.all().first(), pl.col("match_weight").get(1, null_on_oob=True).alias("runner_up")
     )
-    weights = {(lv.comparison, lv.gamma): lv.weight for lv in model.levels()}
+    weights = {(lv.comparison, lv.gamma): lv.weight for lv in model.levels(persons)}
     level_weights = [
         pl.col(f"gamma_{c}").replace_strict(
             {g: w for (name, g), w in weights.items() if name == c}, default=0.0, return_dtype=pl.Float64
@@ -196,9 +200,12 @@ def decide(best: pl.DataFrame, *, upper: float = UPPER, lower: float = LOWER, ma
 def waterfall(model: LinkModel, row: dict[str, Any]) -> list[dict[str, Any]]:
     """Why a pair scored what it did: the prior, then each comparison's level and weight
     (they add up to the pair's match weight). `row` holds the `gamma_<comparison>` values and,
-    from `best_candidates`, `tf_name` and `tf_dob` (how common the name and the date are, in bits)."""
-    levels = {(lv.comparison, lv.gamma): lv for lv in model.levels()}
+    from `best_candidates`, `tf_name` and `tf_dob` (how common the name and the date are, in bits);
+    `prior` (optional): 1 / the registry's size, which also sizes the u of `comparisons.PER_PERSON`
+    as `best_candidates` did (without it, the levels' weights are as trained)."""
     prior = row.get("prior")
+    persons = round(1 / prior) if prior else None
+    levels = {(lv.comparison, lv.gamma): lv for lv in model.levels(persons)}
     steps: list[dict[str, Any]] = []
     if prior is not None:
         zh, en = C.TITLES["prior"]
@@ -259,7 +266,7 @@ def explain(
     """Score one feed record against one registry person, blocked or not: `match_weight`,
     `match_probability` and the `waterfall` (as stored with a review candidate). Both are
     dicts with `name`, `birth_date`, `sex`, `id_number` (clear) and `residence_division`;
-    `registry_size` sets the prior; the name's frequency is not known from one pair, so its
+    `registry_size` sets the prior and sizes the ID number's levels; the name's frequency is not known from one pair, so its
     adjustment is left out. For 章伟 against 张伟, say, the name step of the waterfall
     reads "same pinyin (homophone)" / 同音字（拼音相同）.
     """
@@ -273,8 +280,9 @@ def explain(
     ]
     backend = duckdb_backend(threads=1)
     prior = 1 / registry_size
-    # One pair gives no name frequencies: the exact name level is scored unadjusted.
-    comparisons = model.comparisons(term_frequencies=False)
+    # One pair gives no name frequencies: the exact name level is scored unadjusted. The ID
+    # number's levels are sized to `registry_size`, as the prior is (see `best_candidates`).
+    comparisons = model.comparisons(term_frequencies=False, persons=registry_size)
     settings = C.settings(comparisons, prior=prior, baseline=model.baseline, retain_matching=True)
     linker = Linker(backend.register(*frames), settings, log_level=logging.WARNING)
     left, right = (frame.to_dicts()[0] for frame in frames)

@@ -18,15 +18,18 @@ import anyio
 import swagger_ui_bundle
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from minsheng.bootstrap import App
 from minsheng.programmes.registry import model
 from minsheng.security.throttle import LoginThrottled
+from minsheng.web import assets
 from minsheng.web.api import admin, casework, errors, households, linkage, session, verification
 from minsheng.web.api.deps import ParamsDep
-from minsheng.web.middleware import AccessLog, BodyLimit, SameOriginForms, SecurityHeaders
+from minsheng.web.middleware import NOT_COMPRESSED, AccessLog, BodyLimit, SameOriginForms, SecurityHeaders
 from minsheng.web.pages import alerts as pages_alerts
 from minsheng.web.pages import dashboard as pages_dashboard
 from minsheng.web.pages import exports as pages_exports
@@ -39,7 +42,7 @@ from minsheng.web.pages import verification as pages_verification
 from minsheng.web.pages import work_order as pages_work_order
 from minsheng.web.pages import work_order_actions as pages_work_order_actions
 from minsheng.web.pages import work_orders as pages_work_orders
-from minsheng.web.pages.common import LoginRequired, error_page, login_redirect
+from minsheng.web.pages.common import LoginRequired, error_page, invalid_request_page, login_redirect
 
 access_log = logging.getLogger("minsheng.access")
 # The routes that take files (the import page's upload, a department's feed delivery) get the
@@ -76,6 +79,7 @@ def create_app(app_: App) -> FastAPI:
     # No /redoc, and /docs built here from local files: FastAPI's defaults load a CDN's bundle.
     web = FastAPI(title="minsheng", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     web.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
+    web.include_router(assets.router)  # the same files under content-hashed, immutable URLs
     web.mount("/vendor/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
 
     @web.get("/docs", include_in_schema=False)
@@ -109,14 +113,9 @@ def create_app(app_: App) -> FastAPI:
         pages_links,
     ):
         web.include_router(page.router)
-    plotly_js = resources.files("plotly") / "package_data" / "plotly.min.js"
-
-    @web.get("/vendor/plotly.min.js", include_in_schema=False)
-    def plotly_bundle() -> FileResponse:
-        """plotly's own bundled JavaScript, served from the installed package: no CDN."""
-        return FileResponse(str(plotly_js), media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
-
     web.add_exception_handler(LoginRequired, lambda _r, exc: login_redirect(exc))
+    # A bad query value on a page (?page=abc) is the error page in the user's language, not JSON.
+    web.add_exception_handler(RequestValidationError, invalid_request_page(web.exception_handlers[RequestValidationError]))
 
     @web.exception_handler(LoginThrottled)
     async def login_throttled(request: Request, exc: LoginThrottled) -> Response:
@@ -137,6 +136,9 @@ def create_app(app_: App) -> FastAPI:
     )
     web.add_middleware(SameOriginForms)
     web.add_middleware(SecurityHeaders)
+    # Pages and JSON gzipped on the way out (a township office's link is slow); the static
+    # files come gzipped already (web.assets), and xlsx, PDF and images gain nothing.
+    web.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6, exclude_content_types=NOT_COMPRESSED)
     web.add_middleware(AccessLog)
 
     @web.get("/api/programmes")

@@ -4,7 +4,8 @@ a task and a queue: measured under 20 concurrent clients), outermost first:
 - `AccessLog`: method, path without its query string (a query could hold an ID number),
   status, user, client address and milliseconds — never a body;
 - `SecurityHeaders`: a Content-Security-Policy, no framing, no MIME sniffing, referrers only
-  to this site, and `Cache-Control: no-store` on everything but the static files;
+  to this site, and `Cache-Control: no-store` on everything but the static files (which
+  `web.assets` marks immutable under content-hashed URLs);
 - `SameOriginForms`: a state-changing request from another site (or from an opaque `null`
   origin) is refused (besides SameSite=Strict cookies);
 - `BodyLimit`: a body larger than its limit is refused with 413 before it fills the memory.
@@ -150,7 +151,7 @@ def _sha256(source: str) -> str:
 
 # The pages load scripts and styles from this site only. Two allowances, each for a reason:
 # the notice's print button is an inline handler (its exact text allowed by hash, nothing else),
-# and plotly draws its charts with inline styles (as do the bars of the link review page).
+# and ECharts positions its charts with inline styles (as do the bars of the link review page).
 CSP = "; ".join(
     [
         "default-src 'self'",
@@ -177,7 +178,17 @@ API_REFERENCE_CSP = "; ".join(
     ]
 )
 API_REFERENCE = ("/docs",)
-CACHEABLE = ("/static/", "/vendor/")  # the same files for everyone, no personal data
+CACHEABLE = ("/static/", "/vendor/", "/assets/", "/favicon.ico")  # the same files for everyone, no personal data
+# Not worth gzipping again: already compressed (xlsx is a zip, a PDF's streams are deflated).
+NOT_COMPRESSED = (
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/pdf",
+    "application/zip",
+    "application/gzip",
+    "image/png",
+    "image/jpeg",
+    "font/woff2",
+)
 
 
 class SecurityHeaders:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
@@ -20,6 +21,7 @@ from minsheng.errors import NotAuthenticated
 from minsheng.security import sessions
 from minsheng.security.users import ROLES, Principal
 from minsheng.web.api.deps import SESSION_COOKIE, get_app, remember_user
+from minsheng.web.assets import asset_url
 from minsheng.web.messages import LANGS, translator
 
 templates = Jinja2Templates(directory=str(resources.files("minsheng.web") / "templates"))
@@ -35,7 +37,7 @@ def _code(context: Any, codes: enums.CodeList, value: str | None) -> str:
 
 
 # Every page may show a code by its label: the code lists, and the function.
-templates.env.globals.update(code=_code, enums=enums, FEED_SOURCES=FEED_SOURCES)
+templates.env.globals.update(code=_code, enums=enums, FEED_SOURCES=FEED_SOURCES, asset_url=asset_url)
 NAV = (
     ("/", "nav.dashboard", False),
     ("/alerts", "nav.alerts", True),
@@ -132,7 +134,41 @@ def login_redirect(exc: LoginRequired) -> Response:
 
 
 def error_page(request: Request, status: int, zh: str, en: str) -> HTMLResponse:
-    """An error as a page in the user's language (404 for another area's record, like a missing one)."""
-    user = getattr(request.state, "principal", None)
+    """An error as a page in the user's language (404 for another area's record, like a missing
+    one), with the navigation when the browser is signed in: a mistyped address is no dead end."""
+    user = getattr(request.state, "principal", None) or _signed_in(request)
     message = zh if lang_of(request) == "zh" else en
     return render(request, "error.html", {"status": status, "message": message, "user": user}, status_code=status)
+
+
+def _signed_in(request: Request) -> Principal | None:
+    """The session's user where no route looked (an unknown address), or None."""
+    token = request.cookies.get(SESSION_COOKIE)
+    app = getattr(request.app.state, "minsheng", None)
+    if not token or app is None:
+        return None
+    try:
+        with app.engine.connect() as conn:
+            return sessions.principal_for(conn, token)
+    except NotAuthenticated:
+        return None
+
+
+def invalid_request_page(as_json: Any) -> Any:
+    """The handler of a request FastAPI could not read (?page=abc, a township of letters): on a
+    page, the error page naming the fields; on the API, `as_json` (the JSON error)."""
+    from minsheng.web.api.errors import is_page
+
+    async def handler(request: Request, exc: RequestValidationError) -> Response:
+        if not is_page(request):
+            return await as_json(request, exc)  # type: ignore[no-any-return]
+        fields = sorted({str(e.get("loc", ("", ""))[-1]) for e in exc.errors()})
+        named = "、".join(fields)
+        return error_page(
+            request,
+            422,
+            f"填写的内容不正确（{named}），请返回修改后重试。",
+            f"Some of what was entered is not valid ({', '.join(fields)}): go back and correct it.",
+        )
+
+    return handler

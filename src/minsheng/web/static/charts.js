@@ -1,8 +1,20 @@
-// Draw each [data-figure] with the locally served plotly.min.js; the tables beside them carry the same numbers.
-window.addEventListener("DOMContentLoaded", function () {
-  if (!window.Plotly) return;
-  document.querySelectorAll("[data-figure]").forEach(function (el) {
-    var fig = JSON.parse(el.dataset.figure);
-    Plotly.newPlot(el, fig.data, fig.layout, {displayModeBar: false, responsive: true});
+// Draw each [data-figure] (an ECharts option) with the ECharts bundle this site serves itself;
+// the tables beside the charts carry the same numbers, so a page without scripts loses nothing.
+// A classic deferred script that imports the ES module named by its data-echarts attribute
+// (the page preloads it, so the download starts with the page, not after this script).
+(function () {
+  var script = document.currentScript;
+  var boxes = document.querySelectorAll("[data-figure]");
+  if (!script || !boxes.length) return;
+  import(script.dataset.echarts).then(function (echarts) {
+    var charts = [];
+    boxes.forEach(function (box) {
+      var chart = echarts.init(box, null, {renderer: "svg"});
+      chart.setOption(JSON.parse(box.dataset.figure));
+      charts.push(chart);
+    });
+    window.addEventListener("resize", function () {
+      charts.forEach(function (chart) { chart.resize(); });
+    });
   });
-});
+})();
