@@ -77,7 +77,8 @@ def test_a_faulty_file_shows_its_row_errors_and_writes_nothing(
     before = counts(world.engine)
     status, page = upload(client, households=("households.csv", hh), persons=("persons.csv", pp))
     assert status == 422
-    assert "未写入任何数据" in page and 'name="token"' not in page  # no import button
+    assert "未写入任何数据" in page and 'id="import-button"' not in page  # no import-all button
+    assert 'id="valid-only"' in page  # but the good rows may be imported, as with the CLI's --valid-only
     row = re.search(
         rf"<td>{expected['row']}</td>\s*<td class=\"left\">[^<]*<span class=\"note\">{expected['column']}", page
     )
@@ -95,8 +96,11 @@ def test_a_faulty_file_shows_its_row_errors_and_writes_nothing(
     places = [(r[1], r[2]) for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert (expected["row"], expected["column"]) in places
     assert not any(n in xml_of(report.content) for n in clear)
-    # The uploaded files (clear ID numbers) are gone; only the masked report stays.
-    assert not list((client.app.state.minsheng.settings.data / "uploads").glob("*/*/in-*/*"))  # type: ignore[attr-defined]
+    # The uploaded files wait (owner-only) for the next step; a new upload replaces them.
+    data = client.app.state.minsheng.settings.data  # type: ignore[attr-defined]
+    assert len(list((data / "uploads").glob("*/*/in-*/*"))) == 2
+    upload(client, households=("households.csv", valid_files["households.csv"]))
+    assert [p.name for p in (data / "uploads").glob("*/*/in-*/*")] == ["households.csv"]
 
 
 def test_a_clean_import_imports_and_a_reimport_is_unchanged(
@@ -197,8 +201,11 @@ def test_upload_problems_are_said_plainly(client: TestClient, monkeypatch: pytes
     assert status == 422 and "请选择要上传的文件" in page
     status, page = upload(client, households=("old.xls", b"\xd0\xcf\x11\xe0 an old Excel file"))
     assert status == 422 and "不支持的文件类型.xls" in page
+    assert 'id="valid-only"' not in page  # a file that cannot be read has no good rows to import
     failed = re.search(r"/import/report/([^\"]+)", page)
-    assert failed and client.post("/import/run", data={"token": failed.group(1)}).status_code == 404
+    assert failed
+    refused = client.post("/import/run", data={"token": failed.group(1)})  # checked again: refused again
+    assert refused.status_code == 422 and 'id="error-count"' in refused.text and "导入完成" not in refused.text
     monkeypatch.setattr(imports, "MAX_UPLOAD_BYTES", 1000)
     status, page = upload(client, households=("big.csv", b"household_id\n" + b"x" * 2000))
     assert status == 413 and "文件过大" in page
@@ -213,3 +220,46 @@ def test_another_users_report_is_not_found(client: TestClient, world: World) -> 
     assert client.get(url.group(1)).status_code == 404  # the token names a folder of reviewer_a's only
     assert client.get("/import/report/..%2F..%2Fminsheng.db").status_code == 404
     assert all(n not in page for n in CLEAR_IDS)
+
+
+def test_after_a_failed_check_the_good_rows_import_or_a_fixed_file_is_checked_with_the_other_kept(
+    client: TestClient, world: World, contract_fixtures: Path, valid_files: dict[str, bytes]
+) -> None:
+    sign_in(client, "reviewer_a")
+    faulty = (contract_fixtures / "invalid" / "persons_bad_check_digit.csv").read_bytes()
+    status, page = upload(
+        client, households=("households.csv", valid_files["households.csv"]), persons=("persons.csv", faulty)
+    )
+    assert status == 422
+    # The steps say what happened: upload done, the check failed (current), import not started.
+    steps = re.findall(r'<li class="(\w+)"', page.split('id="steps"')[1].split("</ol>")[0])
+    assert steps == ["done", "failed", "todo"]
+    # Both chosen files are kept: checking again with only the fixed members file works.
+    assert "已保留：households.csv" in page and "已保留：persons.csv" in page
+    again = client.post(
+        "/import/check",
+        data={"token": token_of(page)},
+        files={"persons": ("persons.csv", valid_files["persons.csv"])},
+    )
+    assert again.status_code == 200 and "检查通过" in again.text
+    assert re.search(r"家庭</th><td class=\"left\">households.csv</td><td>5<", again.text)  # the kept file, checked
+    steps = re.findall(r'<li class="(\w+)"', again.text.split('id="steps"')[1].split("</ol>")[0])
+    assert steps == ["done", "done", "now"]
+
+    # The good rows only: the household with the wrong member is left out whole.
+    status, page = upload(
+        client, households=("households.csv", valid_files["households.csv"]), persons=("persons.csv", faulty)
+    )
+    before = counts(world.engine)
+    done = client.post("/import/run", data={"token": token_of(page), "valid_only": "true"})
+    assert done.status_code == 200 and 'id="left-out"' in done.text
+    added = counts(world.engine)
+    assert 0 < added[0] - before[0] < 5 and 0 < added[1] - before[1] < 7
+    assert re.search(r'id="summary-persons">.*?class="rejected">[1-9]', done.text, re.S)
+    report_url = re.search(r'href="(/import/report/[^"]+)"', done.text)
+    assert report_url and client.get(report_url.group(1)).status_code == 200  # the masked report stays
+    data = client.app.state.minsheng.settings.data  # type: ignore[attr-defined]
+    assert not list((data / "uploads").glob("*/*/in-*/*"))  # the clear ID numbers are gone
+    with world.engine.connect() as conn:
+        detail = conn.execute(select(AUDIT_LOG.c.detail).where(AUDIT_LOG.c.action == "import")).scalar_one()
+    assert json.loads(detail)["valid_only"] is True

@@ -79,11 +79,17 @@ def write_csv(frame: pl.DataFrame, path: Path, *, encoding: str = "utf-8") -> Pa
     return path
 
 
+# How a table is written unless a caller says otherwise: numbers shown with two decimals
+# (amounts in yuan; the value itself is kept exactly) and a filter button on every header.
+TABLE_OPTIONS: dict[str, Any] = {"float_precision": 2, "autofilter": True}
+
+
 def write_xlsx(frame: pl.DataFrame, path: Path, worksheet: str, **options: Any) -> Path:
-    """One sheet of `frame` as a new .xlsx, created 0600, every string written as text.
-    `options` go to `polars.DataFrame.write_excel` (autofit, freeze_panes, …)."""
+    """One sheet of `frame` as a new .xlsx, created 0600, every string written as text, numbers
+    as numbers with two decimals, with a filter on the header. `options` go to
+    `polars.DataFrame.write_excel` (autofit, freeze_panes, …)."""
     with workbook(path) as book:
-        frame.write_excel(book, worksheet=worksheet, **options)
+        frame.write_excel(book, worksheet=worksheet, **(TABLE_OPTIONS | options))
     return path
 
 

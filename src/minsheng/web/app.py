@@ -17,8 +17,8 @@ from typing import Any
 import anyio
 import swagger_ui_bundle
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
@@ -115,7 +115,9 @@ def create_app(app_: App) -> FastAPI:
         web.include_router(page.router)
     web.add_exception_handler(LoginRequired, lambda _r, exc: login_redirect(exc))
     # A bad query value on a page (?page=abc) is the error page in the user's language, not JSON.
-    web.add_exception_handler(RequestValidationError, invalid_request_page(web.exception_handlers[RequestValidationError]))
+    web.add_exception_handler(
+        RequestValidationError, invalid_request_page(web.exception_handlers[RequestValidationError])
+    )
 
     @web.exception_handler(LoginThrottled)
     async def login_throttled(request: Request, exc: LoginThrottled) -> Response:

@@ -101,4 +101,6 @@ def asset(digest: str, name: str, request: Request) -> Response:
 def favicon() -> Response:
     """Browsers ask for /favicon.ico by themselves: the site's mark, not a 404 in every log."""
     found = assets()["favicon.svg"]
-    return Response(found.body, media_type=found.media_type, headers={"Cache-Control": f"public, max-age={YEAR // 365}"})
+    return Response(
+        found.body, media_type=found.media_type, headers={"Cache-Control": f"public, max-age={YEAR // 365}"}
+    )

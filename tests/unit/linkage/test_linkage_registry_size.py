@@ -66,7 +66,10 @@ def registry(persons: int) -> pl.DataFrame:
         pl.lit("110106001001").alias("residence_division"),
     )
     named = pl.DataFrame(
-        [{"person_id": k, "household_id": f"H{k}", **v, "residence_division": "110105001001"} for k, v in PERSONS.items()],
+        [
+            {"person_id": k, "household_id": f"H{k}", **v, "residence_division": "110105001001"}
+            for k, v in PERSONS.items()
+        ],
         schema=SCHEMA,
     )
     return pl.concat([named, fillers], how="diagonal")

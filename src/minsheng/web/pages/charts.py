@@ -43,7 +43,11 @@ def alerts_by_grade_and_age(rows: list[dict[str, Any]], labels: dict[str, str]) 
             "stack": "alerts",
             "itemStyle": {"color": colour},
             "data": [
-                sum(r["count"] for r in rows if r["severity"] == severity and r["age"] == age and r["status"] != "closed")
+                sum(
+                    r["count"]
+                    for r in rows
+                    if r["severity"] == severity and r["age"] == age and r["status"] != "closed"
+                )
                 for age in AGES
             ],
         }

@@ -3,6 +3,7 @@ language (query `lang`, then the `lang` cookie, then Chinese), and `render`."""
 
 from __future__ import annotations
 
+import datetime as dt
 from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -36,8 +37,23 @@ def _code(context: Any, codes: enums.CodeList, value: str | None) -> str:
     return codes.label(value, context["lang"]) if value in codes.labels else str(value)
 
 
+# China has one time zone; the store keeps UTC. Every time a person reads is Beijing time,
+# labelled so (北京时间), on pages, in the audit log shown to users, in reports and exports.
+BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
+
+
+def beijing_time(at: dt.datetime | str | None, *, seconds: bool = True) -> str:
+    """A stored time (UTC, with or without its zone; or ISO text) as Beijing time."""
+    if at is None or at == "":
+        return ""
+    when = dt.datetime.fromisoformat(at) if isinstance(at, str) else at
+    when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    return when.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
 # Every page may show a code by its label: the code lists, and the function.
 templates.env.globals.update(code=_code, enums=enums, FEED_SOURCES=FEED_SOURCES, asset_url=asset_url)
+templates.env.filters["beijing"] = beijing_time
 NAV = (
     ("/", "nav.dashboard", False),
     ("/alerts", "nav.alerts", True),
@@ -161,14 +177,14 @@ def invalid_request_page(as_json: Any) -> Any:
 
     async def handler(request: Request, exc: RequestValidationError) -> Response:
         if not is_page(request):
-            return await as_json(request, exc)  # type: ignore[no-any-return]
+            return await as_json(request, exc)
         fields = sorted({str(e.get("loc", ("", ""))[-1]) for e in exc.errors()})
-        named = "、".join(fields)
+        # the Chinese page names no field: they are the URL's English names (page, township)
         return error_page(
             request,
             422,
-            f"填写的内容不正确（{named}），请返回修改后重试。",
-            f"Some of what was entered is not valid ({', '.join(fields)}): go back and correct it.",
+            "网址中的页码或筛选条件不正确，请返回修改后重试。",
+            f"A page number or filter in the address is not valid ({', '.join(fields)}): go back and correct it.",
         )
 
     return handler

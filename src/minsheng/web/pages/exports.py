@@ -68,6 +68,8 @@ HEADERS = {
     "work_order_id": "exp.col.work_order",
     "assignee": "exp.col.assignee",
 }
+# amounts in yuan: numbers in the workbook even where the stored list (a CSV) has them as text
+MONEY = ("benefit", "current_benefit", "computed_benefit", "figure_value")
 # coded columns shown as labels: column → catalogue key prefix
 CODED = {"reason": "exp.reason.", "direction": "exp.direction.", "severity": "severity.", "kind": "exp.kind."}
 
@@ -173,7 +175,9 @@ def labelled(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
     t = translator(lang)
     messages = catalogue()
     index = 0 if lang == "zh" else 1
-    out = frame
+    out = frame.with_columns(
+        pl.col(c).cast(pl.Float64, strict=False).round(2) for c in MONEY if c in frame.columns
+    )  # 1021.05, never "1021.0500000000001" as text
     if "residence_division" in out.columns:
         names = {c: lists.division_name(c) for c in out["residence_division"].unique().drop_nulls().to_list()}
         at = out.columns.index("residence_division") + 1
@@ -365,8 +369,5 @@ def discovery_excel(request: Request, user: UserDep, uow: PageUowDep, app: AppDe
     _total, frame = lists.discovery_page(
         uow.connection, stored, prefix, programme=f["programme"], kind=f["kind"], sort=f["sort"], limit=None
     )
-    frame = frame.with_columns(
-        pl.col(c).cast(pl.Float64, strict=False) for c in ("current_benefit", "computed_benefit") if c in frame.columns
-    )  # numbers as numbers in the workbook, not the CSV's text
     where = {k: v for k, v in f.items() if v and k != "page"}
     return queue_download(request, user, uow, today, "discovery", frame.drop("head_phone", strict=False), where)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 
+from minsheng.codes import id_number
 from minsheng.errors import InvalidInput
 from minsheng.readmodels import profile
 from minsheng.registry import access
 from minsheng.rules.explain_text import STATUS_ZH, format_parameter, format_value
 from minsheng.security import audit
 from minsheng.web.api.deps import AppDep, ParamsDep, TodayDep
-from minsheng.web.pages.common import PageUowDep, UserDep, lang_of, render
+from minsheng.web.pages.common import PageUowDep, UserDep, beijing_time, lang_of, render
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -46,15 +49,30 @@ def search_page(
     app: AppDep,
     q: Annotated[str, Form(max_length=64)] = "",
 ) -> Any:
-    """A search is a POST: the query (perhaps an ID number) never reaches a URL or a log."""
-    if not q.strip():
+    """A search is a POST: the query (perhaps an ID number) never reaches a URL or a log.
+    Full-width digits (１１０１…, as a Chinese input method types them) count as digits; an
+    ID number whose check digit is wrong finds nothing, and the page says why."""
+    q = unicodedata.normalize("NFKC", q).strip()
+    if not q:
         raise InvalidInput("q", "请输入身份证号、户编号或姓名", "enter an ID number, a household number or a name")
     found = access.search_households(uow.connection, user, app.cipher, q=q, limit=PAGE)
     audit.record(uow.connection, user.username, "search_households", "query", "", {"hits": found.total})
     uow.commit()
-    return render(
-        request, "households.html", {"user": user, "found": found, "township": "", "page": 1, "pages": 1, "q": q}
-    )
+    context = {"user": user, "found": found, "township": "", "page": 1, "pages": 1, "q": q}
+    return render(request, "households.html", context | {"hint": search_hint(q, found.total)})
+
+
+def search_hint(q: str, hits: int) -> str | None:
+    """Why a search found nothing, where the query says it: an ID number of the wrong length
+    or with a wrong check digit (catalogue keys of households.yaml)."""
+    if hits:
+        return None
+    value = id_number.normalise(q)
+    if re.fullmatch(r"[0-9]{17}[0-9X]", value) and id_number.check_char(value[:17]) != value[17]:
+        return "hh.hint_check_digit"
+    if re.fullmatch(r"[0-9]{14,20}X?", value) and len(value) != 18:
+        return "hh.hint_length"
+    return "hh.hint_none"
 
 
 @router.get("/households/{household_id}", response_class=HTMLResponse)
@@ -63,6 +81,7 @@ def household_page(
 ) -> Any:
     data = profile.household_profile(uow.connection, user, household_id, today=today, params=params)
     uow.commit()  # the audited read
+    data["viewers"] = [v | {"at": beijing_time(v["at"])} for v in data["viewers"]]
     lang = lang_of(request)
     return render(
         request,

@@ -1,12 +1,17 @@
 """导入: upload households and persons files → check (nothing written) → import.
 
 The check lists every row error (ID and phone numbers masked) and offers the error
-report; a clean check keeps the files in the user's upload folder (`uploads`) for the
-import button, which checks again, imports all or nothing, audits, and deletes them.
+report. The files stay in the user's upload folder (`uploads`) after a check, clean or not:
+- clean: the import button checks again, imports all or nothing, audits, and deletes them;
+- with row errors: two ways on, as the CLI has (`--valid-only`): import only the good rows
+  (a household with any wrong row is left out whole, with its members; the masked error
+  report stays to fix them by), or fix a file and check again — a field left empty keeps
+  the file chosen before, so fixing the members file does not mean choosing both again.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,13 +19,16 @@ from typing import Annotated, Any
 import polars as pl
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from minsheng.bootstrap import App
+from minsheng.contract import files
 from minsheng.contract.columns import COLUMNS
 from minsheng.errors import ImportRejected, NotFound
-from minsheng.registry import check, report
-from minsheng.registry.importer import ImportOutcome
+from minsheng.registry import check, jurisdiction, report
+from minsheng.registry.importer import ImportOutcome, import_files
 from minsheng.registry.template import write_template
 from minsheng.security import audit
 from minsheng.security.users import Principal
@@ -70,36 +78,42 @@ async def import_check(request: Request, user: UserDep, app: AppDep, today: Toda
     if int(size) > MAX_UPLOAD_BYTES:
         return _page(request, user, "upload", status_code=413, problem="imp.too_large")
     uploads = Uploads(app.settings.data, user.username)
-    token, folder = uploads.new()
-    paths: list[Path] = []
     async with request.form(max_files=len(FIELDS), max_fields=len(FIELDS) + 2) as form:
+        earlier = form.get("token")
+        token, folder = uploads.again(earlier) if isinstance(earlier, str) and earlier else uploads.new()
         for i, field in enumerate(FIELDS, start=1):
             upload = form.get(field)
             if isinstance(upload, UploadFile) and upload.filename:
-                target = save_path(folder, i, upload.filename, f"{field}.csv")  # 0600
-                if await _save(upload, target):
-                    paths.append(target)
+                uploads.replace_input(folder, i)  # a newly chosen file replaces the one kept
+                await _save(upload, save_path(folder, i, upload.filename, f"{field}.csv"))  # 0600
+    paths = uploads.inputs(folder)
     if not paths:
         uploads.discard(token)
         return _page(request, user, "upload", status_code=422, problem="imp.no_files")
     checked = await run_in_threadpool(check.check_uploads, app.engine, app.cipher, user, paths, today=today)
     if not checked.ok:
-        uploads.drop_inputs(folder)  # clear ID numbers stay no longer than needed
-        return _rejected(request, user, token, folder, checked.errors)
+        return _rejected(request, user, token, folder, checked)
     files = [(kind, checked.files[kind], checked.rows[kind]) for kind in FIELDS if kind in checked.files]
     return _page(request, user, "ready", token=token, files=files)
 
 
 @router.post("/import/run", response_class=HTMLResponse)
 def import_run(
-    request: Request, user: UserDep, app: AppDep, today: TodayDep, token: Annotated[str, Form(max_length=64)]
+    request: Request,
+    user: UserDep,
+    app: AppDep,
+    today: TodayDep,
+    token: Annotated[str, Form(max_length=64)],
+    valid_only: Annotated[bool, Form()] = False,
 ) -> Any:
     check.require_importer(user)
     uploads = Uploads(app.settings.data, user.username)
     folder = uploads.folder(token)
     paths = uploads.inputs(folder)
-    if not paths:  # a check that failed has already deleted them
+    if not paths:  # imported already, or replaced by a newer upload
         raise NotFound("没有可导入的文件，请重新上传", "there are no files to import: upload them again")
+    if valid_only:
+        return _import_good_rows(request, user, app, today, token, folder, paths)
     try:
         outcome = check.import_uploads(app.engine, app.cipher, user, paths, today=today)
     except ImportRejected as exc:
@@ -112,8 +126,7 @@ def import_run(
             user.jurisdiction,
             {"files": [p.name for p in paths], "errors": errors.height},
         )
-        uploads.drop_inputs(folder)
-        return _rejected(request, user, token, folder, errors)
+        return _rejected(request, user, token, folder, check.Checked(errors=errors))
     audit.record_now(app.engine, user.username, "import", "registry", user.jurisdiction, _detail(outcome))
     uploads.discard(token)
     return _page(
@@ -149,7 +162,57 @@ async def _save(upload: UploadFile, target: Path) -> bool:
     return True
 
 
-def _rejected(request: Request, user: Principal, token: str, folder: Path, errors: pl.DataFrame) -> HTMLResponse:
+def _import_good_rows(
+    request: Request, user: Principal, app: App, today: dt.date, token: str, folder: Path, paths: list[Path]
+) -> HTMLResponse:
+    """The CLI's `--valid-only` for the page: the good rows are written, the rows with errors
+    (whole households) left out; the masked error report stays for fixing them."""
+    kinds = files.sort_by_kind(paths)
+    conflicts: list[dict[str, object]] = []
+
+    def scope(conn: Connection, hh: tuple[Any, Any], pp: tuple[Any, Any], found: pl.DataFrame) -> pl.DataFrame:
+        """The jurisdiction rules in the writing transaction, as `check.import_checked` adds them."""
+        (hh_frame, hh_table), (p_frame, p_table) = hh, pp
+        rules = jurisdiction.check(
+            conn, user, (hh_frame, hh_table.file if hh_table else None), (p_frame, p_table.file if p_table else None)
+        )
+        conflicts.extend(rules.conflicts)
+        return rules.merged(found)
+
+    try:
+        outcome = import_files(
+            app.engine,
+            app.cipher,
+            kinds.get("households"),
+            kinds.get("persons"),
+            valid_only=True,
+            today=today,
+            scope=scope,
+        )
+    finally:
+        jurisdiction.record(app.engine, user, conflicts)
+    if not outcome.errors.is_empty():
+        check.write_report(outcome.errors, folder / REPORT_NAME)
+    Uploads.drop_inputs(folder)  # the clear ID numbers go; the masked report stays its hour
+    audit.record_now(
+        app.engine, user.username, "import", "registry", user.jurisdiction, _detail(outcome) | {"valid_only": True}
+    )
+    return _page(
+        request,
+        user,
+        "done",
+        summaries=outcome.summaries,
+        unchanged=all(s.inserted == 0 and s.updated == 0 for s in outcome.summaries),
+        valid_only=True,
+        rejected_count=outcome.errors.height,
+        report_url=f"/import/report/{token}" if not outcome.errors.is_empty() else None,
+    )
+
+
+def _rejected(request: Request, user: Principal, token: str, folder: Path, checked: check.Checked) -> HTMLResponse:
+    """The row errors, with both ways on: the good rows only (where every error names its
+    row: a file that cannot be read has no good rows), or a fixed file checked again."""
+    errors = checked.errors
     check.write_report(errors, folder / REPORT_NAME)
     lang = lang_of(request)
     shown = report.masked(errors.head(SHOWN_ERRORS))
@@ -173,11 +236,23 @@ def _rejected(request: Request, user: Principal, token: str, folder: Path, error
         error_count=errors.height,
         shown=SHOWN_ERRORS,
         report_url=f"/import/report/{token}",
+        token=token,
+        kept=Uploads.kept(folder),
+        bad_rows=errors.select("file", "row").unique().height,
+        total_rows=sum(checked.rows.values()),
+        partial=bool(checked.rows) and errors["row"].null_count() == 0,
     )
 
 
 def _detail(outcome: ImportOutcome) -> dict[str, Any]:
     return {
-        s.kind: {"file": s.file, "rows": s.rows, "inserted": s.inserted, "updated": s.updated, "unchanged": s.unchanged}
+        s.kind: {
+            "file": s.file,
+            "rows": s.rows,
+            "inserted": s.inserted,
+            "updated": s.updated,
+            "unchanged": s.unchanged,
+            "rejected": s.rejected,
+        }
         for s in outcome.summaries
     }

@@ -88,7 +88,11 @@ def notice_xlsx(
         frame,
         t("notice.sheet"),
         title=f"{notice['village_name']} · {label} · {t('notice.heading')}",
-        notes=[period, t("notice.objection").format(office=notice["office"]), t("notice.masked")],
+        notes=[
+            period,
+            t("notice.objection").format(office=notice["office"], county=notice["county"]),
+            t("notice.masked"),
+        ],
     )
     return sheets.download(data, f"notice-{notice['village']}-{notice['programme']}-{today:%Y%m%d}.xlsx")
 
@@ -134,7 +138,10 @@ def _notice(
     )
     uow.commit()
     town = divisions().lookup(code[:9])
+    county = divisions().lookup(code[:6])
     return {
+        # objections go to the county's civil-affairs bureau by its own name (朝阳区, 通渭县), not "县级"
+        "county": county.name if county else code[:6],
         "village": code,
         "village_name": lists.division_name(code),
         "office": town.name if town else code[:9],

@@ -1,9 +1,10 @@
 """Lists as .xlsx downloads, written in memory (no copy left on the server's disk).
 
-A title above the table, headers in the page's language, yuan with two decimals,
-frozen header, A4 landscape fitted to the page width: a caseworker can print it as is.
-Every cell is text (`contract.sheets.workbook`): a name or id typed as `=HYPERLINK(…)`
-is shown, never run.
+A title above the table, headers in the page's language, amounts as numbers rounded to the
+fen and shown with two decimals, a filter button on every header, frozen header, A4 landscape
+fitted to the page width: a caseworker can sort, filter, sum and print it as is. Every string
+is written as text (`contract.sheets.workbook`): a name or id typed as `=HYPERLINK(…)` is
+shown, never run.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ A4 = 9  # xlsxwriter's paper index for A4
 
 def workbook(frame: pl.DataFrame, sheet: str, *, title: str, notes: Sequence[str] = ()) -> bytes:
     """One sheet: the title in A1, the table from A3, then the notes one per row below it."""
+    frame = frame.with_columns(pl.col(pl.Float32, pl.Float64).round(2))  # yuan: to the fen
     buffer = io.BytesIO()
     with sheets.workbook(buffer, {"in_memory": True}) as book:
         ws = book.add_worksheet(sheet[:31])
@@ -36,7 +38,7 @@ def workbook(frame: pl.DataFrame, sheet: str, *, title: str, notes: Sequence[str
             position=(2, 0),
             autofit=True,
             freeze_panes=(3, 0),
-            float_precision=2,
+            **sheets.TABLE_OPTIONS,
             header_format={"bold": True, "bg_color": "#EEF2F6", "border": 1},
         )
         for i, note in enumerate(notes):

@@ -3,10 +3,11 @@ directory (`uploads/<user key>/<token>/`).
 
 The token is 32 random bytes (URL-safe), so a folder cannot be guessed; the user key is a
 hash of the user name, so one user's token never finds another user's files. Files that
-hold clear ID numbers live only as long as they are needed: a failed check deletes them
-at once (only the masked error report stays), a finished import deletes the folder, a new
-upload drops the user's earlier folders, and a folder checked but never imported is gone
-after `MAX_AGE_SECONDS`: every request to the import pages sweeps expired folders away
+hold clear ID numbers live only as long as they are needed: after a check, clean or not,
+they wait for the user's next step (import all, import the good rows only, or check again
+with a fixed file, the other kept); an import deletes them (a good-rows import keeps the
+masked error report), a new upload drops the user's earlier folders, and a folder not
+finished is gone after `MAX_AGE_SECONDS`: every request to the import pages sweeps expired folders away
 (anyone's), and an expired token is refused even before its sweep. Folders are 0700 and
 files 0600 (owner only).
 """
@@ -58,6 +59,29 @@ class Uploads:
                 "the uploaded files have expired or were imported: upload them again",
             )
         return folder
+
+    def again(self, token: str) -> tuple[str, Path]:
+        """The folder of an earlier check, to check again with some of its files replaced
+        (its old report removed, its hour started afresh); a fresh folder when it is gone."""
+        try:
+            folder = self.folder(token)
+        except NotFound:
+            return self.new()
+        (folder / REPORT_NAME).unlink(missing_ok=True)
+        folder.touch()
+        for other in self.home.iterdir():  # the user's other uploads go, as with `new`
+            if other != folder:
+                shutil.rmtree(other, ignore_errors=True)
+        return token, folder
+
+    @staticmethod
+    def replace_input(folder: Path, field: int) -> None:
+        shutil.rmtree(folder / f"in-{field}", ignore_errors=True)
+
+    @staticmethod
+    def kept(folder: Path) -> dict[int, str]:
+        """The file kept for each form field (1, 2, …): its name, to show beside the field."""
+        return {int(p.parent.name[3:]): p.name for p in Uploads.inputs(folder)}
 
     @staticmethod
     def inputs(folder: Path) -> list[Path]:
