@@ -116,6 +116,51 @@ PERSON_COLUMNS: tuple[Column, ...] = (
     _c("phone", "联系电话", "text", "personal data: masked in exports"),
 )
 
+# What each registry column holds, in Chinese: the import template's notes (`Column.en` is the
+# English one). A test checks that every household and person column has its note.
+NOTES_ZH: dict[str, str] = {
+    "household_id": "在本县数据中唯一",
+    "residence_division": "经常居住地的6/9/12位区划代码",
+    "hukou_division": "户籍地区划代码；不填时同居住地",
+    "urban_rural": "城镇或农村，从下拉列表选择",
+    "financial_assets": "元：存款、有价证券、基金、商业保险现金价值",
+    "properties": "拥有或长期租用的住房套数",
+    "housing_area_m2": "住房总建筑面积，平方米",
+    "non_residential_property": "是否拥有非住宅房产（是/否）",
+    "vehicles": "机动车数量，不含残疾人功能性补偿代步机动车",
+    "vehicle_value": "元",
+    "business_capital": "元，家庭成员所办经营主体的注册资本",
+    "enrolled": "已享受的救助项目编号，多个用分号（;）分隔；编号见“代码表”",
+    "enrolled_since": "纳入救助的日期",
+    "current_benefit": "目前每月发放的救助金，元",
+    "person_id": "唯一",
+    "id_number": "18位，符合GB 11643",
+    "name": "姓名",
+    "relation": "GB/T 4761代码或名称：02 户主，10–12 配偶……从下拉列表选择",
+    "sex": "男或女；不填时按身份证号推算",
+    "birth_date": "不填时按身份证号推算",
+    "disability_grade": "无残疾、一级（最重）……四级",
+    "disability_kind": "视力、听力、言语、肢体、智力、精神、多重",
+    "labour_capacity": "有劳动能力、部分丧失劳动能力、无劳动能力",
+    "self_care": "完全自理、部分自理、完全不能自理",
+    "employment": "单位就业、灵活就业、新就业形态、外出务工、务农、失业、在校学生、离退休、无业",
+    "school_stage": "不在读、学前、小学、初中、高中、中职、高等教育",
+    "wage_income": "元/月，近12个月平均",
+    "business_income": "元/月",
+    "property_income": "元/月",
+    "transfer_income": "元/月：养老金、赡养费等（不含救助金）",
+    "disregarded_income": "元/月，按规定不计入家庭收入的部分（如育儿补贴）",
+    "medical_expense": "元，近12个月个人自付部分",
+    "education_expense": "元，近12个月",
+    "other_rigid_expense": "元，近12个月",
+    "medical_insurance": "职工医保、居民医保或未参保",
+    "medical_insurance_years": "连续参保年数",
+    "zero_claim_years": "连续未报销年数",
+    "pension_insurance": "职工养老保险、居民养老保险或未参保",
+    "supporter_capable": "是否有有赡养能力的法定赡养人（是/否）",
+    "phone": "个人信息：导出时脱敏",
+}
+
 # Department feeds (部门比对数据): an envelope every kind shares, then the kind's own columns.
 FEED_SOURCES = CodeList(
     "feed_source",

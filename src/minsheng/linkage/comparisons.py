@@ -93,15 +93,18 @@ DISAGREEMENT = {
 }
 # The levels two different persons reach only through one particular other person, so that their
 # chance among different persons (u) is about k/N in a registry of N, like the prior's 1/N: trained
-# against N₀ persons, their u is rescaled by N₀/N where N are linked (`model.LinkModel.levels`), and
-# the evidence they give net of the prior is the same at 20,000 persons as at 1,000,000. Splink
-# estimates u from random feed × registry pairs, one in N₀ of which is the same person; for these
-# levels that share is most of what the sample saw, and it is ~1/N₀ too.
+# against N₀ persons, their u is rescaled by N₀/N when a registry of N is linked
+# (`model.LinkModel.levels`), so the evidence they give net of the prior is the same at 20,000
+# persons as at 1,000,000. Splink estimates u from random feed × registry pairs, one in N₀ of
+# which is the same person; for these levels that share is most of what the sample saw, and it is
+# ~1/N₀ too.
 PER_PERSON = {
     # Two persons' valid numbers never agree. A record agrees exactly with someone else's number
     # only when it carries that person's number (a relative's, the next row's: "id_other_person" in
     # both generators' noise), and that number names one person of N: u ≈ (share of records
-    # carrying another registered person's number) / N. In the shipped model u = 9.5e-6 ≈ m / N₀.
+    # carrying another registered person's number) / N. In the shipped model u = 9.5e-6 ≈ m / N₀:
+    # the sample's own matches, so an exact number alone is worth about the prior (0 bits net, odds
+    # 1 to 1) at every size; the name and the rest decide, as they must when numbers get borrowed.
     ("id_number", "exact"),
     # A mistyped number (MOD 11-2: never another valid one) one digit from someone else's: that
     # person's number carried and mistyped (one person of N), or the record's own number mistyped

@@ -180,6 +180,8 @@ def train(
     from splink import Linker
 
     backend = backend or duckdb_backend()
+    # The prior, 1 / the registry's size, fixed through EM: what the file keeps of the size the
+    # ID number's u was estimated at (`LinkModel.training_persons`).
     settings = C.settings(C.comparisons(baseline=baseline), prior=1 / max(registry.height, 1), baseline=baseline)
     linker = Linker(backend.register(feed, registry), settings, log_level=logging.WARNING)
     linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)

@@ -266,8 +266,8 @@ def explain(
     """Score one feed record against one registry person, blocked or not: `match_weight`,
     `match_probability` and the `waterfall` (as stored with a review candidate). Both are
     dicts with `name`, `birth_date`, `sex`, `id_number` (clear) and `residence_division`;
-    `registry_size` sets the prior and sizes the ID number's levels; the name's frequency is not known from one pair, so its
-    adjustment is left out. For 章伟 against 张伟, say, the name step of the waterfall
+    `registry_size` sets the prior and sizes the ID number's levels (`best_candidates`); the name's
+    frequency is not known from one pair, so its adjustment is left out. For 章伟 against 张伟, say, the name step of the waterfall
     reads "same pinyin (homophone)" / 同音字（拼音相同）.
     """
     from splink import Linker

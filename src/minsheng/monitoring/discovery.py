@@ -19,9 +19,13 @@ is `missed` when a member qualifies and the household has no tekun enrolment.
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
+from minsheng.contract.columns import FEED_SOURCES, HOUSEHOLD_COLUMNS, PERSON_COLUMNS
 from minsheng.feeds.apply import MEMBERSHIP, describe
+from minsheng.programmes.registry import model
 from minsheng.rules.evaluate import Result
 from minsheng.rules.model import Input, Model
 
@@ -140,3 +144,70 @@ def _status(model: Model, result: Result, programme_id: str) -> pl.DataFrame:
 def counts(found: pl.DataFrame) -> pl.DataFrame:
     """Discovery counts by kind and programme (for the one-screen summary)."""
     return found.group_by("programme", "kind").agg(pl.len().alias("households")).sort("programme", "kind")
+
+
+# ── the stored list as a reader sees it (the discovery Excel) ───────────────────────────
+# The stored file keeps codes (node ids, contract columns, department codes) so that it reads
+# back; an export shows each by its label from the one catalogue, in the reader's language.
+_COLUMNS = {c.name: c for c in (*HOUSEHOLD_COLUMNS, *PERSON_COLUMNS)}
+_MEMBERSHIP_LABELS = {"member": ("家庭成员", "member"), "household_size": ("家庭人数", "household size")}
+_CHANGE = re.compile(
+    r"^(?:(?P<person>[^.:\s]+)\.)?(?P<field>\w+): (?P<was>.*?)→(?P<now>.*?) \[(?P<source>\w+):(?P<rest>.*)\]$"
+)
+
+
+def readable(frame: pl.DataFrame, lang: str = "zh") -> pl.DataFrame:
+    """The list's `failed_conditions` and `observed_changes` in words (for an export)."""
+    rules = model()
+    return frame.with_columns(
+        pl.col(c).map_elements(fn, return_dtype=pl.String)
+        for c, fn in (
+            ("failed_conditions", lambda t: readable_conditions(t, rules, lang)),
+            ("observed_changes", lambda t: readable_changes(t, lang)),
+        )
+        if c in frame.columns
+    )
+
+
+def readable_conditions(text: str | None, model: Model, lang: str = "zh") -> str | None:
+    """`tekun_no_capable_supporter;…` → the conditions' labels (`无有能力的法定赡养人；…`)."""
+    if not text:
+        return text
+    nodes = model.nodes
+    labels = [(nodes[c].label_zh if lang == "zh" else nodes[c].label_en) if c in nodes else c for c in text.split(";")]
+    return ("；" if lang == "zh" else "; ").join(labels)
+
+
+def readable_changes(text: str | None, lang: str = "zh") -> str | None:
+    """`QA1.financial_assets: 9695.00→22244.26 [bank:D1]` → `QA1 金融资产：9695.00→22244.26（银行 D1）`."""
+    if not text:
+        return text
+    return ("；" if lang == "zh" else "; ").join(_change(part, lang) for part in text.split("; "))
+
+
+def _change(part: str, lang: str) -> str:
+    found = _CHANGE.match(part)
+    if found is None:
+        return part
+    zh = lang == "zh"
+    name = found["field"]
+    column = _COLUMNS.get(name)
+    label = (
+        (column.zh if zh else name.replace("_", " "))
+        if column
+        else _MEMBERSHIP_LABELS.get(name, (name, name))[0 if zh else 1]
+    )
+
+    def value(v: str) -> str:
+        if v == "blank":
+            return "（空）" if zh else "(blank)"
+        if column is not None and column.codes is not None and v in column.codes.labels:
+            return column.codes.label(v, lang)
+        return v
+
+    source = found["source"]
+    source = FEED_SOURCES.label(source, lang) if source in FEED_SOURCES.labels else source
+    who = f"{found['person']} " if found["person"] else ""
+    if zh:
+        return f"{who}{label}：{value(found['was'])}→{value(found['now'])}（{source} {found['rest']}）"
+    return f"{who}{label}: {value(found['was'])}→{value(found['now'])} ({source} {found['rest']})"

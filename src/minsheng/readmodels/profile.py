@@ -17,11 +17,14 @@ from sqlalchemy import Connection, select
 from minsheng.assessment import explain
 from minsheng.casework import decisions
 from minsheng.casework.tables import WORK_ORDER_EVENTS, WORK_ORDERS
-from minsheng.feeds.payload import readable
+from minsheng.codes import enums
+from minsheng.contract.columns import FEED_KINDS
+from minsheng.feeds.payload import yuan
 from minsheng.feeds.tables import FEED_RECORDS
 from minsheng.monitoring.tables import ALERTS
 from minsheng.readmodels import household
 from minsheng.registry import population
+from minsheng.rules.explain_text import plain_cite
 from minsheng.rules.parameters import ParameterSet
 from minsheng.security.tables import AUDIT_LOG
 from minsheng.security.users import Principal
@@ -42,7 +45,7 @@ def household_profile(
 ) -> dict[str, Any]:
     profile = household.household_detail(conn, principal, household_id)  # scope check; the read is audited
     hh, pp = population.load(conn, household_id=household_id)
-    profile["explanation"] = explain(hh, pp, household_id, date=today, params=params)
+    profile["explanation"] = _plain_cites(explain(hh, pp, household_id, date=today, params=params), params)
     records = conn.execute(
         select(
             FEED_RECORDS.c.feed_key,
@@ -58,7 +61,7 @@ def household_profile(
         .order_by(FEED_RECORDS.c.event_date.desc())
         .limit(MAX_RECORDS)
     ).mappings()
-    profile["records"] = [dict(r) | {"payload": readable(r["kind"], json.loads(r["payload"]))} for r in records]
+    profile["records"] = [dict(r) | {"fields": fields(r["kind"], json.loads(r["payload"]))} for r in records]
     profile["work_orders"] = _orders(conn, household_id)
     profile["timeline"] = _timeline(conn, household_id, profile["records"])
     viewers = conn.execute(
@@ -73,6 +76,36 @@ def household_profile(
     ).mappings()
     profile["viewers"] = [dict(v) for v in viewers]
     return profile
+
+
+def fields(kind: str, payload: dict[str, Any]) -> list[dict[str, dict[str, str]]]:
+    """A department record's own columns, each as {"label": {zh, en}, "value": {zh, en}}: the
+    contract's column names, money in yuan, yes/no and codes as their labels, never `inpatient=True`."""
+    out = []
+    for column in FEED_KINDS.get(kind, ()):
+        value = payload.get(column.name)
+        if value is None:
+            continue
+        if column.kind == "money":
+            text = {"zh": f"{yuan(value)} 元", "en": f"{yuan(value)} yuan"}
+        elif column.kind == "bool":
+            zh, en = enums.BOOLEAN.labels["1" if value in (True, 1, "1") else "0"]
+            text = {"zh": zh, "en": en}
+        elif column.codes is not None and str(value) in column.codes.labels:
+            zh, en = column.codes.labels[str(value)]
+            text = {"zh": zh, "en": en}
+        else:
+            text = {"zh": str(value), "en": str(value)}
+        out.append({"label": {"zh": column.zh, "en": column.name.replace("_", " ")}, "value": text})
+    return out
+
+
+def _plain_cites(explanation: dict[str, Any], params: ParameterSet) -> dict[str, Any]:
+    labels = {pid: p.label_zh for pid, p in params.params.items()}
+    for programme in explanation["programmes"]:
+        for condition in programme["conditions"]:
+            condition["cite"] = plain_cite(condition["cite"] or "", labels)
+    return explanation
 
 
 def _orders(conn: Connection, household_id: str) -> list[dict[str, Any]]:

@@ -1,8 +1,10 @@
 """The Excel import template (导入模板): what a caseworker fills in.
 
-Sheets 家庭 and 家庭成员 have the Chinese headers the importer accepts, an
-English note on each header cell, drop-down lists for coded columns; 字段说明
-lists every column in both languages; 代码表 lists every code.
+Sheets 家庭 and 家庭成员 have the Chinese headers the importer accepts, a note
+on each header cell and drop-down lists of the Chinese labels for coded columns
+(the importer takes a label as its code); with English headers, English notes
+and the codes. 字段说明 lists every column in both languages; 代码表 lists every
+code with both labels.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from pathlib import Path
 
 from minsheng.codes.enums import ALL
 from minsheng.contract import sheets
-from minsheng.contract.columns import COLUMNS, TITLES, Column
+from minsheng.contract.columns import COLUMNS, NOTES_ZH, TITLES, Column
 
 _KIND_ZH = {
     "text": "文本",
@@ -47,10 +49,11 @@ def write_template(path: Path, *, english_headers: bool = False) -> Path:
             sheet.freeze_panes(1, 0)
             for i, col in enumerate(COLUMNS[kind]):
                 sheet.write(0, i, col.name if english_headers else col.zh, required if col.required else head)
-                sheet.write_comment(0, i, _note(col), {"x_scale": 2, "y_scale": 1.2})
+                sheet.write_comment(0, i, _note(col, english_headers), {"x_scale": 2, "y_scale": 1.2})
                 sheet.set_column(i, i, max(12, len(col.zh) * 2 + 2), text)
                 if col.codes is not None and col.kind in ("enum", "bool"):
                     first, last = code_rows[col.codes.name]
+                    listed = "B" if english_headers else "C"  # the codes, or their Chinese labels
                     sheet.data_validation(
                         1,
                         i,
@@ -58,8 +61,8 @@ def write_template(path: Path, *, english_headers: bool = False) -> Path:
                         i,
                         {
                             "validate": "list",
-                            "source": f"='代码表 codes'!$B${first + 1}:$B${last + 1}",
-                            "error_message": "请从下拉列表中选择 / choose from the list",
+                            "source": f"='代码表 codes'!${listed}${first + 1}:${listed}${last + 1}",
+                            "error_message": "choose from the list" if english_headers else "请从下拉列表中选择",
                         },
                     )
 
@@ -74,7 +77,7 @@ def write_template(path: Path, *, english_headers: bool = False) -> Path:
         codes.set_column(1, 3, 18)
 
         doc = book.add_worksheet("字段说明 columns")
-        doc.write_row(0, 0, ["表 sheet", "中文列名", "column", "必填 required", "类型 type", "说明 meaning"], head)
+        doc.write_row(0, 0, ["表 sheet", "中文列名", "column", "必填 required", "类型 type", "说明", "meaning"], head)
         row = 1
         for kind in ("households", "persons"):
             for col in COLUMNS[kind]:
@@ -87,16 +90,18 @@ def write_template(path: Path, *, english_headers: bool = False) -> Path:
                         col.name,
                         "是 yes" if col.required else "否 no",
                         _KIND_ZH[col.kind],
+                        NOTES_ZH[col.name],
                         col.en,
                     ],
                 )
                 row += 1
         doc.set_column(0, 0, 22)
         doc.set_column(1, 2, 24)
-        doc.set_column(5, 5, 60)
+        doc.set_column(5, 6, 50)
     return path
 
 
-def _note(col: Column) -> str:
-    need = "必填 required" if col.required else "选填 optional"
-    return f"{col.name}\n{need} · {_KIND_ZH[col.kind]}\n{col.en}"
+def _note(col: Column, english: bool) -> str:
+    if english:
+        return f"{col.name}\n{'required' if col.required else 'optional'} · {col.kind}\n{col.en}"
+    return f"{col.zh}\n{'必填' if col.required else '选填'} · {_KIND_ZH[col.kind]}\n{NOTES_ZH[col.name]}"

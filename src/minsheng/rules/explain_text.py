@@ -7,8 +7,11 @@ line of it for pages. The document itself is built by `rules.explain`.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from minsheng.codes.enums import CodeList
+from minsheng.contract.columns import HOUSEHOLD_COLUMNS, PERSON_COLUMNS
 from minsheng.rules.parameters import LEVEL_ZH
 
 STATUS_ZH = {"eligible": "符合", "ineligible": "不符合", "unknown": "无法判定（缺少信息）"}
@@ -22,6 +25,7 @@ def render(expl: dict[str, Any], lang: str = "zh") -> str:
         else f"Household {expl['household_id']} · {expl['region']['code']} · assessed on {expl['date']}"
     )
     lines = [head, ""]
+    labels = _parameter_labels(expl)
     for prog in expl["programmes"]:
         label = prog["label"]["zh" if zh else "en"]
         subject = prog["subject"]
@@ -36,7 +40,8 @@ def render(expl: dict[str, Any], lang: str = "zh") -> str:
             lines.append(f"  依据：{prog['basis']}" if zh else f"  basis: {prog['basis']}")
         for cond in prog["conditions"]:
             mark = {True: "✓", False: "✗", None: "?"}[cond["result"]]
-            lines.append(f"  {mark} {cond['label']['zh' if zh else 'en']}  〔{cond['cite']}〕")
+            cite = plain_cite(cond["cite"] or "", labels)
+            lines.append(f"  {mark} {cond['label']['zh' if zh else 'en']}  〔{cite}〕")
             shown = (
                 "；".join(_fmt(v, zh) for v in cond["inputs"]) if zh else "; ".join(_fmt(v, zh) for v in cond["inputs"])
             )
@@ -68,9 +73,15 @@ def _fmt(v: dict[str, Any], zh: bool) -> str:
         shown = ("是" if value else "否") if zh else ("yes" if value else "no")
     elif isinstance(value, float) and v["unit"].startswith("yuan"):
         shown = f"{_yuan(value)} 元" if zh else f"{_yuan(value)} yuan"
+    elif (codes := CODED_INPUTS.get(v.get("id", ""))) is not None and str(value) in codes.labels:
+        shown = codes.label(str(value), "zh" if zh else "en")  # 残疾类别 = 智力, never `intellectual`
     else:
         shown = str(value)
     return f"{v['label']['zh' if zh else 'en']} = {shown}"
+
+
+# An input read from a coded contract column shows its code list's label (the one catalogue).
+CODED_INPUTS: dict[str, CodeList] = {c.name: c.codes for c in (*HOUSEHOLD_COLUMNS, *PERSON_COLUMNS) if c.codes}
 
 
 def _yuan(value: float) -> str:
@@ -116,17 +127,57 @@ def _fmt_param(p: dict[str, Any], zh: bool) -> str:
             else str(p["value"])
         )
     source = p["source"] or {}
-    cite = (
-        source.get("local_choice") and (("地方选择：" if zh else "local choice: ") + source["local_choice"])
-    ) or " ".join(x for x in (source.get("doc"), source.get("clause")) if x)
+    choice = source.get("local_choice")
+    cite = (choice and (_local_choice_zh(choice) if zh else "local choice: " + choice)) or " ".join(
+        x for x in (source.get("doc"), source.get("clause")) if x and (not zh or not _english(x))
+    )
     if zh:
         level = LEVEL_ZH.get(p["level"] or "", "无")
         unit = UNITS_ZH.get(p["unit"], p["unit"])
-        return f"参数 {p['label']['zh']} = {value}{unit}（{level} {p['region'] or ''}，{p['effective'] or ''}起；来源：{cite}）"
+        region = "" if p["level"] == "national" else f" {p['region'] or ''}"  # a division code; nationally "CN"
+        return f"参数 {p['label']['zh']} = {value}{unit}（{level}{region}，{p['effective'] or ''}起；来源：{cite}）"
     return (
         f"parameter {p['label']['en']} = {value} {p['unit']} ({p['level'] or 'none'} {p['region'] or ''}, "
         f"from {p['effective'] or ''}; source: {cite})"
     )
+
+
+# A parameter file's local choice is a note in English for whoever sets the value; a Chinese
+# reader is told what kind of choice it is (the English page shows the note itself).
+LOCAL_CHOICE_ZH = (
+    ("illustrative", "地方选择：演示用示例值，请按本地政策设定"),
+    ("default", "地方选择：默认值，参照地方做法，可按本地政策调整"),
+    ("follows", "地方选择：参照地方规定设定"),
+    ("no ", "地方选择：国家无统一规定，由地方设定"),
+)
+
+
+def _english(text: str) -> bool:
+    """A note written (partly) in English: a Chinese page leaves it to the English one."""
+    return re.search(r"[A-Za-z]{3,}", text) is not None
+
+
+def _local_choice_zh(note: str) -> str:
+    if not _english(note):
+        return f"地方选择：{note}"  # written in Chinese already
+    return next((zh for start, zh in LOCAL_CHOICE_ZH if note.lower().startswith(start)), "地方选择：由地方设定")
+
+
+def plain_cite(cite: str, labels: dict[str, str]) -> str:
+    """A condition's citation may name a local choice by its parameter id
+    (`地方选择 dibao.tekun_members_excluded`): the reader sees the parameter's name instead.
+    `labels`: parameter id → Chinese label (citations are Chinese documents in both languages)."""
+    return re.sub(r"[a-z_]+\.[a-z_.]+", lambda m: f"「{labels[m[0]]}」" if m[0] in labels else m[0], cite)
+
+
+def _parameter_labels(expl: dict[str, Any]) -> dict[str, str]:
+    return {
+        p["id"]: p["label"]["zh"]
+        for prog in expl["programmes"]
+        for cond in prog["conditions"]
+        for p in cond["parameters"]
+        if "id" in p
+    }
 
 
 def format_value(v: dict[str, Any], lang: str = "zh") -> str:

@@ -22,7 +22,9 @@ def test_template_has_chinese_headers_english_notes_and_code_lists(tmp_path: Pat
     assert book.sheetnames[:2] == ["家庭", "家庭成员"]
     headers = [c.value for c in book["家庭成员"][1]]
     assert headers == [c.zh for c in PERSON_COLUMNS]
-    assert book["家庭成员"]["A1"].comment.text.startswith("person_id")
+    assert book["家庭成员"]["A1"].comment.text.startswith("成员编号")  # a Chinese note (issue 12 §3)
+    sex = next(v for v in book["家庭成员"].data_validations.dataValidation if "F2" in str(v.sqref))
+    assert [c.value for (c,) in book["代码表 codes"][sex.formula1.split("!")[1].replace("$", "")]] == ["男", "女"]
     codes = pl.read_excel(tmp_path / "t.xlsx", sheet_name="代码表 codes", infer_schema_length=0)
     assert ("02", "户主") in codes.select("代码 code", "中文 label").rows()
     columns = pl.read_excel(tmp_path / "t.xlsx", sheet_name="字段说明 columns")

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 from minsheng.casework import queries
 from minsheng.db.uow import UnitOfWork
 from minsheng.errors import InvalidInput, NotFound
+from minsheng.monitoring import discovery
 from minsheng.monitoring.figures import Shown
 from minsheng.programmes.registry import model
 from minsheng.readmodels import lists
@@ -190,6 +191,7 @@ def labelled(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
     if "programme" in out.columns:
         labels = {p: programme_label(p, lang) for p in out["programme"].unique().drop_nulls().to_list()}
         out = out.with_columns(pl.col("programme").replace_strict(labels, default=pl.col("programme")))
+    out = discovery.readable(out, lang)  # issue 12 §3: condition and field labels, not their codes
     for column, prefix in CODED.items():
         if column in out.columns:
             codes = out[column].unique().drop_nulls().to_list()
