@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from minsheng.codes import enums
+from minsheng.codes.clock import beijing_time
 from minsheng.contract.columns import FEED_KINDS, FEED_SOURCES, Column
 from minsheng.rules.explain_text import STATUS_ZH
 from minsheng.verification.compare import COLUMNS
@@ -65,7 +66,7 @@ def view(report: dict[str, Any], t: Translate, lang: str) -> View:
             t("ver.authorisation_dates"),
             f"{consent['signed_on']} {t('ver.to')} {consent['valid_until'] or t('ver.no_end')}",
         ),
-        (t("ver.produced"), f"{report.get('created_at', '')} · {report['created_by']}"),
+        (t("ver.produced"), f"{beijing_time(report.get('created_at'))} · {report['created_by']}"),
     ]
     counts = (
         ("ver.summary_records", s["records"]),

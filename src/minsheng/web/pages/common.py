@@ -3,7 +3,6 @@ language (query `lang`, then the `lang` cookie, then Chinese), and `render`."""
 
 from __future__ import annotations
 
-import datetime as dt
 from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -16,6 +15,7 @@ from jinja2 import pass_context
 
 from minsheng.bootstrap import App
 from minsheng.codes import enums
+from minsheng.codes.clock import beijing_time
 from minsheng.contract.columns import FEED_SOURCES
 from minsheng.db.uow import UnitOfWork
 from minsheng.errors import NotAuthenticated
@@ -39,18 +39,6 @@ def _code(context: Any, codes: enums.CodeList, value: str | None) -> str:
 
 # China has one time zone; the store keeps UTC. Every time a person reads is Beijing time,
 # labelled so (北京时间), on pages, in the audit log shown to users, in reports and exports.
-BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
-
-
-def beijing_time(at: dt.datetime | str | None, *, seconds: bool = True) -> str:
-    """A stored time (UTC, with or without its zone; or ISO text) as Beijing time."""
-    if at is None or at == "":
-        return ""
-    when = dt.datetime.fromisoformat(at) if isinstance(at, str) else at
-    when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
-    return when.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
-
-
 # Every page may show a code by its label: the code lists, and the function.
 templates.env.globals.update(code=_code, enums=enums, FEED_SOURCES=FEED_SOURCES, asset_url=asset_url)
 templates.env.filters["beijing"] = beijing_time

@@ -39,7 +39,7 @@ from minsheng.security.users import Principal
 from minsheng.web.api.deps import TodayDep
 from minsheng.web.messages import translator
 from minsheng.web.pages.alerts import area_name, field_workers, plain, role_label, row_id
-from minsheng.web.pages.common import PageUowDep, UserDep, lang_of, render
+from minsheng.web.pages.common import PageUowDep, UserDep, beijing_time, lang_of, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -61,7 +61,6 @@ def _desk(request: Request, user: UserDep, uow: PageUowDep, today: TodayDep) -> 
 DeskDep = Annotated[Desk, Depends(_desk)]
 FLOW = tuple(STATUSES)  # new → assigned → visited → decided → closed
 DONE = ("open", "assign", "findings", "decision", "approve", "send_back", "reopen")
-BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
 STORE_FIELDS = {c.store_name: (name, c) for name, c in (HOUSEHOLD_FIELDS | PERSON_FIELDS).items()}
 # One unit per table: monthly incomes, costs over 12 months, and the rest (codes, counts).
 _YEARLY = [n for n, c in PERSON_FIELDS.items() if c.kind == "money" and "per 12 months" in c.en]
@@ -193,12 +192,6 @@ def _money(money: dict[str, int] | None, lang: str) -> str:
     )
 
 
-def _beijing(at: dt.datetime) -> str:
-    """An event time in Beijing time (the store keeps UTC; China has one time zone)."""
-    utc = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
-    return utc.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
-
-
 def _saved(order: dict[str, Any], names: dict[str, str], lang: str) -> list[tuple[str, str, str]]:
     """The recorded findings as (who, item, value) in the user's language."""
     t = translator(lang)
@@ -291,7 +284,7 @@ def detail(
             "is_preview": preview is not None,
             "explanation": explain_text(reassessment["explanation"], lang) if reassessment else "",
             "saved": _saved(order, names, lang) if order["findings"] else [],
-            "events": [e | {"when": _beijing(e["at"])} for e in order["events"]],
+            "events": [e | {"when": beijing_time(e["at"], seconds=False)} for e in order["events"]],
             "benefit": _yuan(order["benefit_fen"], lang),
             "money": _money(
                 decisions.payment(order["decision"], order["programme"], order["benefit_fen"], paid, enrolled), lang
