@@ -150,7 +150,13 @@ def registry(persons: int, county: str, rng: np.random.Generator) -> tuple[pl.Da
         [rng.normal(0, 4, persons), -rng.uniform(22, 38, persons), rng.uniform(22, 34, persons)],
         0.0,
     )
-    age = np.clip(age, 0.01, 101)
+    # Ages outside (0, 101] are spread over the first year of life and 95–101, not clipped to
+    # one day: a clip put 4.4 % of persons on a single birth date, which no registry shows, and
+    # above ~25,000 persons it used up that date's 499 sequence numbers (_id_numbers never ended).
+    # Its own random stream, so every other draw stays as it was.
+    spread = np.random.default_rng(persons)
+    age = np.where(age <= 0.01, spread.uniform(0.01, 1.0, persons), age)
+    age = np.where(age >= 101, spread.uniform(95.0, 101.0, persons), age)
     births = np.array([REFERENCE - dt.timedelta(days=int(a * 365.25)) for a in age], dtype=object)
     family = _surnames(len(sizes), rng)
     own = _surnames(persons, rng)

@@ -180,7 +180,12 @@ API_REFERENCE_CSP = "; ".join(
 API_REFERENCE = ("/docs",)
 CACHEABLE = ("/static/", "/vendor/", "/assets/", "/favicon.ico")  # the same files for everyone, no personal data
 # Not worth gzipping again: already compressed (xlsx is a zip, a PDF's streams are deflated).
+# Nor the API's JSON: its answers are a few KB for systems on the office network, and gzip in
+# the server's one event loop cut the household-detail API from 127 to 91 requests a second
+# under 20 clients (benchmarks/bench_api.py, PostgreSQL). Pages, which township offices load
+# over slow links, stay compressed.
 NOT_COMPRESSED = (
+    "application/json",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "application/pdf",
     "application/zip",
