@@ -145,6 +145,19 @@ class Output:
         elif sentence is not None:
             (err_console if err else console).print(sentence)
 
+    def unset_parameters(self, unset: list[Any]) -> None:
+        """Say up front which local parameters are not set (`programmes.local_choices.Missing`
+        items), so a county without its own standard does not read a silent sea of unknowns."""
+        if not unset:
+            return
+        from minsheng.programmes.local_choices import missing_summary
+
+        self.value(
+            "local_parameters_not_set",
+            [{"division": m.division, "parameter": m.parameter} for m in unset],
+            f"{missing_summary(unset)}\n{missing_summary(unset, 'en')}",
+        )
+
     def say(self, sentence: str, *, err: bool = False) -> None:
         """A sentence for people only (what it says is in the JSON document elsewhere, or not needed)."""
         if not self.as_json:

@@ -82,7 +82,6 @@ def run(
     from minsheng.bootstrap import bootstrap
     from minsheng.localparams.store import for_run
     from minsheng.monitoring.run import run_monitoring
-    from minsheng.programmes.local_choices import missing_summary
     from minsheng.programmes.registry import baseline
     from minsheng.registry.counts import counties
     from minsheng.security.audit import record_batch
@@ -92,12 +91,7 @@ def run(
     app_ = bootstrap(settings_for(data))
     with app_.engine.connect() as conn:  # the approved local values over the shipped files; what is still unset
         params, unset = for_run(conn, baseline(), [division[:6]] if division else counties(conn), when)
-    if unset:  # said up front, not as a sea of unknown alerts
-        shown.value(
-            "local_parameters_not_set",
-            [{"division": m.division, "parameter": m.parameter} for m in unset],
-            f"{missing_summary(unset)}\n{missing_summary(unset, 'en')}",
-        )
+    shown.unset_parameters(unset)
     with steps(1, "监测 monitor", shown.progress) as step:
         outcome = run_monitoring(
             app_.engine, date=when, jurisdiction=division, window_months=window_months, params=params

@@ -95,14 +95,7 @@ def assess(
                 engine_, "assess_registry", {"date": when, "households": hh.height, "persons": pp.height}, division
             )
         step("population")
-        if unset:  # said up front: a county without its own standard reads "unknown" everywhere
-            from minsheng.programmes.local_choices import missing_summary
-
-            shown.value(
-                "local_parameters_not_set",
-                [{"division": m.division, "parameter": m.parameter} for m in unset],
-                f"{missing_summary(unset)}\n{missing_summary(unset, 'en')}",
-            )
+        shown.unset_parameters(unset)
         result = assessment.assess(hh, pp, date=when, params=params, engine=engine)
         step("evaluate")
         paths = assessment.write_outputs(result, out, fmt)

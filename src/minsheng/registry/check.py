@@ -169,9 +169,12 @@ def import_checked(
     persons: Path | None = None,
     *,
     today: dt.date | None = None,
+    valid_only: bool = False,
 ) -> ImportOutcome:
     """Import all or nothing with the jurisdiction rules checked in the writing transaction;
-    `ImportRejected` (its `report` an `ImportOutcome` with `.errors`) when anything is wrong."""
+    `ImportRejected` (its `report` an `ImportOutcome` with `.errors`) when anything is wrong.
+    With `valid_only`, the good rows only (households with a bad row left out whole), as the
+    CLI's --valid-only; the outcome's `.errors` are the rows left out."""
     require_importer(principal)
     conflicts: list[dict[str, object]] = []
 
@@ -182,7 +185,7 @@ def import_checked(
         return rules.merged(found)
 
     try:
-        return import_files(engine, cipher, households, persons, today=today, scope=scope)
+        return import_files(engine, cipher, households, persons, valid_only=valid_only, today=today, scope=scope)
     finally:  # audited whether the import is refused or not, outside its transaction
         jurisdiction.record(engine, principal, conflicts)
 

@@ -16,10 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-import polars as pl
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -27,8 +25,8 @@ from minsheng.bootstrap import App
 from minsheng.contract import files
 from minsheng.contract.columns import COLUMNS
 from minsheng.errors import ImportRejected, NotFound
-from minsheng.registry import check, jurisdiction, report
-from minsheng.registry.importer import ImportOutcome, import_files
+from minsheng.registry import check, report
+from minsheng.registry.importer import ImportOutcome
 from minsheng.registry.template import write_template
 from minsheng.security import audit
 from minsheng.security.users import Principal
@@ -168,29 +166,9 @@ def _import_good_rows(
     """The CLI's `--valid-only` for the page: the good rows are written, the rows with errors
     (whole households) left out; the masked error report stays for fixing them."""
     kinds = files.sort_by_kind(paths)
-    conflicts: list[dict[str, object]] = []
-
-    def scope(conn: Connection, hh: tuple[Any, Any], pp: tuple[Any, Any], found: pl.DataFrame) -> pl.DataFrame:
-        """The jurisdiction rules in the writing transaction, as `check.import_checked` adds them."""
-        (hh_frame, hh_table), (p_frame, p_table) = hh, pp
-        rules = jurisdiction.check(
-            conn, user, (hh_frame, hh_table.file if hh_table else None), (p_frame, p_table.file if p_table else None)
-        )
-        conflicts.extend(rules.conflicts)
-        return rules.merged(found)
-
-    try:
-        outcome = import_files(
-            app.engine,
-            app.cipher,
-            kinds.get("households"),
-            kinds.get("persons"),
-            valid_only=True,
-            today=today,
-            scope=scope,
-        )
-    finally:
-        jurisdiction.record(app.engine, user, conflicts)
+    outcome = check.import_checked(
+        app.engine, app.cipher, user, kinds.get("households"), kinds.get("persons"), today=today, valid_only=True
+    )
     if not outcome.errors.is_empty():
         check.write_report(outcome.errors, folder / REPORT_NAME)
     Uploads.drop_inputs(folder)  # the clear ID numbers go; the masked report stays its hour
