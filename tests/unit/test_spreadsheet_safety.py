@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -63,3 +64,28 @@ def test_clean_text_and_trimmed_whitespace_are_not_control_characters() -> None:
 def test_the_reason_key_fits_a_feed_records_id_issue_and_has_both_languages() -> None:
     zh, en = REASONS["control_char"]
     assert len("control_char") <= 16 and zh and en  # feed_records.id_issue is String(16)
+
+
+def test_a_workbook_with_a_compression_method_zipfile_lacks_is_refused_not_a_crash(tmp_path: Path) -> None:
+    """zipfile raises its own NotImplementedError for a member compressed by a method it cannot
+    read (an entry claiming method 99, as an AES-encrypted member does): the workbook check must
+    turn that into a refusal in both languages, not let it escape as a crash."""
+    import zipfile
+
+    from minsheng.contract import workbooks
+    from minsheng.errors import ImportRejected
+
+    path = tmp_path / "odd.xlsx"
+    with zipfile.ZipFile(path, "w") as book:
+        book.writestr("[Content_Types].xml", "<Types/>")
+        book.writestr("xl/worksheets/sheet1.xml", "<worksheet/>")
+    data = bytearray(path.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):  # local and central headers
+        at = data.find(signature)
+        while at != -1:
+            data[at + offset : at + offset + 2] = (99).to_bytes(2, "little")
+            at = data.find(signature, at + 4)
+    path.write_bytes(bytes(data))
+    with pytest.raises(ImportRejected) as refused:
+        workbooks.inspect(path)
+    assert "not a valid .xlsx workbook" in refused.value.en and "不是有效的Excel" in refused.value.zh
