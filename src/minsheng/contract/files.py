@@ -188,18 +188,18 @@ def _csv_header(path: Path, file: str) -> list[str]:
 
 def _read_csv(path: Path, file: str) -> tuple[pl.DataFrame, str]:
     header = _csv_header(path, file)
-    data = path.read_bytes()
-    if not data.strip(codecs.BOM_UTF8 + b" \r\n\t"):
+    if _blank(path):
         raise reject(file, None, None, None, "文件为空", "the file is empty")
-    enc = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+    with path.open("rb") as fh:
+        enc = "utf-8-sig" if fh.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8 else "utf-8"
     try:
-        # The bytes as read go to the parser (which skips a BOM), and the parser is the UTF-8
+        # The parser reads the file itself (memory-mapped; it skips a BOM) and is the UTF-8
         # check: it refuses an invalid sequence in any cell, so a UTF-8 file (the usual case)
-        # is never decoded in Python as well — that pass cost a fifth of a second a million
-        # rows (issue 11 §5).
-        frame = _parse_csv(data, file)
+        # is neither copied into Python nor decoded there — those passes cost a third of a
+        # second a million rows (issue 11 §5).
+        frame = _parse_csv(path, file)
     except _NotUtf8:
-        text, enc = decode(data, file)  # GB18030, or refused with the first bad byte's row and column
+        text, enc = decode(path.read_bytes(), file)  # GB18030, or refused with the first bad byte's row and column
         frame = _parse_csv(text.encode("utf-8"), file)
     if len(header) != len(set(header)):
         dup = next(h for h in header if header.count(h) > 1)
@@ -207,11 +207,23 @@ def _read_csv(path: Path, file: str) -> tuple[pl.DataFrame, str]:
     return frame, enc
 
 
+_BLANK = frozenset(codecs.BOM_UTF8 + b" \r\n\t")
+
+
+def _blank(path: Path) -> bool:
+    """Nothing in the file but a BOM and white space: read until the first other byte."""
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 16):
+            if not frozenset(chunk) <= _BLANK:
+                return False
+    return True
+
+
 class _NotUtf8(Exception):
     """The parser met a byte sequence that is not UTF-8."""
 
 
-def _parse_csv(source: bytes, file: str) -> pl.DataFrame:
+def _parse_csv(source: Path | bytes, file: str) -> pl.DataFrame:
     try:
         return pl.read_csv(
             source,

@@ -12,21 +12,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, func, select
 
-from minsheng.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleDataError
+from minsheng.errors import Conflict, Forbidden, InvalidInput, NotFound
 from minsheng.localparams.tables import BATCHES, VALUES
+from minsheng.localparams.values import LocalValue, overlay, to_entry
 from minsheng.programmes.local_choices import Missing, missing_local_parameters
-from minsheng.rules.parameter_files import parse_entry
-from minsheng.rules.parameters import Entry, ParameterSet, Source, layered
+from minsheng.rules.parameters import ParameterSet
 from minsheng.security.audit import record
+
+__all__ = ["LocalValue", "batches", "decide", "for_run", "overlay", "parameters_for", "submit", "to_entry"]
 
 SUBMITTERS = frozenset({"administrator"})
 APPROVERS = frozenset({"administrator", "county_reviewer"})
-ORIGIN = "本地参数（数据库）local parameters (database)"
 
 
 class Actor(Protocol):
@@ -38,43 +38,6 @@ class Actor(Protocol):
     def role(self) -> str: ...
     @property
     def jurisdiction(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class LocalValue:
-    """One dated value as an administrator writes it; `value` maps an axis value ("" = all) to
-    its text ("1450", "0.35", "true")."""
-
-    parameter: str
-    region: str
-    effective: dt.date
-    value: dict[str, str]
-    doc: str
-    title: str = ""
-    clause: str = ""
-    url: str = ""
-    note: str = ""
-    row: int = 0  # the row of the file it came from (for errors)
-
-    def source(self) -> Source:
-        return Source(doc=self.doc, title=self.title or None, url=self.url or None, clause=self.clause or None)
-
-
-def to_entry(params: ParameterSet, v: LocalValue) -> Entry:
-    """The engine's entry for a stored value, checked like a file's (kind, axis, region, source)."""
-    param = params[v.parameter]
-    raw: Any
-    if set(v.value) == {""}:
-        raw = _typed(param.kind, v.value[""])
-    else:
-        raw = {axis: _typed(param.kind, text) for axis, text in v.value.items()}
-    return parse_entry(param, v.region, v.effective, raw, v.source(), f"row {v.row}" if v.row else v.parameter)
-
-
-def _typed(kind: str, text: str) -> Any:
-    if kind == "bool":
-        return {"true": True, "false": False}.get(text, text)  # anything else is refused as not a flag
-    return text
 
 
 # ---------------------------------------------------------------- maker-checker
@@ -223,22 +186,6 @@ def _grouped(rows: Iterable[Any]) -> list[LocalValue]:
 
 def _ids(values: list[LocalValue]) -> list[str]:
     return sorted({v.parameter for v in values})
-
-
-def overlay(params: ParameterSet, values: list[LocalValue]) -> ParameterSet:
-    """`params` with `values` laid over them. A stored value the shipped parameters no longer
-    accept (a parameter removed, a kind changed) is refused by name, not skipped."""
-    extra: dict[str, list[Entry]] = {}
-    for v in values:
-        if v.parameter not in params:
-            raise RuleDataError(
-                ORIGIN,
-                None,
-                f"已批准的本地参数 {v.parameter} 已不存在",
-                f"approved local parameter {v.parameter} no longer exists",
-            )
-        extra.setdefault(v.parameter, []).append(to_entry(params, v))
-    return layered(params, extra, ORIGIN)
 
 
 _CACHE: dict[tuple[int, tuple[Any, ...]], tuple[ParameterSet, ParameterSet]] = {}

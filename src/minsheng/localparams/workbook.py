@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -23,7 +23,7 @@ from minsheng.codes.divisions import canonical, divisions
 from minsheng.contract import sheets, workbooks
 from minsheng.contract.files import RowError
 from minsheng.errors import DivisionError, ImportRejected, RuleDataError
-from minsheng.localparams.store import LocalValue, to_entry
+from minsheng.localparams.values import LocalValue, to_entry
 from minsheng.programmes.local_choices import example, local_choices, national_rule
 from minsheng.rules.parameters import ParameterSet
 
@@ -171,10 +171,34 @@ def read(path: Path, params: ParameterSet, division: str) -> list[LocalValue]:
     if absent:
         names = "、".join(f.header for f in absent)
         raise ImportRejected(f"{file}：缺少列 {names}", f"{file}: missing columns {names}")
+    cells = (
+        (i, {k: ("" if raw[h] is None else str(raw[h]).strip()) for k, h in columns.items() if k})
+        for i, raw in enumerate(frame.iter_rows(named=True), start=2)
+    )
+    return refused_unless_clean(file, *check_rows(cells, params, division, file))
+
+
+def refused_unless_clean(file: str, values: list[LocalValue], errors: list[RowError]) -> list[LocalValue]:
+    """`values` when there is no error; else `ImportRejected` with every error (nothing is kept)."""
+    if errors:
+        raise ImportRejected(
+            f"{file}：有{len(errors)}处错误，未导入任何取值",
+            f"{file}: {len(errors)} problems; nothing was imported",
+            report=sorted(errors, key=lambda e: e.row or 0),
+        )
+    return values
+
+
+def check_rows(
+    rows: Iterable[tuple[int, dict[str, str]]], params: ParameterSet, division: str, file: str
+) -> tuple[list[LocalValue], list[RowError]]:
+    """Rows of cells (field key → text, numbered as the file numbers them) → the values they
+    give and every problem, by row and column: the one check of the workbook, the page's form
+    and a file given to `assess --local-params`. A row with no date, value or document is a
+    template row left blank and is skipped; the urban and rural rows of one value are joined."""
     errors: list[RowError] = []
     found: dict[tuple[str, str, dt.date], LocalValue] = {}
-    for i, raw in enumerate(frame.iter_rows(named=True), start=2):
-        cell = {k: ("" if raw[h] is None else str(raw[h]).strip()) for k, h in columns.items() if k}
+    for i, cell in rows:
         if not any(cell.get(k) for k in ("effective", "value", "doc")):
             continue  # a template row left blank
 
@@ -197,13 +221,7 @@ def read(path: Path, params: ParameterSet, division: str) -> list[LocalValue]:
             to_entry(params, v)  # kinds, axis values and region, checked as the engine will read them
         except RuleDataError as exc:
             errors.append(RowError(file, v.row, "value", "; ".join(v.value.values()), exc.zh, exc.en))
-    if errors:
-        raise ImportRejected(
-            f"{file}：有{len(errors)}处错误，未导入任何取值",
-            f"{file}: {len(errors)} problems; nothing was imported",
-            report=sorted(errors, key=lambda e: e.row or 0),
-        )
-    return sorted(found.values(), key=lambda v: (v.parameter, v.region, v.effective))
+    return sorted(found.values(), key=lambda v: (v.parameter, v.region, v.effective)), errors
 
 
 def _sheet(path: Path) -> pl.DataFrame:

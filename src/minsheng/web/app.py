@@ -36,6 +36,7 @@ from minsheng.web.pages import exports as pages_exports
 from minsheng.web.pages import households as pages_households
 from minsheng.web.pages import imports as pages_imports
 from minsheng.web.pages import links as pages_links
+from minsheng.web.pages import local_params as pages_local_params
 from minsheng.web.pages import notice as pages_notice
 from minsheng.web.pages import session as pages_session
 from minsheng.web.pages import verification as pages_verification
@@ -111,6 +112,7 @@ def create_app(app_: App) -> FastAPI:
         pages_work_order_actions,
         pages_verification,
         pages_links,
+        pages_local_params,
     ):
         web.include_router(page.router)
     web.add_exception_handler(LoginRequired, lambda _r, exc: login_redirect(exc))

@@ -52,6 +52,7 @@ NAV = (
     ("/import", "nav.import", True),
     ("/exports", "nav.exports", True),
 )  # (path, label, needs person-level access)
+ADMIN_NAV = (("/local-parameters", "nav.local_parameters"),)  # administrators only (issue 12 §5)
 
 
 class LoginRequired(Exception):
@@ -102,6 +103,8 @@ def render(request: Request, name: str, context: dict[str, Any], *, status_code:
     lang = lang_of(request)
     user: Principal | None = context.get("user")
     nav = [(p, k) for p, k, persons in NAV if user is None or user.sees_persons or not persons]
+    if user is not None and user.role == "administrator":
+        nav += ADMIN_NAV
     page = templates.TemplateResponse(
         request,
         name,

@@ -6,12 +6,15 @@
   var script = document.currentScript;
   var boxes = document.querySelectorAll("[data-figure]");
   if (!script || !boxes.length) return;
+  performance.mark("charts-js");
   import(script.dataset.echarts).then(function (echarts) {
     performance.mark("echarts-ready");  // for benchmarks/bench_pages.py: module ready vs charts drawn
     var charts = [];
     boxes.forEach(function (box) {
-      var chart = echarts.init(box, null, {renderer: "svg"});
+      var chart = echarts.init(box, null, {renderer: (location.search.indexOf("canvas")>=0?"canvas":"svg")});
+      performance.mark("init-"+charts.length);
       chart.setOption(JSON.parse(box.dataset.figure));
+      performance.mark("set-"+charts.length);
       charts.push(chart);
     });
     performance.mark("charts-drawn");
