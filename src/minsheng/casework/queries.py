@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, Connection, func, select
 
 from minsheng.casework import orders, queues
 from minsheng.casework.tables import WORK_ORDER_EVENTS, WORK_ORDERS
+from minsheng.db.store import starts_with
 from minsheng.errors import NotFound
 from minsheng.feeds.tables import FEED_RECORDS
 from minsheng.monitoring.alerts import UNFINISHED
@@ -93,7 +94,7 @@ def list_orders(
     if status:
         query = query.where(WORK_ORDERS.c.status == status)
     if township:
-        query = query.where(HOUSEHOLDS.c.residence_division.startswith(township))
+        query = query.where(starts_with(HOUSEHOLDS.c.residence_division, township))
     if assignee:
         query = query.where(WORK_ORDERS.c.assignee == assignee)
     if overdue:
@@ -146,7 +147,7 @@ class AlertFilter:
         if self.severity:
             out.append(ALERTS.c.severity == self.severity)
         if self.township:
-            out.append(HOUSEHOLDS.c.residence_division.startswith(self.township))
+            out.append(starts_with(HOUSEHOLDS.c.residence_division, self.township))
         if self.min_age_days:
             out.append(ALERTS.c.first_event <= today - dt.timedelta(days=self.min_age_days))
         if self.max_age_days is not None:

@@ -3,7 +3,9 @@
 `open_engine(url)` builds an Engine with the settings each backend needs and
 brings the schema to the newest Alembic revision; `bulk_insert` writes a
 Polars frame the fastest way the backend allows (COPY on PostgreSQL,
-executemany on SQLite). Nothing else in minsheng builds an engine from a URL.
+executemany on SQLite); `starts_with` is a division-prefix test the planner can
+estimate under row-level security; `analyze` refreshes statistics after a bulk
+write. Nothing else in minsheng builds an engine from a URL.
 """
 
 from __future__ import annotations
@@ -20,8 +22,21 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, ExceptionContext, Table, create_engine, event
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Connection,
+    Engine,
+    ExceptionContext,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+)
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from minsheng.errors import StoreBusy, StoreError
 from minsheng.privacy.personal_data import PersonalDataCipher
@@ -233,3 +248,43 @@ def _copy(conn: Connection, table: Table, frame: pl.DataFrame) -> None:
             buf = io.BytesIO()
             batch.write_csv(buf, include_header=False, null_value="")
             copy.write(buf.getvalue())
+
+
+class starts_with(ColumnElement[bool]):  # noqa: N801 (named as the SQL function it is on PostgreSQL)
+    """`column` begins with `prefix` (a division code's prefix: a jurisdiction, a township).
+
+        starts_with(HOUSEHOLDS.c.residence_division, "110105")
+
+    PostgreSQL: `starts_with(column, prefix)`, whose function is LEAKPROOF, so under row-level
+    security the planner still reads the column's statistics (for LIKE, which is not leakproof,
+    it guesses 0.5 % of the rows: the list pages' joins were then planned for 1 household
+    instead of 38,000; migration 0016). SQLite: `column LIKE prefix || '%'`, as before.
+    The prefix is taken literally on PostgreSQL; the callers pass digits, for which both agree."""
+
+    __visit_name__ = "minsheng_starts_with"
+    type = Boolean()
+    inherit_cache = True
+    _is_implicitly_boolean = True  # a test itself, as LIKE is: not `… = 1` on SQLite
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement), ("prefix", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column: ColumnElement[str], prefix: str | ColumnElement[str]) -> None:
+        self.column = column
+        self.prefix = prefix if isinstance(prefix, ColumnElement) else bindparam(None, prefix, type_=column.type)
+
+
+@compiles(starts_with)
+def _like_prefix(element: starts_with, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.column.startswith(element.prefix), **kw)
+
+
+@compiles(starts_with, "postgresql")
+def _starts_with(element: starts_with, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"starts_with({compiler.process(element.column, **kw)}, {compiler.process(element.prefix, **kw)})"
+
+
+def analyze(conn: Connection, *tables: str) -> None:
+    """Fresh planner statistics for `tables` after a bulk write in this transaction (PostgreSQL;
+    autovacuum would gather them a minute later, if it runs at all). Rows this transaction
+    wrote are counted. SQLite plans without them, as it always has."""
+    if conn.dialect.name == "postgresql" and tables:
+        conn.exec_driver_sql(f"ANALYZE {', '.join(tables)}")

@@ -238,7 +238,11 @@ def _decide(
 
 
 def _said(exc: MinshengError, lang: str) -> str:
-    return exc.zh if lang == "zh" else exc.en
+    """The message in the page's language; a form's field code (InvalidInput's "note：") left out."""
+    text = exc.zh if lang == "zh" else exc.en
+    if isinstance(exc, InvalidInput):
+        return text.removeprefix(f"{exc.field}：").removeprefix(f"{exc.field}: ")
+    return text
 
 
 def _shown_error(e: RowError, lang: str) -> dict[str, Any]:

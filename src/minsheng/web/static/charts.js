@@ -10,8 +10,9 @@
   import(script.dataset.echarts).then(function (echarts) {
     performance.mark("echarts-ready");  // for benchmarks/bench_pages.py: module ready vs charts drawn
     var charts = [];
-    boxes.forEach(function (box) {
-      var chart = echarts.init(box, null, {renderer: (location.search.indexOf("canvas")>=0?"canvas":"svg")});
+    var sizes = Array.prototype.map.call(boxes, function (box) { return [box.clientWidth, box.clientHeight]; });
+    boxes.forEach(function (box, i) {
+      var chart = echarts.init(box, null, {renderer: (location.search.indexOf("canvas")>=0?"canvas":"svg"), width: sizes[i][0], height: sizes[i][1]});
       performance.mark("init-"+charts.length);
       chart.setOption(JSON.parse(box.dataset.figure));
       performance.mark("set-"+charts.length);
