@@ -72,15 +72,25 @@ def alert_deadline(
 
 def deadline_keys(conn: Connection, scoped: Select[Any], params: ParameterSet | None) -> pl.DataFrame:
     """id and deadline of every alert `scoped` (a query of alert ids, joined to households)
-    selects, read in the same pass as the filters (one pass: see `queries._page`)."""
+    selects, read in the same pass as the filters (one pass: see `queries._page`). The working
+    days are counted once per grade, county and first event, not once per alert: thousands of
+    open alerts share a few hundred of them."""
     params = params or baseline()
     keys = scoped.add_columns(
         ALERTS.c.severity, ALERTS.c.county, ALERTS.c.first_event, WORK_ORDERS.c.deadline
     ).outerjoin(WORK_ORDERS, WORK_ORDERS.c.alert_id == ALERTS.c.id)
-    rows = conn.execute(keys).all()
-    deadlines = [alert_deadline(params, sev, county, first, due) for _i, sev, county, first, due in rows]
-    return pl.DataFrame(
-        {"id": [r[0] for r in rows], "deadline": deadlines}, schema={"id": pl.Int64, "deadline": pl.Date}
+    schema = {"id": pl.Int64, "severity": pl.String, "county": pl.String, "first_event": pl.Date, "due": pl.Date}
+    alerts = pl.DataFrame(conn.execute(keys).all(), schema=schema, orient="row")
+    limits = alerts.filter(pl.col("due").is_null()).select("severity", "county", "first_event").unique()
+    limits = limits.with_columns(
+        pl.Series(
+            "limit",
+            [alert_deadline(params, *key, None) for key in limits.iter_rows()],
+            dtype=pl.Date,
+        )
+    )
+    return alerts.join(limits, on=["severity", "county", "first_event"], how="left").select(
+        "id", pl.coalesce("due", "limit").alias("deadline")
     )
 
 

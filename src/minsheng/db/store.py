@@ -11,8 +11,10 @@ write. Nothing else in minsheng builds an engine from a URL.
 from __future__ import annotations
 
 import io
+import json
 import sqlite3
 import threading
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     ExceptionContext,
+    String,
     Table,
     bindparam,
     create_engine,
@@ -280,6 +283,36 @@ def _like_prefix(element: starts_with, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(starts_with, "postgresql")
 def _starts_with(element: starts_with, compiler: SQLCompiler, **kw: Any) -> str:
     return f"starts_with({compiler.process(element.column, **kw)}, {compiler.process(element.prefix, **kw)})"
+
+
+class in_values(ColumnElement[bool]):  # noqa: N801 (a SQL test, read as one)
+    """`column` is one of `values`, sent as one JSON text: thousands of values in one statement
+    and one bound parameter (an `IN (…)` list takes one parameter a value, and SQLite's are few).
+
+        in_values(HOUSEHOLDS.c.household_id, ["H1", "H2"])
+    """
+
+    __visit_name__ = "minsheng_in_values"
+    type = Boolean()
+    inherit_cache = True
+    _is_implicitly_boolean = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement), ("values", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column: ColumnElement[Any], values: Iterable[Any]) -> None:
+        self.column = column
+        self.values = bindparam(None, json.dumps(list(values)), type_=String())
+
+
+@compiles(in_values)
+def _in_json_each(element: in_values, compiler: SQLCompiler, **kw: Any) -> str:
+    column, values = compiler.process(element.column, **kw), compiler.process(element.values, **kw)
+    return f"{column} IN (SELECT value FROM json_each({values}))"
+
+
+@compiles(in_values, "postgresql")
+def _in_json_array(element: in_values, compiler: SQLCompiler, **kw: Any) -> str:
+    column, values = compiler.process(element.column, **kw), compiler.process(element.values, **kw)
+    return f"{column} IN (SELECT json_array_elements_text(CAST({values} AS json)))"
 
 
 def analyze(conn: Connection, *tables: str) -> None:

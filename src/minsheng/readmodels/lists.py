@@ -21,6 +21,7 @@ from minsheng.casework.queries import OPEN_STATUSES
 from minsheng.casework.tables import WORK_ORDERS
 from minsheng.codes.divisions import divisions
 from minsheng.contract.sheets import unguard
+from minsheng.db.store import in_values, starts_with
 from minsheng.errors import InvalidInput, NotFound
 from minsheng.monitoring.alerts import UNFINISHED
 from minsheng.monitoring.tables import ALERTS
@@ -195,26 +196,36 @@ def discovery_file(data: Path) -> Path | None:
     return path if path.is_file() else None
 
 
+DISCOVERY_ORDER = ["kind", "programme", "residence_division", "household_id"]  # the list's own order
+
+
 @lru_cache(maxsize=4)
 def _stored(path: Path, stamp: tuple[int, int]) -> pl.DataFrame:
-    """The stored file, parsed once per version of it (`stamp`: its mtime and size)."""
+    """The stored file, parsed and put in the list's order once per version of it (`stamp`: its
+    mtime and size): a request's filters keep that order, so a page needs no sort of its own."""
     # written through `contract.sheets` (a cell that would run as a formula has a leading
     # quote): read back as the ids the registry holds
-    return unguard(pl.read_csv(path, infer_schema=False, encoding="utf8-lossy"))
+    found = unguard(pl.read_csv(path, infer_schema=False, encoding="utf8-lossy"))
+    return found.sort([c for c in DISCOVERY_ORDER if c in found.columns])
 
 
-def _discovery_found(conn: Connection, path: Path, prefix: str, programme: str = "") -> pl.DataFrame:
+def _discovery_found(conn: Connection, path: Path, prefix: str, programme: str = "", kind: str = "") -> pl.DataFrame:
     """The stored discovery list's rows of households registered in `prefix` now (the file
-    may be older than a move)."""
+    may be older than a move), in the list's order."""
     info = path.stat()
     found = _stored(path, (info.st_mtime_ns, info.st_size))
     found = found.filter(pl.col("residence_division").str.starts_with(prefix))
     if programme:
         found = found.filter(pl.col("programme") == programme)
-    # the households registered in `prefix` now: one indexed range scan, cheaper than the file's
-    # ids in chunks of IN (…) once the list has thousands of rows
+    if kind:
+        found = found.filter(pl.col("kind") == kind)
+    # the list's households registered in `prefix` now: one statement for the list's ids, so a
+    # request reads as many households as the list has, not every household of the county
+    listed = found.get_column("household_id").unique().to_list()
     here = conn.scalars(
-        select(HOUSEHOLDS.c.household_id).where(HOUSEHOLDS.c.residence_division.startswith(prefix))
+        select(HOUSEHOLDS.c.household_id).where(
+            in_values(HOUSEHOLDS.c.household_id, listed), starts_with(HOUSEHOLDS.c.residence_division, prefix)
+        )
     ).all()
     return found.filter(pl.col("household_id").is_in(pl.Series(here, dtype=pl.String).implode()))
 
@@ -242,7 +253,7 @@ def discovery_list(conn: Connection, path: Path, prefix: str, programme: str = "
     """The stored discovery list, kept to households registered in `prefix` now (the
     file may be older than a move), with each household's head."""
     found = _discovery_found(conn, path, prefix, programme)
-    return _with_people(conn, found).sort("kind", "programme", "residence_division", "household_id")
+    return _with_people(conn, found).sort(DISCOVERY_ORDER)
 
 
 def notice_households(conn: Connection, village: str, programme: str, since: dt.date | None = None) -> pl.DataFrame:
@@ -294,17 +305,14 @@ def discovery_page(
     registered in `prefix` now, each row with its head and the deadline of the household's
     earliest open work order (an entry of the list has no deadline of its own until a work
     order takes it up). Sorted by kind, programme and residence, or nearest deadline first."""
-    found = _discovery_found(conn, path, prefix, programme)
-    if kind:
-        found = found.filter(pl.col("kind") == kind)
-    order = ["kind", "programme", "residence_division", "household_id"]
+    found = _discovery_found(conn, path, prefix, programme, kind)
     if sort == "deadline":
-        found = found.join(_open_deadlines(conn, prefix), on="household_id", how="left").sort(
-            ["deadline", *order], nulls_last=True
-        )
-        page = found.slice(max(offset, 0), limit)
+        # a stable sort: equal deadlines keep the list's order
+        due = _open_deadlines(conn, prefix, found.get_column("household_id").to_list())
+        found = found.join(due, on="household_id", how="left", maintain_order="left")
+        page = found.sort("deadline", nulls_last=True, maintain_order=True).slice(max(offset, 0), limit)
     else:
-        page = found.sort(order).slice(max(offset, 0), limit)
+        page = found.slice(max(offset, 0), limit)
         due = _open_deadlines(conn, prefix, page.get_column("household_id").to_list())
         page = page.join(due, on="household_id", how="left", maintain_order="left")
     return found.height, _with_people(conn, page)  # heads for the page's rows only
@@ -315,11 +323,11 @@ def _open_deadlines(conn: Connection, prefix: str, households: list[str] | None 
     query = (
         select(WORK_ORDERS.c.household_id, func.min(WORK_ORDERS.c.deadline))
         .join(HOUSEHOLDS, HOUSEHOLDS.c.household_id == WORK_ORDERS.c.household_id)
-        .where(HOUSEHOLDS.c.residence_division.startswith(prefix), WORK_ORDERS.c.status.in_(OPEN_STATUSES))
+        .where(starts_with(HOUSEHOLDS.c.residence_division, prefix), WORK_ORDERS.c.status.in_(OPEN_STATUSES))
         .group_by(WORK_ORDERS.c.household_id)
     )
     if households is not None:
-        query = query.where(WORK_ORDERS.c.household_id.in_(sorted(set(households))))
+        query = query.where(in_values(WORK_ORDERS.c.household_id, sorted(set(households))))
     return pl.DataFrame(
         conn.execute(query).all(), schema={"household_id": pl.String, "deadline": pl.Date}, orient="row"
     )

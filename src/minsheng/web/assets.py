@@ -1,23 +1,22 @@
 """The desk's static files, each under a URL that names its content: `/assets/<hash>/<name>`.
 
 A township office may be on a slow link, so a browser should fetch a file once and then never
-ask again: the URL carries the first 12 hex digits of the file's SHA-256, so the answer can be
-`Cache-Control: immutable` for a year — a changed file gets a new URL, and the page (never
-cached: `no-store`) names the new one. An old hash answers 404 rather than the new content
-under the old name.
+ask again: the URL carries the first 12 hex digits of the file's SHA-256, so the answer is
+`Cache-Control: public, max-age=31536000, immutable` — a changed file gets a new URL, and the
+page (never cached: `no-store`) names the new one. `immutable` keeps a browser from revalidating
+even on a reload, so a repeat load of a page asks the server for the page alone (issue 12 §6:
+each request more is a round trip of 50 ms on such a link). An old hash answers 404 rather
+than the new content under the old name.
 
 The files are read once per process and kept in memory with their gzip form (compressed once,
-at level 9, not per request): the ECharts bundle is 1.1 MB, 0.37 MB gzipped. ECharts comes
-from an installed package (`instaui-echarts`, which ships Apache ECharts' own ES-module build),
-never a CDN: a county office may have no internet. Only its file is read; its Python code is
-never imported.
+at level 9, not per request). Nothing comes from another host: a county office may have no
+internet. (The dashboard's charts are SVG drawn by the server, `pages.charts`: no script.)
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
-import importlib.metadata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -25,7 +24,6 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
 
-ECHARTS = "echarts.esm.min.js"
 YEAR = 365 * 24 * 3600
 IMMUTABLE = f"public, max-age={YEAR}, immutable"
 TYPES = {
@@ -51,12 +49,6 @@ class Asset:
         return f"/assets/{self.digest}/{self.name}"
 
 
-def _echarts_file() -> Path:
-    """ECharts' ES-module build as the installed instaui-echarts package ships it."""
-    located = importlib.metadata.distribution("instaui-echarts").locate_file(f"instaui_echarts/static/{ECHARTS}")
-    return Path(str(located))
-
-
 def _asset(name: str, body: bytes) -> Asset:
     media_type = TYPES[Path(name).suffix]
     squeezed = gzip.compress(body, compresslevel=9, mtime=0) if media_type.startswith("text") else None
@@ -67,15 +59,13 @@ def _asset(name: str, body: bytes) -> Asset:
 
 @cache
 def assets() -> dict[str, Asset]:
-    """Every file of web/static, and ECharts, by name (read and compressed once)."""
+    """Every file of web/static by name (read and compressed once)."""
     static = resources.files("minsheng.web") / "static"
-    found = {
+    return {
         entry.name: _asset(entry.name, entry.read_bytes())
         for entry in static.iterdir()
         if entry.is_file() and Path(entry.name).suffix in TYPES
     }
-    found[ECHARTS] = _asset(ECHARTS, _echarts_file().read_bytes())
-    return found
 
 
 def asset_url(name: str) -> str:

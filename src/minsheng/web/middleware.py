@@ -151,7 +151,7 @@ def _sha256(source: str) -> str:
 
 # The pages load scripts and styles from this site only. Two allowances, each for a reason:
 # the notice's print button is an inline handler (its exact text allowed by hash, nothing else),
-# and ECharts positions its charts with inline styles (as do the bars of the link review page).
+# and the bars of the link review page are sized by inline styles.
 CSP = "; ".join(
     [
         "default-src 'self'",

@@ -21,7 +21,9 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard_page(request: Request, user: UserDep, uow: PageUowDep, today: TodayDep) -> Any:
+def dashboard_page(request: Request, uow: PageUowDep, user: UserDep, today: TodayDep) -> Any:
+    # The unit of work first: it finds the session's user, which `user` then reuses (named
+    # first, `user` looked the session up again on a connection of its own).
     figures = dashboard.figures(uow.connection, user, today=today)
     t = translator(lang_of(request))
     enrolled_by_town: dict[str | None, int] = {}

@@ -1,0 +1,62 @@
+"""The figures of a simulation, read from its outcomes (`simulation.outcomes`): per programme,
+per group and for the income distribution. Weighted throughout: a household counts its weight,
+its persons their household's weight.
+
+Money is summed in float64 and rounded half up to the fen at the end: exact to the fen for any
+total under 2^53 fen (90 trillion yuan) when weights and take-up are whole numbers; with
+fractional weights or an expected take-up the total is an expectation, rounded to the fen once.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from minsheng.simulation.outcomes import Outcomes, col
+
+MONTHS = 12
+
+
+def _fen(x: pl.Expr) -> pl.Expr:
+    return (x + 0.5).floor().cast(pl.Int64)
+
+
+def programme_totals(out: Outcomes, by: list[str] | None = None) -> pl.DataFrame:
+    """One row per scenario × programme (× group): recipients and cost, eligible and expected,
+    and each figure's change from the baseline (the first scenario)."""
+    by = by or []
+    w = pl.col("weight")
+    rows = []
+    for s in out.scenarios:
+        for pid in out.programmes:
+            eligible = (pl.col(col(s.id, pid, "eligible")) == True).fill_null(False).cast(pl.Float64)  # noqa: E712
+            take_up = pl.col(col(s.id, pid, "take_up"))
+            benefit = pl.col(col(s.id, pid, "benefit")).cast(pl.Float64)
+            persons = pl.col(col(s.id, pid, "persons")).fill_null(0).cast(pl.Float64)
+            figures = [
+                (w * eligible).sum().alias("eligible_households"),
+                (w * persons).sum().alias("eligible_persons"),
+                (w * take_up).sum().alias("expected_households"),
+                (w * take_up * persons).sum().alias("expected_persons"),
+                _fen((w * benefit).sum()).alias("monthly_cost_eligible_fen"),
+                _fen((w * benefit * take_up).sum()).alias("monthly_cost_expected_fen"),
+                (w * pl.col(col(s.id, pid, "eligible")).is_null().cast(pl.Float64)).sum().alias("unknown_households"),
+            ]
+            frame = (
+                out.households.group_by(by, maintain_order=True).agg(figures) if by else out.households.select(figures)
+            )
+            rows.append(frame.with_columns(pl.lit(s.id).alias("scenario"), pl.lit(pid).alias("programme")))
+    table = pl.concat(rows).with_columns(
+        (pl.col("monthly_cost_eligible_fen") * MONTHS).alias("annual_cost_eligible_fen"),
+        (pl.col("monthly_cost_expected_fen") * MONTHS).alias("annual_cost_expected_fen"),
+    )
+    keys = ["programme", *by]
+    measures = [c for c in table.columns if c not in (*keys, "scenario")]
+    baseline = table.filter(pl.col("scenario") == out.scenarios[0].id).select(
+        *keys, *(pl.col(c).alias(f"{c}__baseline") for c in measures)
+    )
+    joined = table.join(baseline, on=keys, how="left", maintain_order="left", nulls_equal=True)
+    return (
+        joined.with_columns((pl.col(c) - pl.col(f"{c}__baseline")).alias(f"{c}_change") for c in measures)
+        .drop(f"{c}__baseline" for c in measures)
+        .select("scenario", *keys, *measures, *(f"{c}_change" for c in measures))
+    )

@@ -1,0 +1,221 @@
+"""Baseline and reforms over one population: one row per household with what each scenario
+gives it (issue 13 §1). Pure: frames in, a frame out; the figures are read from it
+(`simulation.figures`).
+
+For every scenario `s` and programme `p` the household row carries
+- `s:p:eligible`: eligible under s (a person-level programme: any member eligible; null = unknown),
+- `s:p:persons`: members eligible (a household programme: all members when eligible),
+- `s:p:benefit`: the monthly amount in fen the household would get if enrolled (0 when not eligible),
+- `s:p:take_up`: the expected share of it paid (0–1), by the take-up rule below,
+and, per scenario, `s:income`: monthly household income after the expected benefits.
+
+Income before (`income_before`): wage + business + property + transfer + disregarded income
+of every member, per month (the contract's components of NBS 可支配收入); it excludes every
+simulated benefit. A household with any component unknown has no income (null) and is left
+out of the income figures, which report how many were left out.
+
+Take-up: not everyone eligible applies. Where the frame records enrolment, a household eligible
+at baseline is paid at baseline if it is enrolled (take-up 1) and not otherwise (0); without a
+record of enrolment, at the programme's rate. Under a reform a household eligible at baseline
+keeps its baseline take-up, a newly eligible one enters at the rate (an expected value), and
+one no longer eligible leaves (0).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from minsheng.rules.evaluate import default_outputs, evaluate
+from minsheng.rules.model import Model
+from minsheng.rules.parameters import ParameterSet
+
+INCOME_PARTS = (
+    "wage_income_fen",
+    "business_income_fen",
+    "property_income_fen",
+    "transfer_income_fen",
+    "disregarded_income_fen",
+)
+# A person-level programme is enrolled under the household programme it belongs to (单人保 is dibao).
+ENROLMENT_CODE = {"dibao_single": "dibao"}
+FRAMES = ("representative", "registry")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named parameter set: the baseline, or a reform applied to it."""
+
+    id: str
+    label_zh: str
+    label_en: str
+    params: ParameterSet
+
+
+@dataclass(frozen=True)
+class TakeUp:
+    """Take-up rate per (programme, urban_rural); `measured` says which came from the data."""
+
+    rates: dict[tuple[str, str], float]
+    measured: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+
+    def rate(self, programme: str, urban_rural: str) -> float:
+        return self.rates.get((programme, urban_rural), 1.0)
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    households: pl.DataFrame
+    scenarios: tuple[Scenario, ...]
+    programmes: tuple[str, ...]  # programmes in the model, in its order
+    paying: tuple[str, ...]  # those with an amount
+    take_up: TakeUp
+    frame: str
+    date: dt.date
+
+
+def col(scenario: str, programme: str, what: str) -> str:
+    return f"{scenario}:{programme}:{what}"
+
+
+def simulate(
+    model: Model,
+    households: pl.DataFrame,
+    persons: pl.DataFrame,
+    scenarios: list[Scenario],
+    *,
+    date: dt.date,
+    frame: str = "representative",
+    take_up: TakeUp | None = None,
+) -> Outcomes:
+    """Evaluate every scenario (the first is the baseline) over the same households and persons."""
+    if frame not in FRAMES:
+        raise ValueError(f"frame must be one of {FRAMES}")
+    programmes = tuple(model.programmes)
+    paying = tuple(p for p, prog in model.programmes.items() if prog.benefit)
+    frame_out = _household_frame(households, persons)
+    for i, scenario in enumerate(scenarios):
+        result = evaluate(model, scenario.params, households, persons, date=date, outputs=default_outputs(model))
+        per_household = _programme_columns(model, scenario.id, result.households, result.persons)
+        frame_out = frame_out.join(per_household, on="household_id", how="left", maintain_order="left")
+        frame_out = frame_out.with_columns(
+            # a household programme reaches every member
+            pl.when(pl.col(col(scenario.id, pid, "eligible")) == True)  # noqa: E712
+            .then(pl.col("size"))
+            .otherwise(0)
+            .cast(pl.Int64)
+            .alias(col(scenario.id, pid, "persons"))
+            for pid, prog in model.programmes.items()
+            if prog.entity == "household"
+        )
+        if i == 0:
+            take_up = take_up or measured_take_up(frame_out, scenario.id, programmes)
+    assert take_up is not None
+    frame_out = _expected(frame_out, scenarios, programmes, paying, take_up)
+    return Outcomes(frame_out, tuple(scenarios), programmes, paying, take_up, frame, date)
+
+
+def _household_frame(households: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
+    weight = pl.col("weight").cast(pl.Float64) if "weight" in households.columns else pl.lit(1.0)
+    enrolled = pl.col("enrolled") if "enrolled" in households.columns else pl.lit(None, dtype=pl.List(pl.String))
+    members = persons.group_by("household_id").agg(
+        pl.len().alias("size"),
+        # any unknown component leaves the household's income unknown
+        pl.sum_horizontal(INCOME_PARTS, ignore_nulls=False).sum().alias("income_before")
+        if all(c in persons.columns for c in INCOME_PARTS)
+        else pl.lit(None, dtype=pl.Int64).alias("income_before"),
+        pl.any_horizontal(pl.col(c).is_null() for c in INCOME_PARTS if c in persons.columns)
+        .any()
+        .alias("income_unknown"),
+    )
+    return (
+        households.select(
+            "household_id",
+            "residence_division",
+            pl.col("urban_rural") if "urban_rural" in households.columns else pl.lit(None, dtype=pl.String),
+            weight.alias("weight"),
+            enrolled.alias("enrolled"),
+        )
+        .join(members, on="household_id", how="inner", maintain_order="left")
+        .with_columns(
+            pl.when(pl.col("income_unknown")).then(None).otherwise(pl.col("income_before")).alias("income_before")
+        )
+        .drop("income_unknown")
+    )
+
+
+def _programme_columns(model: Model, sid: str, hh: pl.DataFrame, pp: pl.DataFrame) -> pl.DataFrame:
+    household_level, person_level = [], []
+    for pid, prog in model.programmes.items():
+        eligible, benefit = pl.col(prog.eligible), pl.col(prog.benefit) if prog.benefit else pl.lit(0)
+        paid = pl.when(eligible).then(benefit).otherwise(0).fill_null(0)
+        if prog.entity == "household":
+            household_level += [
+                eligible.alias(col(sid, pid, "eligible")),
+                paid.cast(pl.Int64).alias(col(sid, pid, "benefit")),
+            ]
+        else:
+            person_level += [
+                # Kleene any: one eligible member makes the household a recipient; else unknown if any is unknown.
+                eligible.any(ignore_nulls=False).alias(col(sid, pid, "eligible")),
+                (eligible == True).sum().cast(pl.Int64).alias(col(sid, pid, "persons")),  # noqa: E712
+                paid.sum().cast(pl.Int64).alias(col(sid, pid, "benefit")),
+            ]
+    out = hh.select("household_id", *household_level)
+    if person_level:
+        out = out.join(pp.group_by("household_id").agg(person_level), on="household_id", how="left")
+    return out
+
+
+def measured_take_up(frame: pl.DataFrame, baseline: str, programmes: tuple[str, ...]) -> TakeUp:
+    """Enrolled ÷ eligible at baseline, weighted, by programme and urban/rural (where enrolment is recorded)."""
+    if frame.get_column("enrolled").is_null().all():
+        return TakeUp({})
+    rates, measured = {}, set()
+    for pid in programmes:
+        eligible = pl.col(col(baseline, pid, "eligible")) == True  # noqa: E712
+        enrolled = pl.col("enrolled").list.contains(ENROLMENT_CODE.get(pid, pid)).fill_null(False)
+        by_area = (
+            frame.filter(eligible)
+            .group_by("urban_rural")
+            .agg((pl.col("weight") * enrolled.cast(pl.Float64)).sum().alias("enrolled"), pl.col("weight").sum())
+        )
+        for area, got, total in by_area.iter_rows():
+            if total > 0:
+                rates[(pid, area)] = got / total
+                measured.add((pid, area))
+    return TakeUp(rates, frozenset(measured))
+
+
+def _expected(
+    frame: pl.DataFrame,
+    scenarios: list[Scenario],
+    programmes: tuple[str, ...],
+    paying: tuple[str, ...],
+    take_up: TakeUp,
+) -> pl.DataFrame:
+    base = scenarios[0].id
+    known = not frame.get_column("enrolled").is_null().all()
+    exprs = []
+    for pid in programmes:
+        rate = pl.col("urban_rural").replace_strict(
+            {area: take_up.rate(pid, area) for area in ("urban", "rural")}, default=1.0, return_dtype=pl.Float64
+        )
+        enrolled = pl.col("enrolled").list.contains(ENROLMENT_CODE.get(pid, pid)).fill_null(False).cast(pl.Float64)
+        at_baseline = enrolled if known else rate
+        was_eligible = (pl.col(col(base, pid, "eligible")) == True).fill_null(False)  # noqa: E712
+        for s in scenarios:
+            eligible = (pl.col(col(s.id, pid, "eligible")) == True).fill_null(False)  # noqa: E712
+            stays = at_baseline if s.id == base else pl.when(was_eligible).then(at_baseline).otherwise(rate)
+            exprs.append(pl.when(eligible).then(stays).otherwise(0.0).alias(col(s.id, pid, "take_up")))
+    frame = frame.with_columns(exprs)
+    incomes = [
+        (
+            pl.col("income_before")
+            + pl.sum_horizontal(pl.col(col(s.id, p, "benefit")) * pl.col(col(s.id, p, "take_up")) for p in paying)
+        ).alias(f"{s.id}:income")
+        for s in scenarios
+    ]
+    return frame.with_columns(incomes)
