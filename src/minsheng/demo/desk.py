@@ -25,9 +25,11 @@ from minsheng.casework import orders
 from minsheng.db.uow import UnitOfWork
 from minsheng.demo import history
 from minsheng.demo.timeline import DemoTimeline
+from minsheng.localparams.store import parameters_for
 from minsheng.monitoring.tables import ALERTS
 from minsheng.programmes.registry import baseline
 from minsheng.registry.tables import HOUSEHOLDS
+from minsheng.rules.parameters import ParameterSet
 from minsheng.security.tables import USERS
 from minsheng.security.users import Principal, create_user, generate_password
 
@@ -68,13 +70,32 @@ def seed_desk(
                 .limit(2)
             )
         ]
+    made = ensure_users(
+        engine,
+        data_dir,
+        [
+            ("reviewer", "county_reviewer", county),
+            ("reviewer2", "county_reviewer", county),
+            ("admin", "administrator", county),
+            *((f"township{i + 1}", "township_caseworker", t) for i, t in enumerate(towns)),
+        ],
+    )
+    params = _parameters(engine)
+    history.settle(engine, county, towns, timeline, params)
+    return made, _open_orders(engine, county, towns, timeline)
+
+
+def _parameters(engine: Engine) -> ParameterSet:
+    """The shipped files with the county's approved local values (the demo's own among them)."""
+    with engine.connect() as conn:
+        return parameters_for(conn, baseline())
+
+
+def ensure_users(engine: Engine, data_dir: Path, wanted: list[tuple[str, str, str]]) -> list[DemoUser]:
+    """The demo users (name, role, jurisdiction) not there yet, made with random passwords and
+    added to `demo-users.txt` (mode 600): the desk's, and the local parameters' two administrators."""
+    with engine.connect() as conn:
         existing = set(conn.execute(select(USERS.c.username)).scalars())
-    wanted = [
-        ("reviewer", "county_reviewer", county),
-        ("reviewer2", "county_reviewer", county),
-        ("admin", "administrator", county),
-        *((f"township{i + 1}", "township_caseworker", t) for i, t in enumerate(towns)),
-    ]
     made = []
     with engine.begin() as conn:
         for username, role, jurisdiction in wanted:
@@ -85,11 +106,10 @@ def seed_desk(
             made.append(DemoUser(username, role, jurisdiction, password))
     if made:
         path = data_dir / "demo-users.txt"
-        path.write_text("".join(f"{u.username}\t{u.role}\t{u.jurisdiction}\t{u.password}\n" for u in made), "utf-8")
+        with path.open("a", encoding="utf-8") as out:  # users made by an earlier step stay listed
+            out.write("".join(f"{u.username}\t{u.role}\t{u.jurisdiction}\t{u.password}\n" for u in made))
         os.chmod(path, 0o600)
-    params = baseline()
-    history.settle(engine, county, towns, timeline, params)
-    return made, _open_orders(engine, county, towns, timeline)
+    return made
 
 
 def _open_orders(engine: Engine, county: str, towns: list[str], timeline: DemoTimeline) -> int:
@@ -101,7 +121,7 @@ def _open_orders(engine: Engine, county: str, towns: list[str], timeline: DemoTi
             .order_by(ALERTS.c.township.in_(towns).desc(), ALERTS.c.first_event, ALERTS.c.id)
             .limit(ORDERS)
         ).all()
-    params = baseline()
+    params = _parameters(engine)
     rng = np.random.default_rng(2)
     opened: list[tuple[int, int, dt.date]] = []
     with UnitOfWork(engine, reviewer) as uow:

@@ -5,7 +5,7 @@ same rows as YAML. `minsheng assess --local-params FILE` on files and the demo's
 
 A YAML file holds the template's input columns by their keys, one item a value:
 
-    division: "621121"            # the default for an item without a region
+    division: "621121"            # an item without a region is for this division (unless the caller names one)
     values:
       - {parameter: dibao.standard, axis: urban, effective: 2025-07-01, value: 850, doc: 通民发〔2025〕12号}
 
@@ -54,7 +54,7 @@ def _yaml(path: Path, params: ParameterSet, division: str) -> list[LocalValue]:
         raise ImportRejected(
             f"{path.name}：应有 values 列表，每项一个取值", f"{path.name}: expected a list `values`, one item per value"
         )
-    default = str(doc.get("division") or division)
+    default = division or str(doc.get("division") or "")  # the caller's area first (the demo's county)
     keys = {f.key for f in workbook.FIELDS}
     rows = ((getattr(item, "line", 0), {k: _text(v) for k, v in item.items() if k in keys}) for item in items)
     values, errors = workbook.check_rows(rows, params, default, path.name)

@@ -87,8 +87,8 @@ def _value(param: Parameter, entry: Entry) -> str:
 def _status(entry: Entry | None, known: bool, division: str) -> str:
     if entry is None or not known:
         return "not_set"
-    if entry.source.local_choice:  # a stated default or the demo's illustration, no document
-        return "illustrative"
-    if entry.region == NATIONAL:
+    if entry.region == NATIONAL:  # a national rule, or a national default the place may replace
         return "national"
+    if entry.source.local_choice:  # a place's value with no document: the demo's illustration
+        return "illustrative"
     return "set_here" if entry.region.startswith(division) else "set_above"

@@ -7,7 +7,8 @@ For every scenario `s` and programme `p` the household row carries
 - `s:p:persons`: members eligible (a household programme: all members when eligible),
 - `s:p:benefit`: the monthly amount in fen the household would get if enrolled (0 when not eligible),
 - `s:p:take_up`: the expected share of it paid (0–1), by the take-up rule below,
-and, per scenario, `s:income`: monthly household income after the expected benefits.
+and, per scenario, `s:income`: monthly household income after the expected benefits; and
+`poverty_line`: the household's dibao standard at baseline (fen per person a month).
 
 Income before (`income_before`): wage + business + property + transfer + disregarded income
 of every member, per month (the contract's components of NBS 可支配收入); it excludes every
@@ -42,6 +43,7 @@ INCOME_PARTS = (
 # A person-level programme is enrolled under the household programme it belongs to (单人保 is dibao).
 ENROLMENT_CODE = {"dibao_single": "dibao"}
 FRAMES = ("representative", "registry")
+LINE_FROM = "dibao_standard_fen"
 
 
 @dataclass(frozen=True)
@@ -112,9 +114,17 @@ def simulate(
         )
         if i == 0:
             take_up = take_up or measured_take_up(frame_out, scenario.id, programmes)
+            frame_out = frame_out.join(_line(result.households), on="household_id", how="left", maintain_order="left")
     assert take_up is not None
     frame_out = _expected(frame_out, scenarios, programmes, paying, take_up)
     return Outcomes(frame_out, tuple(scenarios), programmes, paying, take_up, frame, date)
+
+
+def _line(hh: pl.DataFrame) -> pl.DataFrame:
+    """The baseline's dibao standard of each household (fen per person a month): the poverty line
+    the figures hold fixed under every reform."""
+    line = pl.col(LINE_FROM) if LINE_FROM in hh.columns else pl.lit(None, dtype=pl.Int64)
+    return hh.select("household_id", line.alias("poverty_line"))
 
 
 def _household_frame(households: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:

@@ -3,48 +3,14 @@ changes nothing changes nothing, weights count like copies, and take-up follows 
 
 from __future__ import annotations
 
-import datetime as dt
-
 import polars as pl
 import pytest
+from sim_world import DATE, RAISE_5, scenarios
 
 from minsheng import assessment
-from minsheng.contract.columns import store_frame
-from minsheng.contract.validation import parse_table
-from minsheng.programmes.registry import baseline, model
-from minsheng.rules.reforms import apply, parse_reform_text
+from minsheng.programmes.registry import model
 from minsheng.simulation.figures import programme_totals
-from minsheng.simulation.outcomes import Scenario, TakeUp, col, simulate
-from minsheng.synth import SynthConfig, generate
-
-DATE = dt.date(2026, 6, 1)
-RAISE_5 = """
-reform:
-  id: plus5
-  label: {zh: 低保标准提高5%, en: dibao standard +5 %}
-parameters:
-  dibao.standard:
-    values:
-      "110105":
-        2026-01-01: {value: 1596}
-"""
-
-
-@pytest.fixture(scope="module")
-def county() -> tuple[pl.DataFrame, pl.DataFrame]:
-    pop = generate(SynthConfig(county="110105", households=3_000, seed=5))
-    hh = store_frame(parse_table(pop.households.cast(pl.String), "households")[0].drop("__row"), "households")
-    pp = store_frame(parse_table(pop.persons.cast(pl.String), "persons")[0].drop("__row"), "persons")
-    return hh, pp
-
-
-def scenarios(*reforms: str) -> list[Scenario]:
-    base = baseline()
-    out = [Scenario("baseline", "现行政策", "baseline", base)]
-    for text in reforms:
-        reform = parse_reform_text(text, "reform.yaml", base)
-        out.append(Scenario(reform.id, reform.label_zh, reform.label_en, apply(base, reform)))
-    return out
+from minsheng.simulation.outcomes import TakeUp, col, simulate
 
 
 def test_baseline_equals_assess(county: tuple[pl.DataFrame, pl.DataFrame]) -> None:
