@@ -28,8 +28,14 @@ from minsheng.rules.reforms import apply, load_reform
 OUTPUT_FORMATS = ("csv", "parquet", "xlsx")
 
 
-def parameters(reform: Path | None = None) -> ParameterSet:
+def parameters(reform: Path | None = None, local: Path | None = None) -> ParameterSet:
+    """The shipped files; with `local`, a county's local-parameters file laid over them (checked
+    as the database import checks it); with `reform`, the reform over that."""
     params = baseline()
+    if local is not None:
+        from minsheng.localparams.local_file import layer_file
+
+        params = layer_file(params, local)
     return apply(params, load_reform(reform, params)) if reform else params
 
 

@@ -1,5 +1,5 @@
 """The security headers in a real browser (headless Chromium against uvicorn): every page still
-works under the Content-Security-Policy — the dashboard's ECharts charts draw, the notice's print
+works under the Content-Security-Policy — the dashboard's charts (inline SVG) show, the notice's print
 button prints — without a single violation, and the browser's own form posts (login, logout)
 pass the same-origin check with the Referrer-Policy the app sends."""
 
@@ -36,7 +36,7 @@ def test_pages_work_under_the_content_security_policy(
     page.get_by_role("button", name="登录").click()  # a form post: the browser's own Origin passes
     page.wait_for_url(f"{base}/")
 
-    page.locator(".chart svg").first.wait_for()  # ECharts drew under the policy
+    page.locator(".chart svg").first.wait_for()  # the charts show under the policy
     assert page.locator(".chart svg").count() >= 2
     shots(page, "01-dashboard-under-csp")
     assert page.evaluate("window.__violations") == []

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import re
 import unicodedata
 from pathlib import Path
@@ -20,7 +19,6 @@ from minsheng.bootstrap import App
 from minsheng.settings import Settings
 from minsheng.web import assets
 from minsheng.web.app import create_app
-from minsheng.web.pages import charts
 from world import CIPHER, CLEAR_IDS, PASSWORD, World
 
 
@@ -37,37 +35,24 @@ def sign_in(client: TestClient, user: str) -> TestClient:
 def test_static_files_are_gzipped_and_cached_under_their_content_hash(client: TestClient) -> None:
     sign_in(client, "reviewer_a")
     page = client.get("/")
-    urls = re.findall(r'(?:href|src|data-echarts)="(/assets/[0-9a-f]{12}/[^"]+)"', page.text)
-    assert {u.rsplit("/", 1)[1] for u in urls} >= {"minsheng.css", "charts.js", "echarts.esm.min.js", "favicon.svg"}
-    assert "plotly" not in page.text and "//" not in "".join(urls)  # nothing from another host
-    echarts = next(u for u in urls if u.endswith("echarts.esm.min.js"))
-    answer = client.get(echarts, headers={"accept-encoding": "gzip"})
+    urls = re.findall(r'(?:href|src)="(/assets/[0-9a-f]{12}/[^"]+)"', page.text)
+    assert {u.rsplit("/", 1)[1] for u in urls} == {"minsheng.css", "tables.js", "favicon.svg"}
+    assert "plotly" not in page.text and "echarts" not in page.text.lower()  # the charts come drawn (SVG)
+    css = next(u for u in urls if u.endswith("minsheng.css"))
+    answer = client.get(css, headers={"accept-encoding": "gzip"})
     assert answer.status_code == 200 and answer.headers["content-encoding"] == "gzip"
     assert answer.headers["cache-control"] == "public, max-age=31536000, immutable"
-    assert int(answer.headers["content-length"]) < 450_000  # 1.1 MB of ECharts, about 0.37 MB on the wire
-    assert b"echarts" in answer.content[:2000].lower() or b"Apache" in answer.content[:2000]  # decoded by the client
-    assert client.get(echarts, headers={"if-none-match": answer.headers["etag"]}).status_code == 304
-    css = next(u for u in urls if u.endswith("minsheng.css"))
+    assert int(answer.headers["content-length"]) < len(assets.assets()["minsheng.css"].body) / 2
+    assert b"font-family" in answer.content  # decoded by the client
+    assert client.get(css, headers={"if-none-match": answer.headers["etag"]}).status_code == 304
     assert client.get(css.replace(css.split("/")[2], "000000000000")).status_code == 404  # an old hash
     # The page itself is compressed too, and never cached (it names people).
     raw = client.get("/", headers={"accept-encoding": "gzip"})
     assert raw.headers["content-encoding"] == "gzip" and raw.headers["cache-control"] == "no-store"
     icon = client.get("/favicon.ico")
     assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
-    bundle = assets.assets()["echarts.esm.min.js"]
-    assert bundle.gzipped is not None and gzip.decompress(bundle.gzipped) == bundle.body
-
-
-def test_dashboard_charts_are_echarts_options_with_the_legend_clear_of_the_bars() -> None:
-    names = [f"{i:02d}街道" for i in range(43)]
-    option = json.loads(charts.by_township(names, [1] * 43, [0] * 43, {"households": "户数", "enrolled": "已纳入"}))
-    assert option["xAxis"]["data"] == names and option["xAxis"]["axisLabel"] == {
-        "interval": 0,
-        "rotate": 40,
-        "fontSize": 11,
-    }  # every township named, slanted
-    assert option["legend"]["top"] == 0 and option["grid"]["top"] > 20 and option["grid"]["containLabel"]
-    assert [s["name"] for s in option["series"]] == ["户数", "已纳入"]
+    sheet = assets.assets()["minsheng.css"]
+    assert sheet.gzipped is not None and gzip.decompress(sheet.gzipped) == sheet.body
 
 
 def test_error_pages_keep_the_navigation_and_a_bad_filter_is_a_page_not_json(client: TestClient) -> None:

@@ -347,6 +347,16 @@ def demo(
     )
     import_(files=[out / "households.csv", out / "persons.csv"], valid_only=False, report_dir=None, data=settings.data)
     summary(division=county, data=settings.data)
+    from minsheng.bootstrap import bootstrap
+    from minsheng.demo.local_params import seed_local_parameters
+
+    # The county's local choices, as a county sets them: one administrator submits, another approves.
+    seeded = seed_local_parameters(bootstrap(settings).engine, county, settings.data)
+    if seeded.batch is not None:
+        console.print(
+            f"本地参数 {seeded.values} 项：admin 提交、admin2 批准（提交 {seeded.batch}）"
+            f" local parameters: {seeded.values} values submitted by admin, approved by admin2"
+        )
     from minsheng.cli.feeds import import_feeds
 
     import_feeds(files=sorted((out / "feeds").glob("*.csv")), kind=None, data=settings.data)
@@ -374,13 +384,13 @@ def demo(
         out=settings.data / "discovery",
         data=settings.data,
     )
-    from minsheng.bootstrap import bootstrap
     from minsheng.demo.desk import seed_desk
 
     made, opened = seed_desk(
         bootstrap(settings).engine, county, settings.data, today=timeline.demo_date, feeds_start=timeline.feeds_start
     )
     console.print(f"已建核查工单 work orders opened from red alerts: {opened}")
+    made = [*seeded.users, *made]
     if made:
         console.print(
             "演示用户（密码仅显示一次，另存于 demo-users.txt）demo users (passwords shown once, also in demo-users.txt):"

@@ -35,6 +35,14 @@ app.add_typer(rules_app, name="rules")
 
 DateOption = Annotated[str | None, typer.Option("--date", help="测算日期 YYYY-MM-DD (default: today)")]
 ReformOption = Annotated[Path | None, typer.Option("--reform", help="改革方案 reform overlay (.yaml/.json)")]
+LocalParamsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--local-params",
+        help="本地参数文件（填好的模板 .xlsx 或 .yaml），叠加在随包参数之上 "
+        "a local-parameters file (filled-in template or YAML) laid over the shipped files",
+    ),
+]
 
 
 def _date(text: str | None) -> dt.date:
@@ -59,6 +67,7 @@ def assess(
     engine: Annotated[str, typer.Option(help="local | spark")] = "local",
     data: DataOption = None,
     as_json: JsonOption = False,
+    local_params: LocalParamsOption = None,
 ) -> None:
     """测算全部救助项目 Assess every programme over the registry or over files."""
     from minsheng import assessment
@@ -73,7 +82,7 @@ def assess(
     shown = Output(as_json)
     started = time.perf_counter()
     with steps(4, "测算 assess", shown.progress) as step:
-        params = assessment.parameters(reform)
+        params = assessment.parameters(reform, local_params)
         step("parameters")
         if households is not None and persons is not None:
             hh, pp = assessment.population_from_files(households, persons)
@@ -156,9 +165,13 @@ def explain(
     from minsheng.rules.explain_text import render
     from minsheng.security.audit import cli_actor, record_now
 
+    from minsheng.localparams.store import parameters_for
+
     app_ = bootstrap(settings_for(data))
     hh, pp = population.load(app_.engine, household_id=household_id)
-    result = assessment.explain(hh, pp, household_id, date=_date(date), params=assessment.parameters(reform))
+    with app_.engine.connect() as conn:  # the county's approved local values, as `assess` uses them
+        params = parameters_for(conn, assessment.parameters(reform))
+    result = assessment.explain(hh, pp, household_id, date=_date(date), params=params)
     record_now(app_.engine, cli_actor(), "read_household", "household", household_id, {"purpose": "explain"})
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))
@@ -184,13 +197,14 @@ def check() -> None:
 def test(
     files: Annotated[list[Path], typer.Argument(help="情景测试文件 scenario files (.yaml)")],
     reform: ReformOption = None,
+    local_params: LocalParamsOption = None,
 ) -> None:
     """运行情景测试 Run scenario tests in one vectorised pass."""
     from minsheng import assessment
     from minsheng.programmes.registry import model
     from minsheng.rules.scenarios import load_cases, run
 
-    results = run(model(), assessment.parameters(reform), load_cases(files))
+    results = run(model(), assessment.parameters(reform, local_params), load_cases(files))
     failed = [r for r in results if not r.ok]
     for r in failed:
         console.print(f"[red]FAIL[/] {r.case.id}: " + "; ".join(r.problems))

@@ -93,6 +93,14 @@ def write_xlsx(frame: pl.DataFrame, path: Path, worksheet: str, **options: Any) 
     return path
 
 
+def write_xlsx_sheets(frames: dict[str, pl.DataFrame], path: Path, **options: Any) -> Path:
+    """Several frames as the sheets of one new .xlsx (sheet = key), written as `write_xlsx` writes one."""
+    with workbook(path) as book:
+        for name, frame in frames.items():
+            frame.write_excel(book, worksheet=name[:31], **(TABLE_OPTIONS | options))  # Excel's sheet-name limit
+    return path
+
+
 def write_parquet(frame: pl.DataFrame, path: Path) -> Path:
     """Parquet is not opened by spreadsheet programs: written as is, but created 0600."""
     private_file(path)

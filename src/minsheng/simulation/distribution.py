@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minsheng.simulation.inequality import ArrayLike
+from minsheng.simulation.inequality import ArrayLike, ranking
 
 BANDS = ("loss_over_5", "loss_under_5", "no_change", "gain_under_5", "gain_over_5")
 BAND_LABELS = {
@@ -30,11 +30,11 @@ NO_CHANGE_FEN = 100  # 1 yuan a month
 LARGE_SHARE = 0.05
 
 
-def deciles(income: ArrayLike, persons_weight: ArrayLike) -> np.ndarray:
+def deciles(income: ArrayLike, persons_weight: ArrayLike, *, order: np.ndarray | None = None) -> np.ndarray:
     """Decile 1–10 of each household; `persons_weight` is its persons × its weight."""
     y = np.asarray(income, dtype=np.float64)
     w = np.asarray(persons_weight, dtype=np.float64)
-    order = np.argsort(y, kind="stable")
+    order = ranking(y) if order is None else order
     cum = np.cumsum(w[order])
     midpoint = (cum - w[order] / 2) / cum[-1]
     out = np.empty(len(y), dtype=np.int8)
@@ -42,11 +42,13 @@ def deciles(income: ArrayLike, persons_weight: ArrayLike) -> np.ndarray:
     return out
 
 
-def palma(income: ArrayLike, persons_weight: ArrayLike, decile: ArrayLike | None = None) -> float:
+def palma(
+    income: ArrayLike, persons_weight: ArrayLike, decile: ArrayLike | None = None, *, order: np.ndarray | None = None
+) -> float:
     """Top decile's income over the bottom four deciles' (per-capita income × persons × weight)."""
     y = np.asarray(income, dtype=np.float64)
     w = np.asarray(persons_weight, dtype=np.float64)
-    d = deciles(y, w) if decile is None else np.asarray(decile)
+    d = deciles(y, w, order=order) if decile is None else np.asarray(decile)
     bottom = float(np.dot(w[d <= 4], y[d <= 4]))
     top = float(np.dot(w[d == 10], y[d == 10]))
     return top / bottom if bottom > 0 else float("inf")

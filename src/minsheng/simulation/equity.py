@@ -20,6 +20,7 @@ import polars as pl
 from minsheng.simulation import distribution as dist
 from minsheng.simulation import inequality as ineq
 from minsheng.simulation import poverty
+from minsheng.simulation.household_types import TYPES
 from minsheng.simulation.outcomes import Outcomes, col
 
 SCALES = ("per_capita", "sqrt")
@@ -36,8 +37,8 @@ class Units:
     size: np.ndarray
     weight: np.ndarray
     line: np.ndarray  # NaN where the household's standard is unknown
-    urban_rural: np.ndarray
-    township: np.ndarray
+    urban_rural: ineq.Groups
+    township: ineq.Groups
     excluded: int
 
     @property
@@ -45,8 +46,13 @@ class Units:
         return self.weight * self.size
 
 
+def _known(out: Outcomes) -> pl.DataFrame:
+    """The households the income figures are over: income known, weight above zero."""
+    return out.households.filter(pl.col("income_before").is_not_null() & (pl.col("weight") > 0))
+
+
 def units(out: Outcomes) -> Units:
-    known = out.households.filter(pl.col("income_before").is_not_null())
+    known = _known(out)
     f = lambda c: known.get_column(c).cast(pl.Float64).to_numpy()  # noqa: E731
     return Units(
         before=f("income_before"),
@@ -54,10 +60,17 @@ def units(out: Outcomes) -> Units:
         size=f("size"),
         weight=f("weight"),
         line=known.get_column("poverty_line").cast(pl.Float64).fill_null(np.nan).to_numpy(),
-        urban_rural=known.get_column("urban_rural").fill_null("unknown").to_numpy(),
-        township=known.get_column("residence_division").str.slice(0, 9).to_numpy(),
+        urban_rural=_groups(known.get_column("urban_rural").fill_null("unknown")),
+        township=_groups(known.get_column("residence_division").str.slice(0, 9)),
         excluded=out.households.height - known.height,
     )
+
+
+def _groups(labels: pl.Series) -> ineq.Groups:
+    """Integer codes by Polars (a hash, not a sort of strings), made once for every income."""
+    codes = labels.rank("dense").cast(pl.Int64) - 1
+    names = labels.unique(maintain_order=False).sort()
+    return ineq.Groups(codes.to_numpy(), tuple(names.to_list()))
 
 
 def scaled(income: np.ndarray, size: np.ndarray, scale: str) -> np.ndarray:
@@ -71,12 +84,13 @@ def scaled(income: np.ndarray, size: np.ndarray, scale: str) -> np.ndarray:
 def distribution_figures(u: Units, income: np.ndarray, scale: str, relative: dict[float, float]) -> dict[str, Any]:
     """Every poverty and inequality figure of one income vector (household totals, monthly fen)."""
     y, w = scaled(income, u.size, scale), u.persons_weight
+    order = ineq.ranking(y)  # sorted once for the median, Gini, deciles and P90/P10
     theil = ineq.theil_t_by(y, w, u.urban_rural)
     ge0 = ineq.ge0_by(y, w, u.urban_rural)
     figures: dict[str, Any] = {
         "mean": ineq.mean(y, w),
-        "median": float(ineq.quantile(y, w, 0.5)[0]),
-        "gini": ineq.gini(y, w),
+        "median": float(ineq.quantile(y, w, 0.5, order=order)[0]),
+        "gini": ineq.gini(y, w, order=order),
         "theil_t": theil.total,
         "theil_t_within_urban_rural": theil.within,
         "theil_t_between_urban_rural": theil.between,
@@ -86,8 +100,8 @@ def distribution_figures(u: Units, income: np.ndarray, scale: str, relative: dic
         "ge0_between_urban_rural": ge0.between,
         "ge0_between_township": ineq.ge0_by(y, w, u.township).between,
         "nonpositive_excluded": ge0.excluded,
-        "palma": dist.palma(y, w),
-        "p90_p10": ineq.p90_p10(y, w),
+        "palma": dist.palma(y, w, order=order),
+        "p90_p10": ineq.p90_p10(y, w, order=order),
     }
     for eps in ATKINSON:
         figures[f"atkinson_{eps:g}"] = ineq.atkinson(y, w, eps).value
@@ -150,7 +164,7 @@ def target_efficiency(out: Outcomes) -> pl.DataFrame:
     """Per scenario: the share of expected spending that reaches persons poor before transfers
     (income per capita before transfers under the household's own dibao standard)."""
     u = units(out)
-    known = out.households.filter(pl.col("income_before").is_not_null())
+    known = _known(out)
     poor = (u.before / u.size) < np.nan_to_num(u.line, nan=-np.inf)
     rows = []
     for s in out.scenarios:
@@ -160,4 +174,21 @@ def target_efficiency(out: Outcomes) -> pl.DataFrame:
             for p in out.paying
         )
         rows.append({"scenario": s.id, "target_efficiency": poverty.target_efficiency(spent, u.weight, poor)})
+    return pl.DataFrame(rows)
+
+
+def bands_by_type(out: Outcomes) -> pl.DataFrame:
+    """Per reform and household type: the persons in each winners/losers band."""
+    base = out.scenarios[0].id
+    known = _known(out)
+    persons = (known["weight"] * known["size"]).to_numpy()
+    rows = []
+    for s in out.scenarios[1:]:
+        band = dist.bands(known[f"{base}:income"].to_numpy(), known[f"{s.id}:income"].to_numpy())
+        for name in TYPES:
+            at = known[name].to_numpy()
+            row: dict[str, Any] = {"scenario": s.id, "household_type": name, "persons": float(persons[at].sum())}
+            for i, b in enumerate(dist.BANDS):
+                row[b] = float(persons[at & (band == i)].sum())
+            rows.append(row)
     return pl.DataFrame(rows)

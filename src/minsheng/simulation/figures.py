@@ -9,11 +9,21 @@ fractional weights or an expected take-up the total is an expectation, rounded t
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import polars as pl
 
+from minsheng.simulation.household_types import TYPES
 from minsheng.simulation.outcomes import Outcomes, col
 
 MONTHS = 12
+# The groups figures break down by: the residence division's levels, and urban/rural.
+GROUPS = {
+    "township": pl.col("residence_division").str.slice(0, 9),
+    "county": pl.col("residence_division").str.slice(0, 6),
+    "city": pl.col("residence_division").str.slice(0, 4),
+    "urban_rural": pl.col("urban_rural"),
+}
 
 
 def _fen(x: pl.Expr) -> pl.Expr:
@@ -24,6 +34,7 @@ def programme_totals(out: Outcomes, by: list[str] | None = None) -> pl.DataFrame
     """One row per scenario × programme (× group): recipients and cost, eligible and expected,
     and each figure's change from the baseline (the first scenario)."""
     by = by or []
+    households = out.households.with_columns(GROUPS[g].alias(g) for g in by)
     w = pl.col("weight")
     rows = []
     for s in out.scenarios:
@@ -41,9 +52,7 @@ def programme_totals(out: Outcomes, by: list[str] | None = None) -> pl.DataFrame
                 _fen((w * benefit * take_up).sum()).alias("monthly_cost_expected_fen"),
                 (w * pl.col(col(s.id, pid, "eligible")).is_null().cast(pl.Float64)).sum().alias("unknown_households"),
             ]
-            frame = (
-                out.households.group_by(by, maintain_order=True).agg(figures) if by else out.households.select(figures)
-            )
+            frame = households.group_by(by, maintain_order=True).agg(figures) if by else households.select(figures)
             rows.append(frame.with_columns(pl.lit(s.id).alias("scenario"), pl.lit(pid).alias("programme")))
     table = pl.concat(rows).with_columns(
         (pl.col("monthly_cost_eligible_fen") * MONTHS).alias("annual_cost_eligible_fen"),
@@ -59,4 +68,29 @@ def programme_totals(out: Outcomes, by: list[str] | None = None) -> pl.DataFrame
         joined.with_columns((pl.col(c) - pl.col(f"{c}__baseline")).alias(f"{c}_change") for c in measures)
         .drop(f"{c}__baseline" for c in measures)
         .select("scenario", *keys, *measures, *(f"{c}_change" for c in measures))
+    )
+
+
+def by_household_type(out: Outcomes) -> pl.DataFrame:
+    """`programme_totals` within each household type (a household of several types is in each)."""
+    tables = []
+    for name in TYPES:
+        of_type = replace(out, households=out.households.filter(pl.col(name)))
+        tables.append(programme_totals(of_type).with_columns(pl.lit(name).alias("household_type")))
+    return pl.concat(tables).select("household_type", pl.exclude("household_type"))
+
+
+def take_up_table(out: Outcomes) -> pl.DataFrame:
+    """The take-up rate used per programme and area, and whether it was measured in the data."""
+    return pl.DataFrame(
+        [
+            {
+                "programme": p,
+                "urban_rural": area,
+                "take_up": out.take_up.rate(p, area),
+                "measured": (p, area) in out.take_up.measured,
+            }
+            for p in out.programmes
+            for area in ("urban", "rural")
+        ]
     )

@@ -58,20 +58,36 @@ def mean(y: ArrayLike, w: ArrayLike | None = None) -> float:
     return float(np.dot(w, y) / w.sum())
 
 
-def quantile(y: ArrayLike, w: ArrayLike | None, q: float | list[float] | ArrayLike) -> np.ndarray:
+def ranking(y: ArrayLike) -> np.ndarray:
+    """The order that sorts incomes ascending (stable): pass it as `order=` to measures of the
+    same incomes and weights (with no zero weight) so they sort once, not each."""
+    return np.argsort(np.asarray(y, dtype=np.float64), kind="stable")
+
+
+def _order(y: np.ndarray, order: np.ndarray | None) -> np.ndarray:
+    if order is None:
+        return ranking(y)
+    if len(order) != len(y):
+        raise ValueError("order= was made for other incomes (units of zero weight are left out of the measures)")
+    return order
+
+
+def quantile(
+    y: ArrayLike, w: ArrayLike | None, q: float | list[float] | ArrayLike, *, order: np.ndarray | None = None
+) -> np.ndarray:
     """Weighted quantiles by the inverse CDF: the smallest y whose cumulative weight share ≥ q."""
     y, w = _arrays(y, w)
-    order = np.argsort(y, kind="stable")
+    order = _order(y, order)
     y, share = y[order], np.cumsum(w[order])
     share /= share[-1]
     at = np.searchsorted(share, np.atleast_1d(np.asarray(q, dtype=np.float64)), side="left")
     return y[np.minimum(at, len(y) - 1)]
 
 
-def gini(y: ArrayLike, w: ArrayLike | None = None) -> float:
+def gini(y: ArrayLike, w: ArrayLike | None = None, *, order: np.ndarray | None = None) -> float:
     """Weighted Gini, no small-sample correction (ties in any order give the same value)."""
     y, w = _arrays(y, w)
-    order = np.argsort(y, kind="stable")
+    order = _order(y, order)
     y, w = y[order], w[order]
     total_w, cum = w.sum(), np.cumsum(w)
     # Σᵢ Σⱼ wᵢ wⱼ |yᵢ − yⱼ| = 2 Σᵢ wᵢ yᵢ (Cᵢ₋₁ − (W − Cᵢ)) over y sorted ascending.
@@ -121,62 +137,71 @@ def atkinson(y: ArrayLike, w: ArrayLike | None, epsilon: float) -> Positive:
     return Positive(float(1 - ede / mu), excluded)
 
 
-def _groups(groups: ArrayLike, w_mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    labels = np.asarray(groups).astype(str)
-    return np.unique(labels if w_mask is None else labels[w_mask], return_inverse=True)
+@dataclass(frozen=True)
+class Groups:
+    """Group labels as integer codes (made once, reused for every income vector)."""
+
+    codes: np.ndarray  # int64, one per unit
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, labels: ArrayLike) -> Groups:
+        names, codes = np.unique(np.asarray(labels).astype(str), return_inverse=True)
+        return cls(codes.astype(np.int64), tuple(str(n) for n in names))
 
 
-def theil_t_by(y: ArrayLike, w: ArrayLike | None, groups: ArrayLike) -> Decomposition:
+def theil_t_by(y: ArrayLike, w: ArrayLike | None, groups: ArrayLike | Groups) -> Decomposition:
     """Theil T = Σ_g s_g T_g (within) + Σ_g s_g ln(μ_g/μ) (between), s_g the group's income share."""
-    y, w, names, idx = _grouped(y, w, groups)
-    total_income, mu = np.dot(w, y), np.dot(w, y) / w.sum()
-    within = between = 0.0
-    own = {}
-    for g, name in enumerate(names):
-        yg, wg = y[idx == g], w[idx == g]
-        income = np.dot(wg, yg)
-        own[str(name)] = _theil(yg, wg) if income > 0 else 0.0
-        if income > 0:
-            share = income / total_income
-            within += share * own[str(name)]
-            between += share * np.log((income / wg.sum()) / mu)
-    return Decomposition(_theil(y, w), float(within), float(between), own)
+    y, w, g, names = _grouped(y, w, groups)
+    k = len(names)
+    weight, income = np.bincount(g, w, k), np.bincount(g, w * y, k)
+    has = income > 0
+    mu_g = np.divide(income, weight, out=np.zeros(k), where=weight > 0)
+    r = np.divide(y, mu_g[g], out=np.zeros_like(y), where=mu_g[g] > 0)
+    terms = np.zeros_like(r)
+    pos = r > 0
+    terms[pos] = r[pos] * np.log(r[pos])  # 0 · ln 0 = 0
+    own = np.divide(np.bincount(g, w * terms, k), weight, out=np.zeros(k), where=weight > 0)
+    share, mu = income / income.sum(), income.sum() / weight.sum()
+    within = float(np.dot(share[has], own[has]))
+    between = float(np.dot(share[has], np.log(mu_g[has] / mu)))
+    return Decomposition(_theil(y, w), within, between, _named(names, own, weight > 0))
 
 
-def ge0_by(y: ArrayLike, w: ArrayLike | None, groups: ArrayLike) -> Decomposition:
+def ge0_by(y: ArrayLike, w: ArrayLike | None, groups: ArrayLike | Groups) -> Decomposition:
     """GE(0) = Σ_g v_g GE0_g (within) + Σ_g v_g ln(μ/μ_g) (between), v_g the group's weight share;
     over positive incomes only."""
-    y, w, names, idx = _grouped(y, w, groups)
+    y, w, g, names = _grouped(y, w, groups)
     keep = y > 0
     excluded = int((~keep).sum())
-    y, w, idx = y[keep], w[keep], idx[keep]
-    total_w, mu = w.sum(), np.dot(w, y) / w.sum()
-    within = between = 0.0
-    own = {}
-    for g, name in enumerate(names):
-        yg, wg = y[idx == g], w[idx == g]
-        if len(yg) == 0:
-            continue
-        own[str(name)] = _ge0(yg, wg)
-        share = wg.sum() / total_w
-        within += share * own[str(name)]
-        between += share * np.log(mu / (np.dot(wg, yg) / wg.sum()))
-    return Decomposition(_ge0(y, w), float(within), float(between), own, excluded)
+    y, w, g = y[keep], w[keep], g[keep]
+    k = len(names)
+    weight, income = np.bincount(g, w, k), np.bincount(g, w * y, k)
+    has = weight > 0
+    mu_g = np.divide(income, weight, out=np.zeros(k), where=has)
+    own = np.divide(np.bincount(g, w * np.log(mu_g[g] / y), k), weight, out=np.zeros(k), where=has)
+    share, mu = weight / weight.sum(), income.sum() / weight.sum()
+    within = float(np.dot(share[has], own[has]))
+    between = float(np.dot(share[has], np.log(mu / mu_g[has])))
+    return Decomposition(_ge0(y, w), within, between, _named(names, own, has), excluded)
+
+
+def _named(names: tuple[str, ...], values: np.ndarray, present: np.ndarray) -> dict[str, float]:
+    return {name: float(v) for name, v, p in zip(names, values, present, strict=True) if p}
 
 
 def _grouped(
-    y: ArrayLike, w: ArrayLike | None, groups: ArrayLike
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    y: ArrayLike, w: ArrayLike | None, groups: ArrayLike | Groups
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]:
     y_all = np.asarray(y, dtype=np.float64)
     w_all = np.ones_like(y_all) if w is None else np.asarray(w, dtype=np.float64)
-    labels = np.asarray(groups)
-    if labels.shape != y_all.shape:
+    groups = groups if isinstance(groups, Groups) else Groups.of(groups)
+    if groups.codes.shape != y_all.shape:
         raise ValueError("one group label per unit is needed")
     y_kept, w_kept = _arrays(y_all, w_all)
-    names, idx = _groups(labels, w_all > 0)
-    return y_kept, w_kept, names, idx
+    return y_kept, w_kept, groups.codes[w_all > 0], groups.names
 
 
-def p90_p10(y: ArrayLike, w: ArrayLike | None = None) -> float:
-    p10, p90 = quantile(y, w, [0.1, 0.9])
+def p90_p10(y: ArrayLike, w: ArrayLike | None = None, *, order: np.ndarray | None = None) -> float:
+    p10, p90 = quantile(y, w, [0.1, 0.9], order=order)
     return float(p90 / p10) if p10 > 0 else float("inf")

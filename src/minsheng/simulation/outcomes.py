@@ -7,7 +7,8 @@ For every scenario `s` and programme `p` the household row carries
 - `s:p:persons`: members eligible (a household programme: all members when eligible),
 - `s:p:benefit`: the monthly amount in fen the household would get if enrolled (0 when not eligible),
 - `s:p:take_up`: the expected share of it paid (0–1), by the take-up rule below,
-and, per scenario, `s:income`: monthly household income after the expected benefits; and
+the household types of `simulation.household_types` (one boolean column each), and, per
+scenario, `s:income`: monthly household income after the expected benefits; and
 `poverty_line`: the household's dibao standard at baseline (fen per person a month).
 
 Income before (`income_before`): wage + business + property + transfer + disregarded income
@@ -32,6 +33,7 @@ import polars as pl
 from minsheng.rules.evaluate import default_outputs, evaluate
 from minsheng.rules.model import Model
 from minsheng.rules.parameters import ParameterSet
+from minsheng.simulation.household_types import PERSON_OUTPUTS, household_types
 
 INCOME_PARTS = (
     "wage_income_fen",
@@ -99,7 +101,8 @@ def simulate(
     paying = tuple(p for p, prog in model.programmes.items() if prog.benefit)
     frame_out = _household_frame(households, persons)
     for i, scenario in enumerate(scenarios):
-        result = evaluate(model, scenario.params, households, persons, date=date, outputs=default_outputs(model))
+        wanted = default_outputs(model) + (list(PERSON_OUTPUTS) if i == 0 else [])
+        result = evaluate(model, scenario.params, households, persons, date=date, outputs=wanted)
         per_household = _programme_columns(model, scenario.id, result.households, result.persons)
         frame_out = frame_out.join(per_household, on="household_id", how="left", maintain_order="left")
         frame_out = frame_out.with_columns(
@@ -115,6 +118,8 @@ def simulate(
         if i == 0:
             take_up = take_up or measured_take_up(frame_out, scenario.id, programmes)
             frame_out = frame_out.join(_line(result.households), on="household_id", how="left", maintain_order="left")
+            types = household_types(result.persons, persons)
+            frame_out = frame_out.join(types, on="household_id", how="left", maintain_order="left")
     assert take_up is not None
     frame_out = _expected(frame_out, scenarios, programmes, paying, take_up)
     return Outcomes(frame_out, tuple(scenarios), programmes, paying, take_up, frame, date)

@@ -48,7 +48,11 @@ def alerts_by_grade_and_age(rows: list[dict[str, Any]], labels: dict[str, str]) 
             labels[severity],
             colour,
             [
-                sum(r["count"] for r in rows if r["severity"] == severity and r["age"] == age and r["status"] in UNFINISHED)
+                sum(
+                    r["count"]
+                    for r in rows
+                    if r["severity"] == severity and r["age"] == age and r["status"] in UNFINISHED
+                )
                 for age in AGES
             ],
         )
