@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +27,14 @@ from child import run_in_child
 
 DATE = "2025-08-01"
 BIN = Path(sys.executable).parent
+# The synthetic county is the demo county: its local parameters come from the demo's file, as a
+# county's own would on a files-only run (issue 12 §5), not from the package.
+LOCAL = str(resources.files("minsheng.demo") / "local_parameters.yaml")
 
 
 def command(households: Path, persons: Path, out: Path) -> list[str]:
     files = ["--households", str(households), "--persons", str(persons)]
-    return [str(BIN / "minsheng"), "assess", *files, "--date", DATE, "--out", str(out)]
+    return [str(BIN / "minsheng"), "assess", *files, "--local-params", LOCAL, "--date", DATE, "--out", str(out)]
 
 
 def timed_command(households: Path, persons: Path, out: Path) -> tuple[float, float]:
@@ -59,7 +63,7 @@ def _phases(households: str, persons: str, out: str) -> tuple[dict[str, float], 
 
     phases = {"start-up (imports)": clock() - started}
     t = clock()
-    params = assessment.parameters(None)
+    params = assessment.parameters(None, Path(LOCAL))
     phases["parameters"] = clock() - t
     read = validate = 0.0
     frames = []
