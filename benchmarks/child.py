@@ -21,3 +21,16 @@ def run_in_child(target: Callable[..., Any], *args: Any) -> Any:
     if proc.exitcode != 0:
         raise RuntimeError(f"{target.__name__} failed in its child process (exit code {proc.exitcode})")
     return queue.get(timeout=5)
+
+
+def time_command(argv: list[str]) -> tuple[float, float]:
+    """(wall seconds, max resident GB) of a command as a user types it, under `/usr/bin/time -v`."""
+    import re
+    import subprocess
+
+    done = subprocess.run(["/usr/bin/time", "-v", *argv], capture_output=True, text=True, check=True)
+    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+    assert wall and rss, done.stderr
+    seconds = int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))
+    return seconds, int(rss.group(1)) / 1024**2
