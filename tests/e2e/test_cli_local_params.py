@@ -34,7 +34,8 @@ def tongwei_assess(tmp_path: Path, *extra: str) -> dict[str, object]:
     args = ["assess", "--households", str(hh), "--persons", str(p), "--date", "2025-08-01", "--json"]
     done = runner.invoke(app, [*args, "--out", str(tmp_path / "out"), *extra])
     assert done.exit_code == 0, done.output
-    return json.loads(done.stdout)  # type: ignore[no-any-return]
+    found: dict[str, object] = json.loads(done.stdout)
+    return found
 
 
 def dibao(result: dict[str, object]) -> dict[str, object]:

@@ -120,7 +120,9 @@ def test_each_problem_is_shown_beside_its_field_in_either_language(app: object, 
 
 def test_urban_and_rural_values_in_one_proposal(app: object, world: World) -> None:
     admin = client_for(app, "admin_a")
-    sent = admin.post(f"{URL}/propose", data=PROPOSAL | {"value": "2100", "value_rural": "1900"}, follow_redirects=False)
+    sent = admin.post(
+        f"{URL}/propose", data=PROPOSAL | {"value": "2100", "value_rural": "1900"}, follow_redirects=False
+    )
     assert sent.status_code == 303
     with world.engine.connect() as conn:
         (batch,) = store.batches(conn)

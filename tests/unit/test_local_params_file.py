@@ -52,7 +52,10 @@ def test_a_yaml_file_is_laid_over_the_shipped_files(tmp_path: Path) -> None:
     path.write_text(TONGWEI_YAML, encoding="utf-8")
     params = local_file.layer_file(baseline(), path)
     day = dt.date(2025, 8, 1)
-    assert (params.value("dibao.standard", "621121", day, "urban"), params.value("dibao.standard", "621121", day, "rural")) == (850, 640)
+    assert (
+        params.value("dibao.standard", "621121", day, "urban"),
+        params.value("dibao.standard", "621121", day, "rural"),
+    ) == (850, 640)
     assert params.value("dibao.non_residential_property_allowed", "621121", day) == 0
     assert params.value("dibao.max_vehicles", "621102", day) == 0  # a city's value reaches its other counties
     assert baseline().value("dibao.standard", "621121", day, "urban") is None  # the shipped set is untouched
@@ -125,7 +128,14 @@ def test_the_overview_says_where_each_value_comes_from() -> None:
     assert [c.parameter for c in overview.choices(baseline(), DEMO, day)] == [p.id for p in local_choices(baseline())]
     tongwei = {c.parameter: c for c in overview.choices(baseline(), "621121", day)}
     assert tongwei["dibao.standard"].status == "not_set" and tongwei["dibao.standard"].value == ""
-    set_here = overlay(baseline(), [LocalValue("dibao.standard", "621121", dt.date(2025, 7, 1), {"urban": "850", "rural": "640"}, "通民发〔2025〕12号")])
+    set_here = overlay(
+        baseline(),
+        [
+            LocalValue(
+                "dibao.standard", "621121", dt.date(2025, 7, 1), {"urban": "850", "rural": "640"}, "通民发〔2025〕12号"
+            )
+        ],
+    )
     shown = {c.parameter: c for c in overview.choices(set_here, "621121", day)}["dibao.standard"]
     assert (shown.status, shown.value, shown.level) == ("set_here", "城镇 850；农村 640", "county")
     assert re.search(r"通民发〔2025〕12号", shown.source) and shown.effective == dt.date(2025, 7, 1)

@@ -161,11 +161,10 @@ def explain(
     """解释测算结果 Explain every programme's result for one household."""
     from minsheng import assessment
     from minsheng.bootstrap import bootstrap
+    from minsheng.localparams.store import parameters_for
     from minsheng.registry import population
     from minsheng.rules.explain_text import render
     from minsheng.security.audit import cli_actor, record_now
-
-    from minsheng.localparams.store import parameters_for
 
     app_ = bootstrap(settings_for(data))
     hh, pp = population.load(app_.engine, household_id=household_id)

@@ -37,7 +37,9 @@ def seed_local_parameters(engine: Engine, county: str, data_dir: Path) -> Seeded
     users = ensure_users(engine, data_dir, [(MAKER, "administrator", county), (CHECKER, "administrator", county)])
     values = local_file.read(DEMO_FILE, baseline(), county)
     with engine.connect() as conn:
-        done = [b for b in store.batches(conn, jurisdiction=county, status="approved") if b["source_file"] == DEMO_FILE.name]
+        done = [
+            b for b in store.batches(conn, jurisdiction=county, status="approved") if b["source_file"] == DEMO_FILE.name
+        ]
     if done:
         return Seeded(users, None, len(values))
     with engine.begin() as conn:
@@ -45,5 +47,7 @@ def seed_local_parameters(engine: Engine, county: str, data_dir: Path) -> Seeded
         batch = store.submit(conn, maker, values, division=county, source_file=DEMO_FILE.name)
     with engine.begin() as conn:
         checker = Principal(CHECKER, "administrator", county)
-        store.decide(conn, checker, batch, approve=True, note="演示：由第二名管理员审批 demo: approved by a second administrator")
+        store.decide(
+            conn, checker, batch, approve=True, note="演示：由第二名管理员审批 demo: approved by a second administrator"
+        )
     return Seeded(users, batch, len(values))

@@ -27,6 +27,7 @@ from minsheng.programmes.registry import baseline
 from minsheng.security.audit import record
 from minsheng.security.users import Principal
 from minsheng.web.api.deps import ParamsDep, TodayDep
+from minsheng.web.api.errors import STATUS
 from minsheng.web.pages import sheets
 from minsheng.web.pages.alerts import FormDep, row_id
 from minsheng.web.pages.common import PageUowDep, UserDep, lang_of, render
@@ -43,7 +44,8 @@ RECENT = 10  # decided submissions shown under the pending ones
 def _may_see(user: Principal) -> None:
     if user.role not in store.SUBMITTERS | store.APPROVERS:
         raise Forbidden(
-            "只有系统管理员和区县审核人员可以查看本地参数", "only administrators and county reviewers see local parameters"
+            "只有系统管理员和区县审核人员可以查看本地参数",
+            "only administrators and county reviewers see local parameters",
         )
 
 
@@ -119,7 +121,9 @@ def export(user: UserDep, uow: PageUowDep) -> Response:
     values = store.approved_values(uow.connection, division)
     with tempfile.TemporaryDirectory() as tmp:
         data = workbook.write(Path(tmp) / "e.xlsx", baseline(), division, values).read_bytes()
-    record(uow.connection, user.username, "export_local_parameters", "local_parameters", division, {"values": len(values)})
+    record(
+        uow.connection, user.username, "export_local_parameters", "local_parameters", division, {"values": len(values)}
+    )
     uow.commit()
     return sheets.download(data, f"local-parameters-{division}.xlsx")
 
@@ -249,8 +253,14 @@ def _shown_error(e: RowError, lang: str) -> dict[str, Any]:
     """A workbook row error as the page lists it: the column by its header in the page's language."""
     field = next((f for f in workbook.FIELDS if f.key == e.column), None)
     column = (field.zh if lang == "zh" else field.en) if field else (e.column or "—")
-    return {"row": e.row, "column": column, "value": e.value or "", "reason": e.reason_zh if lang == "zh" else e.reason_en}
+    return {
+        "row": e.row,
+        "column": column,
+        "value": e.value or "",
+        "reason": e.reason_zh if lang == "zh" else e.reason_en,
+    }
 
 
-def _status(exc: Exception) -> int:
-    return {Forbidden: 403, Conflict: 409, NotFound: 404}.get(type(exc), 422)
+def _status(exc: MinshengError) -> int:
+    """The status the JSON API gives the same refusal (`web.api.errors.STATUS`)."""
+    return next((status for kind, status, _ in STATUS if isinstance(exc, kind)), 422)
