@@ -21,10 +21,11 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from minsheng.bootstrap import App
+from minsheng.contract import pdf
 from minsheng.feeds.ingest import ingest_feed
 from minsheng.security.tables import AUDIT_LOG
 from minsheng.settings import Settings
-from minsheng.verification import pdf
+from minsheng.verification.pdf import render_pdf
 from minsheng.verification.view import Table, View
 from minsheng.web.app import create_app
 from world import CIPHER, CLEAR_IDS, PASSWORD, World
@@ -177,7 +178,7 @@ def test_the_chinese_font_comes_with_the_install_not_from_the_system(monkeypatch
         assert path.resolve().is_relative_to(package) and face == 0
         family = TTCollection(str(path))[face]["name"].getDebugName(1)
     assert family == "WenQuanYi Micro Hei"
-    text, used = extracted(pdf.render_pdf(small_view("张一")))
+    text, used = extracted(render_pdf(small_view("张一")))
     assert "家庭经济状况核对报告" in text and "张一" in text
     assert used and all("WenQuanYiMicroHei" in name for name in used)
 
@@ -208,12 +209,12 @@ def test_a_character_the_packaged_font_lacks_is_drawn_from_an_installed_fallback
         assert ord(RARE) not in TTCollection(str(path))[face].getBestCmap()  # else this test proves nothing
     rare_font(tmp_path / "rare.ttf")
     monkeypatch.setattr(pdf, "FALLBACK_FACES", ((tmp_path / "rare.ttf", 0), (tmp_path / "absent.ttc", 0)))
-    text, used = extracted(pdf.render_pdf(small_view(f"张{RARE}一")))
+    text, used = extracted(render_pdf(small_view(f"张{RARE}一")))
     assert f"张{RARE}一" in text
     assert any("MinshengRare" in name for name in used) and any("WenQuanYiMicroHei" in name for name in used)
 
 
 def test_a_character_no_font_has_is_shown_as_its_code_point_never_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pdf, "FALLBACK_FACES", ())  # the packaged font alone: it lacks RARE
-    text, _ = extracted(pdf.render_pdf(small_view(f"张{RARE}一")))
+    text, _ = extracted(render_pdf(small_view(f"张{RARE}一")))
     assert f"张〔U+{ord(RARE):04X}〕一" in text  # fpdf2 alone would print 张一: another person's name

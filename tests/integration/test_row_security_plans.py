@@ -70,7 +70,7 @@ def _households(engine: Engine) -> list[str]:
 def _plan(uow: UnitOfWork, query: Any) -> dict[str, Any]:
     sql = str(query.compile(uow.connection, compile_kwargs={"literal_binds": True}))
     raw = uow.connection.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}").scalar_one()
-    return (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]  # type: ignore[no-any-return]
+    return (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
 
 
 def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:

@@ -85,7 +85,7 @@ def deadline_keys(conn: Connection, scoped: Select[Any], params: ParameterSet | 
     limits = limits.with_columns(
         pl.Series(
             "limit",
-            [alert_deadline(params, *key, None) for key in limits.iter_rows()],
+            [alert_deadline(params, severity, county, first, None) for severity, county, first in limits.iter_rows()],
             dtype=pl.Date,
         )
     )

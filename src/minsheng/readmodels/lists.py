@@ -327,7 +327,11 @@ def _open_deadlines(conn: Connection, prefix: str, households: list[str] | None 
         .group_by(WORK_ORDERS.c.household_id)
     )
     if households is not None:
-        query = query.where(in_values(WORK_ORDERS.c.household_id, sorted(set(households))))
+        ids = sorted(set(households))
+        # a page's few ids as a plain list, which both planners look up by household; the whole
+        # list's thousands as one JSON value (`in_values`)
+        column = WORK_ORDERS.c.household_id
+        query = query.where(column.in_(ids) if len(ids) <= _CHUNK else in_values(column, ids))
     return pl.DataFrame(
         conn.execute(query).all(), schema={"household_id": pl.String, "deadline": pl.Date}, orient="row"
     )

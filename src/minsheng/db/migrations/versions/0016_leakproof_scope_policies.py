@@ -47,9 +47,7 @@ def policies(prefix: str) -> dict[str, str]:
         "division_counts": scope_in.format(col="residence_division"),
         "work_order_events": (
             "EXISTS (SELECT 1 FROM work_orders w JOIN households h ON h.household_id = w.household_id"
-            " WHERE w.id = work_order_events.work_order_id AND "
-            + scope_in.format(col="h.residence_division")
-            + ")"
+            " WHERE w.id = work_order_events.work_order_id AND " + scope_in.format(col="h.residence_division") + ")"
         ),
         # an unlinked record belongs to the county it names, seen from the county and below (0010)
         "feed_records": (
