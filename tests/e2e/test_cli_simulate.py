@@ -8,6 +8,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from minsheng.cli import app
@@ -54,6 +55,15 @@ def test_two_dates_and_every_table(county: Path, tmp_path: Path) -> None:
     assert dibao.filter(pl.col("date") == "2025-06-01")["eligible_households_change"].item() == 0
     assert dibao.filter(pl.col("date") == "2026-06-01")["eligible_households_change"].item() > 0
     assert {p.stem for p in tmp_path.glob("*.csv")} == set(TABLES)
+    # one report per reform and date, as .xlsx and PDF; the PDF's summary is the table's numbers
+    assert {p.name for p in tmp_path.glob("report_*")} == {
+        f"report_plus5_{d}.{ext}" for d in ("2025-06-01", "2026-06-01") for ext in ("xlsx", "pdf")
+    }
+    pages = PdfReader(tmp_path / "report_plus5_2026-06-01.pdf").pages
+    text = "".join(page.extract_text() for page in pages).replace("\n", "")  # lines wrap anywhere in Chinese
+    change = dibao.filter(pl.col("date") == "2026-06-01")["expected_households_change"].item()
+    assert "改革测算与公平性评估报告" in text and f"低保预期受助家庭增加{change:,.1f}户" in text
+    assert "基尼系数" in text and "口径说明" in text
 
 
 def test_one_workbook_with_a_sheet_per_table(county: Path, tmp_path: Path) -> None:

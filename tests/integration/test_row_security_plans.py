@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import polars as pl
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, create_engine, select, text
 
 from minsheng.casework.queries import list_alerts
-from minsheng.db.store import bulk_insert, in_values, starts_with
+from minsheng.db.store import bulk_insert, in_values, open_engine, starts_with
 from minsheng.db.uow import UnitOfWork
 from minsheng.monitoring.tables import ALERTS
 from minsheng.registry.access import in_scope
@@ -78,10 +79,16 @@ def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def pg_engine(pg_server: str) -> Engine:
-    from conftest import _reset_pg
-
-    return _reset_pg(pg_server)
+def pg_engine(pg_server: str) -> Iterator[Engine]:
+    """An empty, migrated registry on PostgreSQL (as the `engine` fixture's PostgreSQL half)."""
+    owner = create_engine(pg_server)
+    with owner.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    owner.dispose()
+    engine = open_engine(pg_server)
+    yield engine
+    engine.dispose()
 
 
 def test_every_jurisdiction_policy_tests_its_prefix_with_a_leakproof_function(pg_engine: Engine) -> None:

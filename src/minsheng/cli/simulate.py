@@ -35,11 +35,13 @@ def simulate(
     data: DataOption = None,
     as_json: JsonOption = False,
     local_params: LocalParamsOption = None,
+    lang: Annotated[str, typer.Option("--lang", help="报告语言 report language: zh | en")] = "zh",
 ) -> None:
     """改革测算与公平性评估 Simulate reforms against the baseline: cost, recipients, poverty, inequality."""
     from minsheng import assessment
     from minsheng.programmes.registry import model
     from minsheng.simulation import study
+    from minsheng.simulation.report_files import write_report
 
     if (households is None) != (persons is None):
         raise MinshengError("--households 与 --persons 需同时给出", "give both --households and --persons, or neither")
@@ -63,6 +65,9 @@ def simulate(
         step("reforms")
         result = study.run(model(), hh, pp, scenarios, dates, frame=frame, step=step)
         paths = study.write(result, out, fmt)
+        for scenario in scenarios[1:]:  # one report per reform and date (公平性评估)
+            for when in dates:
+                paths |= write_report(result, params, scenario, when, out, lang="en" if lang == "en" else "zh")
         step("write")
     took = time.perf_counter() - started
     shown.value("frame", frame, _frame_sentence(frame))

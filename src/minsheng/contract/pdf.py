@@ -127,7 +127,8 @@ def heading(pdf: FPDF, size: float, height: float, text: str, *, align: str = "L
 def paragraph(pdf: FPDF, text: str, *, size: float = BODY_PT, grey: bool = False, height: float = 5) -> None:
     pdf.set_font(FAMILY, size=size)
     pdf.set_text_color(*(GREY if grey else (0, 0, 0)))
-    pdf.multi_cell(0, height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    # left-aligned: justified text spreads a formula's spaces and a run of Chinese unevenly
+    pdf.multi_cell(0, height, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(0, 0, 0)
 
 

@@ -33,6 +33,7 @@ import polars as pl
 from minsheng.rules.evaluate import default_outputs, evaluate
 from minsheng.rules.model import Model
 from minsheng.rules.parameters import ParameterSet
+from minsheng.rules.reforms import Reform
 from minsheng.simulation.household_types import PERSON_OUTPUTS, household_types
 
 INCOME_PARTS = (
@@ -50,12 +51,13 @@ LINE_FROM = "dibao_standard_fen"
 
 @dataclass(frozen=True)
 class Scenario:
-    """A named parameter set: the baseline, or a reform applied to it."""
+    """A named parameter set: the baseline, or a reform applied to it (`reform` says what changed)."""
 
     id: str
     label_zh: str
     label_en: str
     params: ParameterSet
+    reform: Reform | None = None
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ def scenarios_for(params: ParameterSet, reforms: list[Path]) -> list[Scenario]:
             raise MinshengError(
                 f"改革方案编号 {reform.id} 重复（{path.name}）", f"reform id {reform.id!r} is used twice ({path.name})"
             )
-        out.append(Scenario(reform.id, reform.label_zh, reform.label_en, apply(params, reform)))
+        out.append(Scenario(reform.id, reform.label_zh, reform.label_en, apply(params, reform), reform))
     return out
 
 

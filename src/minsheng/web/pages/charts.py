@@ -1,10 +1,11 @@
 """Dashboard charts drawn on the server as inline SVG: the page arrives with them drawn.
 
-Why not a charting script (ECharts until issue 12 §6): over a township office's link, a repeat
-load of the dashboard spent ~60 ms evaluating the 1.1 MB bundle and ~150 ms drawing three small
-charts with it — most of a 300 ms budget — and a first load fetched its 0.37 MB. These charts
-are a few dozen rectangles; drawn here they cost ~1 ms of server time and ~3 KB of gzipped
-HTML, and need no script at all.
+Why not a charting script (ECharts until issue 12 §6): a repeat load of the dashboard asked the
+network for nothing but the page, yet spent 60–110 ms evaluating the 1.1 MB bundle and 130–170
+ms drawing three small charts with it (Chromium, measured on the 2-core benchmark machine) —
+most of a 300 ms budget — and a first load fetched its 0.37 MB over a township office's link.
+These charts are a few dozen rectangles: drawn here they cost ~2 ms of server time and ~3 KB
+of gzipped HTML, and no script.
 
 Each chart keeps what the ECharts ones had: the legend on its own line above the plot (never
 over the bars), integer axis ticks, every township named (slanted when there are many), and a
