@@ -63,3 +63,31 @@ def test_spark_gives_identical_results_on_a_synthetic_county(spark: Any) -> None
     ):
         assert_frame_equal(mine.sort(key), theirs.select(mine.columns).sort(key))
     assert local.households.get_column("dibao_eligible").sum() > 0  # the comparison is not of empty results
+
+
+def test_a_simulation_on_spark_equals_the_local_one(spark: Any) -> None:
+    """Amounts equal to the fen, every index within 1e-12 (issue 13 §Performance)."""
+    from minsheng.programmes.registry import baseline, model
+    from minsheng.rules.reforms import apply, parse_reform_text
+    from minsheng.simulation import study
+    from minsheng.simulation.outcomes import Scenario
+
+    hh, pp = frames(1500, seed=8)
+    base = baseline()
+    text = (
+        "reform: {id: plus5, label: {zh: 提高5%, en: +5 %}}\n"
+        'parameters:\n  dibao.standard:\n    values:\n      "110105":\n        2026-01-01: {value: 1596}\n'
+    )
+    scenarios = [
+        Scenario("baseline", "现行", "baseline", base),
+        Scenario("plus5", "提高5%", "+5 %", apply(base, parse_reform_text(text, "r.yaml", base))),
+    ]
+    date = [dt.date(2026, 6, 1)]
+    local = study.run(model(), hh, pp, scenarios, date, frame="representative")
+    distributed = study.run(model(), hh, pp, scenarios, date, frame="representative", spark=spark)
+    for name, mine in local.tables.items():
+        theirs = distributed.tables[name]
+        money = [c for c, t in mine.schema.items() if t == pl.Int64]
+        assert_frame_equal(mine.select(money), theirs.select(money), check_exact=True)  # to the fen
+        assert_frame_equal(mine, theirs, check_exact=False, abs_tol=1e-12, rel_tol=0)
+    assert local.tables["programmes"]["monthly_cost_expected_fen_change"].sum() > 0

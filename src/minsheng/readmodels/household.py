@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import BindParameter, Connection, bindparam, select
 
 from minsheng.codes.divisions import divisions
+from minsheng.db.store import starts_with
 from minsheng.errors import NotFound
 from minsheng.monitoring.tables import ALERTS
 from minsheng.registry.access import MEMBER_COLUMNS, require_persons
@@ -18,13 +19,15 @@ from minsheng.security import audit
 from minsheng.security.users import Principal
 
 # The detail page's statements, built once: a 一户一档 read is the busiest request there is.
+# The household and its members come in one statement (a household without members is one
+# row of NULL members): one round trip fewer of the eleven a read took on PostgreSQL.
 _HID: BindParameter[str] = bindparam("household_id")
-_HOUSEHOLD = select(HOUSEHOLDS).where(
-    HOUSEHOLDS.c.household_id == _HID, HOUSEHOLDS.c.residence_division.startswith(bindparam("scope"))
-)
-_MEMBERS = (
-    select(*(PERSONS.c[c] for c in MEMBER_COLUMNS))
-    .where(PERSONS.c.household_id == _HID)
+_SHOWN = [c.key for c in HOUSEHOLDS.c if c.key != "updated_at"]
+_MEMBER = {c: f"member_{c}" for c in MEMBER_COLUMNS}
+_HOUSEHOLD = (
+    select(HOUSEHOLDS, *(PERSONS.c[c].label(label) for c, label in _MEMBER.items()))
+    .outerjoin(PERSONS, PERSONS.c.household_id == HOUSEHOLDS.c.household_id)
+    .where(HOUSEHOLDS.c.household_id == _HID, starts_with(HOUSEHOLDS.c.residence_division, bindparam("scope")))
     .order_by(PERSONS.c.relation, PERSONS.c.person_id)
 )
 _ENROLMENTS = select(ENROLMENTS.c.programme, ENROLMENTS.c.since).where(ENROLMENTS.c.household_id == _HID)
@@ -40,16 +43,17 @@ def household_detail(conn: Connection, principal: Principal, household_id: str) 
     audited in the caller's transaction: commit it."""
     require_persons(principal)
     hid = {"household_id": household_id}
-    hh = conn.execute(_HOUSEHOLD, hid | {"scope": principal.jurisdiction}).mappings().first()
-    if hh is None:
+    rows = conn.execute(_HOUSEHOLD, hid | {"scope": principal.jurisdiction}).mappings().all()
+    if not rows:
         raise NotFound(f"辖区内没有编号为 {household_id} 的家庭", f"no household {household_id} in your jurisdiction")
-    household = {k: v for k, v in hh.items() if k not in ("updated_at",)}
+    hh = rows[0]
+    household = {k: hh[k] for k in _SHOWN}
     household["residence_name"] = divisions().full_name(hh["residence_division"])
     # Every result read to its end before the audit write: on SQLite a statement still open
     # holds a read snapshot, and a write from an old snapshot fails at once ("database is locked").
     found = {
         "household": household,
-        "members": [dict(m) for m in conn.execute(_MEMBERS, hid).mappings()],
+        "members": [{c: r[label] for c, label in _MEMBER.items()} for r in rows if r[_MEMBER["person_id"]] is not None],
         "enrolments": [dict(e) for e in conn.execute(_ENROLMENTS, hid).mappings()],
         "alerts": [dict(a) for a in conn.execute(_ALERTS, hid).mappings()],
     }

@@ -86,12 +86,13 @@ def evaluate_on_spark(
     *,
     date: dt.date,
     spark: Any | None = None,
+    outputs: list[str] | None = None,
 ) -> Result:
     """Evaluate on Spark, partitioned by county; returns the same Result as `evaluate`."""
     from pyspark.sql.pandas.types import from_arrow_schema
 
     spark = spark or session()
-    outputs = default_outputs(model)
+    outputs = outputs or default_outputs(model)
     rows = combine(households, persons)
     # The output schema, from a dry run on the first household.
     sample = rows.filter(pl.col("household_id") == rows.get_column("household_id")[0])

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
@@ -95,8 +96,11 @@ def simulate(
     date: dt.date,
     frame: str = "representative",
     take_up: TakeUp | None = None,
+    spark: Any | None = None,
 ) -> Outcomes:
-    """Evaluate every scenario (the first is the baseline) over the same households and persons."""
+    """Evaluate every scenario (the first is the baseline) over the same households and persons;
+    with a Spark session, each evaluation runs on Spark (partitioned by county) and the figures
+    are computed here from its results, by the same code as a local run."""
     if frame not in FRAMES:
         raise ValueError(f"frame must be one of {FRAMES}")
     programmes = tuple(model.programmes)
@@ -104,7 +108,14 @@ def simulate(
     frame_out = _household_frame(households, persons)
     for i, scenario in enumerate(scenarios):
         wanted = default_outputs(model) + (list(PERSON_OUTPUTS) if i == 0 else [])
-        result = evaluate(model, scenario.params, households, persons, date=date, outputs=wanted)
+        if spark is None:
+            result = evaluate(model, scenario.params, households, persons, date=date, outputs=wanted)
+        else:
+            from minsheng.rules.spark import evaluate_on_spark
+
+            result = evaluate_on_spark(
+                model, scenario.params, households, persons, date=date, spark=spark, outputs=wanted
+            )
         per_household = _programme_columns(model, scenario.id, result.households, result.persons)
         frame_out = frame_out.join(per_household, on="household_id", how="left", maintain_order="left")
         frame_out = frame_out.with_columns(

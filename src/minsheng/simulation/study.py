@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -74,10 +75,11 @@ def run(
     frame: str,
     take_up: TakeUp | None = None,
     step: Callable[[str], None] = lambda _name: None,
+    spark: Any | None = None,
 ) -> Study:
     per_date: dict[str, list[pl.DataFrame]] = {name: [] for name in TABLES}
     for date in dates:
-        out = simulate(model, households, persons, scenarios, date=date, frame=frame, take_up=take_up)
+        out = simulate(model, households, persons, scenarios, date=date, frame=frame, take_up=take_up, spark=spark)
         step(f"evaluate {date}")
         tables = {
             "programmes": figures.programme_totals(out),
