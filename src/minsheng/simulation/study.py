@@ -22,7 +22,7 @@ from minsheng.errors import MinshengError
 from minsheng.rules.model import Model
 from minsheng.rules.parameters import ParameterSet
 from minsheng.rules.reforms import apply, load_reform
-from minsheng.simulation import equity, figures
+from minsheng.simulation import equity, figures, growth
 from minsheng.simulation.outcomes import Scenario, TakeUp, simulate
 
 BASELINE = "baseline"
@@ -35,6 +35,7 @@ TABLES = (
     "by_urban_rural",
     "by_household_type",
     "take_up",
+    "assumptions",
     "deciles",
     "bands_by_household_type",
     "equity",
@@ -78,8 +79,10 @@ def run(
     spark: Any | None = None,
 ) -> Study:
     per_date: dict[str, list[pl.DataFrame]] = {name: [] for name in TABLES}
+    start = min(dates)  # incomes are as declared on the first date, grown to the later ones
     for date in dates:
-        out = simulate(model, households, persons, scenarios, date=date, frame=frame, take_up=take_up, spark=spark)
+        members = growth.grown(households, persons, scenarios[0].params, start, date)
+        out = simulate(model, households, members, scenarios, date=date, frame=frame, take_up=take_up, spark=spark)
         step(f"evaluate {date}")
         tables = {
             "programmes": figures.programme_totals(out),
@@ -88,6 +91,7 @@ def run(
             "by_urban_rural": figures.programme_totals(out, by=["urban_rural"]),
             "by_household_type": figures.by_household_type(out),
             "take_up": figures.take_up_table(out),
+            "assumptions": growth.assumption_table(households, scenarios[0].params, start, date),
             "deciles": equity.deciles_and_bands(out),
             "bands_by_household_type": equity.bands_by_type(out),
         }

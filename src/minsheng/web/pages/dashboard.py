@@ -67,6 +67,7 @@ def dashboard_page(request: Request, uow: PageUowDep, user: UserDep, today: Toda
                 [m["month"] for m in figures["alerts_by_month"]],
                 [m["count"] for m in figures["alerts_by_month"]],
                 t("dash.alerts_opened"),
+                t("dash.no_alerts"),
             ),
             "ages": [label for label, _fewest, _most in dashboard.AGE_BUCKETS],
         },
