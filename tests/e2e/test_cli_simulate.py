@@ -15,16 +15,7 @@ from minsheng.cli import app
 from minsheng.simulation.study import COUNTY_WIDE, TABLES
 
 runner = CliRunner()
-RAISE_5 = """
-reform:
-  id: plus5
-  label: {zh: 低保标准提高5%, en: dibao standard +5 %}
-parameters:
-  dibao.standard:
-    values:
-      "110105":
-        2026-01-01: {value: 1596}
-"""
+REFORM = Path(__file__).resolve().parents[1] / "reforms" / "dibao_plus5.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -34,13 +25,12 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> Path:
         app, ["synth", "--households", "2000", "--seed", "4", "--feeds-months", "0", "--out", str(folder)]
     )
     assert made.exit_code == 0, made.output
-    (folder / "plus5.yaml").write_text(RAISE_5, encoding="utf-8")
     return folder
 
 
 def simulate(county: Path, out: Path, *extra: str) -> tuple[int, str]:
     args = ["simulate", "--households", str(county / "households.csv"), "--persons", str(county / "persons.csv")]
-    result = runner.invoke(app, [*args, "--reform", str(county / "plus5.yaml"), "--out", str(out), *extra])
+    result = runner.invoke(app, [*args, "--reform", str(REFORM), "--out", str(out), *extra])
     return result.exit_code, result.output
 
 
@@ -82,6 +72,6 @@ def test_a_registry_frame_has_no_county_wide_figures(county: Path, tmp_path: Pat
 
 
 def test_a_reform_id_given_twice_is_refused_in_both_languages(county: Path, tmp_path: Path) -> None:
-    code, output = simulate(county, tmp_path, "--date", "2026-06-01", "--reform", str(county / "plus5.yaml"))
+    code, output = simulate(county, tmp_path, "--date", "2026-06-01", "--reform", str(REFORM))
     assert code == 1
     assert "重复" in output and "used twice" in output

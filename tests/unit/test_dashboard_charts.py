@@ -37,12 +37,13 @@ def _groups(svg: str, cls: str) -> list[ET.Element]:
 
 
 def _series(svg: str) -> list[list[tuple[str, float]]]:
-    """Per series in order, each bar's tooltip and drawn height."""
-    return [
-        [(bar.findtext("title") or "", float(bar.find("rect").get("height", 0))) for bar in s.iter("g") if "bar" in _classes(bar)]  # type: ignore[union-attr]
-        for s in _groups(svg, "series")
-        if s.find("g") is not None and "bars" in _classes(s.find("g"))  # type: ignore[arg-type]
-    ]
+    """Per series in order (pygal's plot group, not its overlay), each bar's tooltip and height."""
+    out = []
+    for group in _groups(svg, "series"):
+        bars = [bar for bar in group.iter("g") if "bar" in _classes(bar)]
+        if bars:
+            out.append([(bar.findtext("title") or "", float(bar.findall("rect")[0].get("height", 0))) for bar in bars])
+    return out
 
 
 def _translate(node: ET.Element) -> tuple[float, float]:
@@ -103,6 +104,8 @@ def test_the_monthly_trend_is_a_line_through_every_month_and_an_empty_one_says_s
     assert len(re.findall(r"[\d.]+ [\d.]+", line.get("d", ""))) == 12
     tips = [g.findtext("title") for g in _groups(svg, "dots")]
     assert tips == [f"{m}\n预警数: {n}" for m, n in zip(months, counts, strict=True)]
+    named = [t.text for g in _groups(svg, "axis") if "x" in _classes(g) for t in g.iter("text")]
+    assert named[0] == months[0] and set(named) <= set(months)  # every k-th month, each named whole
     empty = charts.monthly([], [], "预警数", "暂无预警")
     assert not any("line" in _classes(p) and "reactive" in _classes(p) for p in _tree(empty).iter("path"))
     assert "暂无预警" in empty and "预警数" in empty

@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from minsheng.programmes.registry import baseline
 from minsheng.rules.reforms import apply, parse_reform_text
 from minsheng.simulation.outcomes import Scenario
 
 DATE = dt.date(2026, 6, 1)
-RAISE_5 = """
-reform:
-  id: plus5
-  label: {zh: 低保标准提高5%, en: dibao standard +5 %}
-parameters:
-  dibao.standard:
-    values:
-      "110105":
-        2026-01-01: {value: 1596}
-"""
+RAISE_5 = (Path(__file__).resolve().parents[2] / "reforms" / "dibao_plus5.yaml").read_text(encoding="utf-8")
 
 
 def scenarios(*reforms: str) -> list[Scenario]:
