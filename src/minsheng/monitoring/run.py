@@ -29,6 +29,7 @@ from minsheng.db.uow import UnitOfWork
 from minsheng.feeds.apply import Applied, apply_feeds
 from minsheng.feeds.payload import by_kind
 from minsheng.feeds.tables import FEED_RECORDS
+from minsheng.localparams.store import parameters_for
 from minsheng.monitoring import alerts, discovery
 from minsheng.monitoring.warnings import ALERT_SCHEMA, ENROLLED_PROGRAMMES, RULES, Context
 from minsheng.programmes.registry import baseline, model
@@ -104,7 +105,9 @@ def run_monitoring(
     window_months: int = 12,
     params: ParameterSet | None = None,
 ) -> MonitoringOutcome:
-    params = params or baseline()
+    if params is None:  # a registry-backed run: the county's approved local values over the files
+        with engine.connect() as conn:
+            params = parameters_for(conn, baseline())
     hh, pp = population.load(engine, jurisdiction=jurisdiction)
     enrolled = population.enrolments(engine, jurisdiction=jurisdiction)
     start = pl.select(pl.lit(date).dt.offset_by(f"-{window_months}mo")).item()

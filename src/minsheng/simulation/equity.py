@@ -112,9 +112,8 @@ def distribution_figures(u: Units, income: np.ndarray, scale: str, relative: dic
     for name, line in lines.items():
         if line is None:
             continue  # a household's standard is per capita: no line on another scale
-        for alpha in (0, 1, 2):
-            figures[f"fgt{alpha}_{name}"] = poverty.fgt(y, w, line, alpha)
-        figures[f"gap_fen_{name}"] = poverty.total_gap(y, w, line)
+        p0, p1, p2, gap = poverty.fgt_all(y, w, line)
+        figures |= {f"fgt0_{name}": p0, f"fgt1_{name}": p1, f"fgt2_{name}": p2, f"gap_fen_{name}": gap}
     return figures
 
 

@@ -50,7 +50,7 @@ def _arrays(y: ArrayLike, w: ArrayLike | None) -> tuple[np.ndarray, np.ndarray]:
     if np.isnan(y).any() or np.isnan(w).any() or (w < 0).any():
         raise ValueError("incomes and weights must be known, and weights non-negative")
     keep = w > 0
-    return y[keep], w[keep]
+    return (y, w) if keep.all() else (y[keep], w[keep])
 
 
 def mean(y: ArrayLike, w: ArrayLike | None = None) -> float:

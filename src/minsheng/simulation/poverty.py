@@ -26,15 +26,26 @@ def _poverty_inputs(y: ArrayLike, w: ArrayLike | None, z: ArrayLike | float) -> 
 
 
 def fgt(y: ArrayLike, w: ArrayLike | None, z: ArrayLike | float, alpha: int) -> float:
+    return fgt_all(y, w, z)[alpha]
+
+
+def fgt_all(y: ArrayLike, w: ArrayLike | None, z: ArrayLike | float) -> tuple[float, float, float, float]:
+    """(P0, P1, P2, total gap) against one line, in one pass over the poor."""
     y, w, z = _poverty_inputs(y, w, z)
-    poor = y < z
-    gap = np.where(poor, 1 - y / np.where(z > 0, z, 1), 0.0)
-    return float(np.dot(w, np.where(poor, gap**alpha, 0.0)) / w.sum())
+    poor = y < z  # the poor are few: every sum below runs over them alone
+    yp, wp, zp = y[poor], w[poor], z[poor]
+    share = np.divide(zp - yp, zp, out=np.ones_like(yp), where=zp > 0)  # 1 − y/z
+    total = w.sum()
+    return (
+        float(wp.sum() / total),
+        float(np.dot(wp, share) / total),
+        float(np.dot(wp, share * share) / total),
+        float(np.dot(wp, zp - yp)),
+    )
 
 
 def total_gap(y: ArrayLike, w: ArrayLike | None, z: ArrayLike | float) -> float:
-    y, w, z = _poverty_inputs(y, w, z)
-    return float(np.dot(w, np.clip(z - y, 0, None)))
+    return fgt_all(y, w, z)[3]
 
 
 def relative_lines(y: ArrayLike, w: ArrayLike | None) -> dict[float, float]:

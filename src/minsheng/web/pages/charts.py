@@ -95,7 +95,7 @@ def _draw(
     font: int,
     empty: str,
 ) -> str:
-    config = _config(size, colours, font, empty)
+    config = _config(size, colours, font, empty, stroke=2 if kind == "line" else 1)
     if kind == "bars" and len(categories) > MANY:
         config.x_label_rotation = SLANT
         # pygal sizes a label as 0.6 em a character; a Chinese character is 1 em wide. The space
@@ -109,7 +109,6 @@ def _draw(
         if every > 1:
             config.x_labels_major_every, config.show_minor_x_labels = every, False
         config.margin_right = math.ceil(longest / 2) + 2  # the last month's label, centred on the right edge
-        config.stroke_style = {"width": 2}
     chart = {"stacked": pygal.StackedBar, "bars": pygal.Bar, "line": pygal.Line}[kind](config)
     chart.add_xml_filter(_page_ready)
     chart.x_labels = list(categories)
@@ -123,7 +122,7 @@ def _draw(
     return svg
 
 
-def _config(size: tuple[int, int], colours: tuple[str, ...], font: int, empty: str) -> pygal.Config:
+def _config(size: tuple[int, int], colours: tuple[str, ...], font: int, empty: str, stroke: int) -> pygal.Config:
     width, height = size
     return pygal.Config(
         width=width,
@@ -147,6 +146,10 @@ def _config(size: tuple[int, int], colours: tuple[str, ...], font: int, empty: s
             major_guide_stroke_dasharray="none",
             opacity="1",
             opacity_hover=".8",
+            stroke_opacity="1",
+            stroke_opacity_hover="1",
+            stroke_width=str(stroke),
+            stroke_width_hover=str(stroke),
             transition="0ms",
         ),
         js=[],  # no tooltip script (by default fetched from a CDN)
