@@ -105,6 +105,7 @@ def simulate(
         raise ValueError(f"frame must be one of {FRAMES}")
     programmes = tuple(model.programmes)
     paying = tuple(p for p, prog in model.programmes.items() if prog.benefit)
+    households, persons = _integer_keys(households, persons)
     frame_out = _household_frame(households, persons)
     for i, scenario in enumerate(scenarios):
         wanted = default_outputs(model) + (list(PERSON_OUTPUTS) if i == 0 else [])
@@ -136,6 +137,19 @@ def simulate(
     assert take_up is not None
     frame_out = _expected(frame_out, scenarios, programmes, paying, take_up)
     return Outcomes(frame_out, tuple(scenarios), programmes, paying, take_up, frame, date)
+
+
+def _integer_keys(households: pl.DataFrame, persons: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Household and person ids replaced by their row numbers, once: every evaluation and every
+    group-by after it joins on integers, not on strings (a fifth of a million-person run's time).
+    The figures name no household, so the ids are not needed back; persons of no listed household
+    are dropped, as `evaluate` drops them."""
+    keys = households.select("household_id", pl.int_range(pl.len(), dtype=pl.Int64).alias("__key"))
+    persons = persons.join(keys, on="household_id", how="inner", maintain_order="left")
+    persons = persons.with_columns(
+        pl.col("__key").alias("household_id"), pl.int_range(pl.len(), dtype=pl.Int64).alias("person_id")
+    ).drop("__key")
+    return households.with_columns(keys.get_column("__key").alias("household_id")), persons
 
 
 def _line(hh: pl.DataFrame) -> pl.DataFrame:
