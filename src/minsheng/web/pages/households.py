@@ -20,13 +20,16 @@ from minsheng.web.pages.common import PageUowDep, UserDep, beijing_time, lang_of
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
+# In every handler the unit of work comes before `user`: it finds the session's user in its own
+# transaction, and `user` reuses that (named first, `user` looked the session up again on a
+# connection of its own — a second look-up on every page).
 
 
 @router.get("/households", response_class=HTMLResponse)
 def households_page(
     request: Request,
-    user: UserDep,
     uow: PageUowDep,
+    user: UserDep,
     app: AppDep,
     township: Annotated[str, Query(max_length=12, pattern="^[0-9]*$")] = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
@@ -44,8 +47,8 @@ def households_page(
 @router.post("/households", response_class=HTMLResponse)
 def search_page(
     request: Request,
-    user: UserDep,
     uow: PageUowDep,
+    user: UserDep,
     app: AppDep,
     q: Annotated[str, Form(max_length=64)] = "",
 ) -> Any:
@@ -77,7 +80,7 @@ def search_hint(q: str, hits: int) -> str | None:
 
 @router.get("/households/{household_id}", response_class=HTMLResponse)
 def household_page(
-    request: Request, household_id: str, user: UserDep, uow: PageUowDep, today: TodayDep, params: ParamsDep
+    request: Request, household_id: str, uow: PageUowDep, user: UserDep, today: TodayDep, params: ParamsDep
 ) -> Any:
     data = profile.household_profile(uow.connection, user, household_id, today=today, params=params)
     uow.commit()  # the audited read
