@@ -15,7 +15,7 @@ from minsheng.cli import app
 from minsheng.simulation.study import COUNTY_WIDE, TABLES
 
 runner = CliRunner()
-REFORM = Path(__file__).resolve().parents[1] / "reforms" / "dibao_plus5.yaml"
+REFORM = Path(__file__).resolve().parents[2] / "examples" / "reforms" / "dibao_plus5.yaml"
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+import tempfile
+from pathlib import Path
 from collections.abc import Iterator
 from typing import Any
 
@@ -47,6 +49,8 @@ def session(partitions: int | None = None) -> Any:
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.ui.enabled", "false")
+        # nothing is saved as a table: keep Spark's empty warehouse folder out of the working directory
+        .config("spark.sql.warehouse.dir", str(Path(tempfile.gettempdir()) / "minsheng-spark-warehouse"))
         .config("spark.sql.shuffle.partitions", str(partitions or cores * 2))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.driver.memory", os.environ.get("MINSHENG_SPARK_DRIVER_MEMORY", "6g"))
