@@ -14,8 +14,8 @@ import datetime as dt
 import os
 import sys
 import tempfile
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import polars as pl
