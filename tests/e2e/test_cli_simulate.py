@@ -3,6 +3,7 @@ registry frame's narrower figures, and clear refusals."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import openpyxl
@@ -75,3 +76,17 @@ def test_a_reform_id_given_twice_is_refused_in_both_languages(county: Path, tmp_
     code, output = simulate(county, tmp_path, "--date", "2026-06-01", "--reform", str(REFORM))
     assert code == 1
     assert "重复" in output and "used twice" in output
+
+
+def test_solve_gives_the_highest_standard_within_a_budget(county: Path) -> None:
+    files = ["--households", str(county / "households.csv"), "--persons", str(county / "persons.csv")]
+    args = ["solve", "--parameter", "dibao.standard", "--region", "110105", "--date", "2026-06-01"]
+    result = runner.invoke(app, [*args, "--low", "1000", "--high", "3000", *files, "--budget", "120000", "--json"])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    at, beyond = answer["figures"]
+    cost = lambda row: sum(v for k, v in row.items() if k.endswith(":monthly_cost_expected_fen"))  # noqa: E731
+    assert cost(at) <= 120000 * 100 < cost(beyond)
+    assert "120,000.00" in answer["constraint"]["zh"]
+    refused = runner.invoke(app, [*args, "--low", "1000", "--high", "3000", *files])
+    assert refused.exit_code == 1 and "--budget" in refused.output

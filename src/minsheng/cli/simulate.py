@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -133,3 +134,80 @@ EQUITY_COLUMNS = [
     Column("贫困距 P1", lambda r: f"{r['fgt1_dibao_standard']:.5f}", True),
     Column("月缺口 gap yuan/month", lambda r: f"{r['gap_fen_dibao_standard'] / 100:,.2f}", True),
 ]
+
+
+@app.command()
+@friendly
+def solve(
+    parameter: Annotated[str, typer.Option(help="求解的参数 parameter to solve for, e.g. dibao.standard")],
+    region: Annotated[str, typer.Option(help="区划代码 the region it is set for, e.g. 110105")],
+    date: Annotated[str, typer.Option("--date", help="测算日期 YYYY-MM-DD")],
+    low: Annotated[float, typer.Option(help="搜索下限 lowest value to try (yuan for money)")],
+    high: Annotated[float, typer.Option(help="搜索上限 highest value to try")],
+    households: Annotated[Path, typer.Option(help="家庭文件 households file")],
+    persons: Annotated[Path, typer.Option(help="成员文件 persons file")],
+    budget: Annotated[
+        float | None, typer.Option(help="月预算（元）the highest value within this monthly budget, yuan")
+    ] = None,
+    coverage: Annotated[
+        float | None, typer.Option(help="目标受助人数 the lowest value reaching this many expected recipients")
+    ] = None,
+    programme: Annotated[
+        str, typer.Option(help="受助人数所指项目 programme whose recipients --coverage counts")
+    ] = "dibao",
+    as_json: JsonOption = False,
+    local_params: LocalParamsOption = None,
+) -> None:
+    """标准测算器 Solve for a parameter's value under a budget or a coverage target."""
+    from minsheng import assessment
+    from minsheng.programmes.registry import model
+    from minsheng.simulation.calculators import Problem, highest_within_budget, lowest_for_coverage
+
+    if (budget is None) == (coverage is None):
+        raise MinshengError("请给出 --budget 或 --coverage 之一", "give one of --budget or --coverage")
+    params = assessment.parameters(None, local_params)
+    if parameter not in params:
+        raise MinshengError(f"未知参数 {parameter}", f"unknown parameter {parameter}")
+    hh, pp = assessment.population_from_files(households, persons)
+    problem = Problem(model(), hh, pp, params, parameter, region, _date(date))
+    if budget is not None:
+        answer = highest_within_budget(problem, round(budget * 100), low, high)
+    else:
+        assert coverage is not None
+        answer = lowest_for_coverage(problem, programme, coverage, low, high)
+    shown = Output(as_json)
+    shown.value("constraint", {"zh": answer.constraint_zh, "en": answer.constraint_en})
+    shown.value("value", answer.value, f"{parameter} @ {region} {answer.date}: {answer.value:,}")
+    shown.say(f"约束 constraint：{answer.constraint_zh} / {answer.constraint_en}")
+    rows = [{"at": "value", **answer.figures}, {"at": "one step further", **answer.one_step_further}]
+    shown.table(
+        "figures", "取值处与再进一步的结果 figures at the value and one step further", _solve_columns(answer), rows
+    )
+    shown.done()
+
+
+def _solve_columns(answer: Any) -> list[Column]:
+    """The programmes the answer moves: cost and expected recipients of each, at the value and beyond."""
+    figures = answer.figures
+    moved = sorted(
+        {
+            k.split(":")[0]
+            for k, v in figures.items()
+            if k.endswith((":monthly_cost_expected_fen", ":expected_persons")) and v
+        }
+    )
+    columns = [Column("取值 at", lambda r: r["at"])]
+    for p in moved:
+        columns += [
+            Column(f"{p} 预期月支出 yuan/month", _yuan(f"{p}:monthly_cost_expected_fen"), right=True),
+            Column(f"{p} 预期人数 persons", _persons(f"{p}:expected_persons"), right=True),
+        ]
+    return columns
+
+
+def _yuan(key: str) -> Callable[[dict[str, Any]], str]:
+    return lambda row: f"{row[key] / 100:,.2f}"
+
+
+def _persons(key: str) -> Callable[[dict[str, Any]], str]:
+    return lambda row: f"{row[key]:,.1f}"
