@@ -34,6 +34,8 @@ def deciles(income: ArrayLike, persons_weight: ArrayLike, *, order: np.ndarray |
     """Decile 1–10 of each household; `persons_weight` is its persons × its weight."""
     y = np.asarray(income, dtype=np.float64)
     w = np.asarray(persons_weight, dtype=np.float64)
+    if len(y) == 0:
+        return np.empty(0, dtype=np.int8)
     order = ranking(y) if order is None else order
     cum = np.cumsum(w[order])
     midpoint = (cum - w[order] / 2) / cum[-1]

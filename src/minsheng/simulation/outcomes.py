@@ -13,8 +13,9 @@ scenario, `s:income`: monthly household income after the expected benefits; and
 
 Income before (`income_before`): wage + business + property + transfer + disregarded income
 of every member, per month (the contract's components of NBS 可支配收入); it excludes every
-simulated benefit. A household with any component unknown has no income (null) and is left
-out of the income figures, which report how many were left out.
+simulated benefit. A household with any of the first four unknown has no income (null) and is
+left out of the income figures, which report how many were left out; a blank disregarded income
+is none.
 
 Take-up: not everyone eligible applies. Where the frame records enrolment, a household eligible
 at baseline is paid at baseline if it is enrolled (take-up 1) and not otherwise (0); without a
@@ -37,13 +38,9 @@ from minsheng.rules.parameters import ParameterSet
 from minsheng.rules.reforms import Reform
 from minsheng.simulation.household_types import PERSON_OUTPUTS, household_types
 
-INCOME_PARTS = (
-    "wage_income_fen",
-    "business_income_fen",
-    "property_income_fen",
-    "transfer_income_fen",
-    "disregarded_income_fen",
-)
+COUNTED_PARTS = ("wage_income_fen", "business_income_fen", "property_income_fen", "transfer_income_fen")
+DISREGARDED = "disregarded_income_fen"
+INCOME_PARTS = (*COUNTED_PARTS, DISREGARDED)
 # A person-level programme is enrolled under the household programme it belongs to (单人保 is dibao).
 ENROLMENT_CODE = {"dibao_single": "dibao"}
 FRAMES = ("representative", "registry")
@@ -162,15 +159,14 @@ def _line(hh: pl.DataFrame) -> pl.DataFrame:
 def _household_frame(households: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
     weight = pl.col("weight").cast(pl.Float64) if "weight" in households.columns else pl.lit(1.0)
     enrolled = pl.col("enrolled") if "enrolled" in households.columns else pl.lit(None, dtype=pl.List(pl.String))
+    # Any unknown counted component leaves the household's income unknown; a blank disregarded
+    # income (an optional column: childcare subsidy, awards) is none, not unknown.
+    counted = [pl.col(c) if c in persons.columns else pl.lit(None, dtype=pl.Int64) for c in COUNTED_PARTS]
+    disregarded = pl.col(DISREGARDED).fill_null(0) if DISREGARDED in persons.columns else pl.lit(0)
     members = persons.group_by("household_id").agg(
         pl.len().alias("size"),
-        # any unknown component leaves the household's income unknown
-        pl.sum_horizontal(INCOME_PARTS, ignore_nulls=False).sum().alias("income_before")
-        if all(c in persons.columns for c in INCOME_PARTS)
-        else pl.lit(None, dtype=pl.Int64).alias("income_before"),
-        pl.any_horizontal(pl.col(c).is_null() for c in INCOME_PARTS if c in persons.columns)
-        .any()
-        .alias("income_unknown"),
+        pl.sum_horizontal(*counted, disregarded, ignore_nulls=False).sum().alias("income_before"),
+        pl.any_horizontal(c.is_null() for c in counted).any().alias("income_unknown"),
     )
     return (
         households.select(

@@ -27,7 +27,7 @@ from minsheng.bootstrap import App
 from minsheng.programmes.registry import model
 from minsheng.security.throttle import LoginThrottled
 from minsheng.web import assets
-from minsheng.web.api import admin, casework, errors, households, linkage, session, verification
+from minsheng.web.api import admin, casework, errors, households, linkage, session, simulations, verification
 from minsheng.web.api.deps import ParamsDep
 from minsheng.web.middleware import NOT_COMPRESSED, AccessLog, BodyLimit, SameOriginForms, SecurityHeaders
 from minsheng.web.pages import alerts as pages_alerts
@@ -95,9 +95,10 @@ def create_app(app_: App) -> FastAPI:
         )
 
     web.state.minsheng = app_
+    simulations.install(web, app_)
     session.install(web, app_)
     errors.install(web)
-    for module in (session, households, casework, admin, verification, linkage):
+    for module in (session, households, casework, admin, verification, linkage, simulations):
         web.include_router(module.router)
     for page in (
         pages_session,
