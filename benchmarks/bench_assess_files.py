@@ -11,10 +11,7 @@ measured apart in a fresh child process, to show where the time goes.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_import import make_county
-from child import run_in_child
+from child import files_main, run_in_child, time_command
 
 DATE = "2025-08-01"
 BIN = Path(sys.executable).parent
@@ -35,18 +32,6 @@ LOCAL = str(resources.files("minsheng.demo") / "local_parameters.yaml")
 def command(households: Path, persons: Path, out: Path) -> list[str]:
     files = ["--households", str(households), "--persons", str(persons)]
     return [str(BIN / "minsheng"), "assess", *files, "--local-params", LOCAL, "--date", DATE, "--out", str(out)]
-
-
-def timed_command(households: Path, persons: Path, out: Path) -> tuple[float, float]:
-    """(wall seconds, max resident GB) of the command under `/usr/bin/time -v`."""
-    done = subprocess.run(
-        ["/usr/bin/time", "-v", *command(households, persons, out)], capture_output=True, text=True, check=True
-    )
-    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
-    assert wall and rss, done.stderr
-    seconds = int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))
-    return seconds, int(rss.group(1)) / 1024**2
 
 
 def _phases(households: str, persons: str, out: str) -> tuple[dict[str, float], int]:
@@ -92,8 +77,8 @@ def run(persons: int, households_file: Path | None = None, persons_file: Path | 
             folder = make_county(persons, Path(tmp) / "county")  # not timed
             households_file, persons_file = folder / "households.csv", folder / "persons.csv"
         out = Path(tmp) / "out"
-        timed_command(households_file, persons_file, out)  # warm the file cache
-        seconds, gb = timed_command(households_file, persons_file, out)
+        time_command(command(households_file, persons_file, out))  # warm the file cache
+        seconds, gb = time_command(command(households_file, persons_file, out))
         phases, n = run_in_child(_phases, str(households_file), str(persons_file), str(Path(tmp) / "phases"))
     print(f"minsheng assess on files ({n:,} persons): {seconds:.2f} s wall, {gb:.2f} GB max resident")
     for name, took in phases.items():
@@ -113,16 +98,5 @@ def run(persons: int, households_file: Path | None = None, persons_file: Path | 
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--persons", type=int, default=1_000_000)
-    parser.add_argument("--households-file", type=Path, help="existing contract households CSV (else synthesised)")
-    parser.add_argument("--persons-file", type=Path, help="existing contract persons CSV")
-    args = parser.parse_args()
-    rows = run(args.persons, args.households_file, args.persons_file)
-    if not rows[0]["ok"]:
-        sys.exit(1)
-
-
 if __name__ == "__main__":
-    main()
+    files_main(run)

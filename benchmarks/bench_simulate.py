@@ -11,7 +11,6 @@ apart in a fresh child process.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 import tempfile
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_import import make_county
-from child import run_in_child, time_command
+from child import files_main, run_in_child, time_command
 
 DATE = "2026-06-01"
 BIN = Path(sys.executable).parent
@@ -115,16 +114,5 @@ def run(persons: int, households_file: Path | None = None, persons_file: Path | 
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--persons", type=int, default=1_000_000)
-    parser.add_argument("--households-file", type=Path, help="existing contract households CSV (else synthesised)")
-    parser.add_argument("--persons-file", type=Path, help="existing contract persons CSV")
-    args = parser.parse_args()
-    rows = run(args.persons, args.households_file, args.persons_file)
-    if not all(row["ok"] for row in rows):
-        sys.exit(1)
-
-
 if __name__ == "__main__":
-    main()
+    files_main(run)

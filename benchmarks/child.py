@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 
@@ -34,3 +35,19 @@ def time_command(argv: list[str]) -> tuple[float, float]:
     assert wall and rss, done.stderr
     seconds = int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))
     return seconds, int(rss.group(1)) / 1024**2
+
+
+def files_main(run: Callable[[int, Path | None, Path | None], list[dict[str, Any]]]) -> None:
+    """The command line of a benchmark over contract files: synthesised (`--persons`) or given; exit 1
+    when a target is missed."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--households-file", type=Path, help="existing contract households CSV (else synthesised)")
+    parser.add_argument("--persons-file", type=Path, help="existing contract persons CSV")
+    args = parser.parse_args()
+    rows = run(args.persons, args.households_file, args.persons_file)
+    if not all(row["ok"] for row in rows):
+        sys.exit(1)
