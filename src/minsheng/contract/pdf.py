@@ -107,9 +107,9 @@ def document(title: str, reference: str, *, lang: str = "zh", page_label: str = 
         faces = [(FAMILY, stack.enter_context(font_face()))]
         faces += [(f"{FAMILY}{n}", found) for n, found in enumerate(fallback_faces(), start=1)]
         for family, (path, face) in faces:
+            # The regular face only: no face is bold, and headings are drawn filled and outlined
+            # (faux bold, `heading`). Registering the file again as "B" parsed it twice: a second a PDF.
             pdf.add_font(family, "", str(path), collection_font_number=face)
-            # No face is bold: headings are drawn filled and outlined (faux bold, `heading`).
-            pdf.add_font(family, "B", str(path), collection_font_number=face)
         pdf.set_fallback_fonts([family for family, _ in faces[1:]])
         pdf.set_margins(15, 15, 15)
         pdf.set_auto_page_break(auto=True, margin=16)
@@ -119,7 +119,7 @@ def document(title: str, reference: str, *, lang: str = "zh", page_label: str = 
 def heading(pdf: FPDF, size: float, height: float, text: str, *, align: str = "L") -> None:
     """A heading in faux bold: the glyphs filled and stroked with a hairline of their colour
     (text rendering mode 2), which reads as bold and extracts as plain text."""
-    pdf.set_font(FAMILY, "B", size)
+    pdf.set_font(FAMILY, "", size)
     with pdf.local_context(text_mode="FILL_STROKE", line_width=size * 0.012):
         pdf.cell(0, height, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
@@ -153,7 +153,7 @@ def table(
         line_height=line_height,
         padding=1,
         first_row_as_headings=show_headings,
-        headings_style=FontFace(emphasis="BOLD", fill_color=HEADING_FILL),
+        headings_style=FontFace(fill_color=HEADING_FILL),  # set apart by the fill (there is no bold face)
     ) as out:
         if show_headings:
             out.row(list(headings))
