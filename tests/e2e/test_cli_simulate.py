@@ -90,3 +90,23 @@ def test_solve_gives_the_highest_standard_within_a_budget(county: Path) -> None:
     assert "120,000.00" in answer["constraint"]["zh"]
     refused = runner.invoke(app, [*args, "--low", "1000", "--high", "3000", *files])
     assert refused.exit_code == 1 and "--budget" in refused.output
+
+
+def test_weights_count_in_every_figure_and_a_bad_one_is_refused_with_its_row(county: Path, tmp_path: Path) -> None:
+    ids = pl.read_csv(county / "households.csv", columns=["household_id"], infer_schema=False)["household_id"]
+    (tmp_path / "w.csv").write_text("户编号,权数\n" + "".join(f"{h},2.5\n" for h in ids), encoding="utf-8")
+    code, output = simulate(county, tmp_path / "one", "--date", "2026-06-01")
+    assert code == 0, output
+    code, output = simulate(county, tmp_path / "w", "--date", "2026-06-01", "--weights", str(tmp_path / "w.csv"))
+    assert code == 0, output
+    plain, weighted = (pl.read_csv(tmp_path / d / "programmes.csv") for d in ("one", "w"))
+    assert weighted["eligible_households"].to_list() == [2.5 * x for x in plain["eligible_households"]]
+    assert weighted["monthly_cost_eligible_fen"].to_list() == [
+        round(2.5 * x) for x in plain["monthly_cost_eligible_fen"]
+    ]
+    (tmp_path / "bad.csv").write_text(
+        "household_id,weight\n" + "".join(f"{h},{'-1' if i == 3 else '1'}\n" for i, h in enumerate(ids)),
+        encoding="utf-8",
+    )
+    code, output = simulate(county, tmp_path / "bad", "--date", "2026-06-01", "--weights", str(tmp_path / "bad.csv"))
+    assert code == 1 and "第5行" in output and "应为大于0的数" in output and "row 5" in output

@@ -37,6 +37,10 @@ def simulate(
     as_json: JsonOption = False,
     local_params: LocalParamsOption = None,
     lang: Annotated[str, typer.Option("--lang", help="报告语言 report language: zh | en")] = "zh",
+    weights: Annotated[
+        Path | None,
+        typer.Option(help="户权数文件 household weights of a sample (household_id, weight; CSV or .xlsx)"),
+    ] = None,
 ) -> None:
     """改革测算与公平性评估 Simulate reforms against the baseline: cost, recipients, poverty, inequality."""
     from minsheng import assessment
@@ -60,6 +64,10 @@ def simulate(
             hh, pp = assessment.population_from_files(households, persons)
         else:
             hh, pp, params = _registry(data, division, params)
+        if weights is not None:
+            from minsheng.simulation.weights import read_weights
+
+            hh = read_weights(weights, hh)
         step("population")
         scenarios = study.scenarios_for(params, reform)
         shown.unset_parameters(_unset(params, hh, dates[0]))
