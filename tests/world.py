@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, select
 
@@ -81,3 +82,9 @@ def build(engine: Engine, tmp_path: Path) -> World:
             users[name] = create_user(conn, name, name, role, jurisdiction, PASSWORD)
         alerts = {hh: i for i, hh in conn.execute(select(ALERTS.c.id, ALERTS.c.household_id)).all()}
     return World(engine, CIPHER, users, alerts["A1"], alerts["B1"])
+
+
+def api_login(client: Any, user: str) -> dict[str, str]:
+    """The Authorization header of a session of `user` (password PASSWORD) on the API."""
+    token = client.post("/api/session", json={"username": user, "password": PASSWORD}).json()["token"]
+    return {"Authorization": f"Bearer {token}"}

@@ -53,6 +53,14 @@ def same_origin_test_client(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(TestClient, "__init__", init)
 
 
+@pytest.fixture
+def client(world: World, tmp_path: Path) -> Any:
+    """The app on the two-county world, in process (a file may define its own `client`)."""
+    from fastapi.testclient import TestClient
+
+    return TestClient(create_app(App(Settings(data=tmp_path), world.engine, CIPHER)))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -3,28 +3,13 @@ department delivering its feed with its own token."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from minsheng.bootstrap import App
 from minsheng.feeds.tables import FEED_RECORDS
 from minsheng.security.tables import AUDIT_LOG
-from minsheng.settings import Settings
-from minsheng.web.app import create_app
-from world import CIPHER, PASSWORD, World
-
-
-@pytest.fixture
-def client(world: World, tmp_path: Path) -> TestClient:
-    return TestClient(create_app(App(Settings(data=tmp_path), world.engine, CIPHER)))
-
-
-def login(client: TestClient, user: str) -> dict[str, str]:
-    token = client.post("/api/session", json={"username": user, "password": PASSWORD}).json()["token"]
-    return {"Authorization": f"Bearer {token}"}
+from world import World
+from world import api_login as login
 
 
 def test_a_case_through_the_api(client: TestClient, world: World) -> None:

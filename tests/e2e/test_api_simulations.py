@@ -6,28 +6,15 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from minsheng.bootstrap import App
 from minsheng.security.tables import AUDIT_LOG
-from minsheng.settings import Settings
-from minsheng.web.app import create_app
-from world import CIPHER, PASSWORD, World
+from world import World
+from world import api_login as login
 
 REFORM = (Path(__file__).resolve().parents[2] / "examples" / "reforms" / "dibao_plus5.yaml").read_text(encoding="utf-8")
-
-
-@pytest.fixture
-def client(world: World, tmp_path: Path) -> TestClient:
-    return TestClient(create_app(App(Settings(data=tmp_path), world.engine, CIPHER)))
-
-
-def login(client: TestClient, user: str) -> dict[str, str]:
-    token = client.post("/api/session", json={"username": user, "password": PASSWORD}).json()["token"]
-    return {"Authorization": f"Bearer {token}"}
 
 
 def finished(client: TestClient, job: str, who: dict[str, str]) -> dict[str, object]:

@@ -9,22 +9,12 @@ import gzip
 import io
 import re
 import unicodedata
-from pathlib import Path
 
 import openpyxl
-import pytest
 from fastapi.testclient import TestClient
 
-from minsheng.bootstrap import App
-from minsheng.settings import Settings
 from minsheng.web import assets
-from minsheng.web.app import create_app
-from world import CIPHER, CLEAR_IDS, PASSWORD, World
-
-
-@pytest.fixture
-def client(world: World, tmp_path: Path) -> TestClient:
-    return TestClient(create_app(App(Settings(data=tmp_path), world.engine, CIPHER)))
+from world import CLEAR_IDS, PASSWORD
 
 
 def sign_in(client: TestClient, user: str) -> TestClient:

@@ -9,23 +9,14 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from minsheng.bootstrap import App
 from minsheng.security.tables import AUDIT_LOG
-from minsheng.settings import Settings
-from minsheng.web.app import create_app
-from world import CIPHER, CLEAR_IDS, PASSWORD, World
+from world import CLEAR_IDS, PASSWORD, World
 
 CLEAR_PHONES = ("13800138000", "13900139000")
 CLEAR_NAMES = ("张一", "王三", "赵五")
-
-
-@pytest.fixture
-def client(world: World, tmp_path: Path) -> TestClient:
-    return TestClient(create_app(App(Settings(data=tmp_path), world.engine, CIPHER)))
 
 
 def sign_in(client: TestClient, user: str) -> TestClient:

@@ -15,18 +15,10 @@ import xlsxwriter
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from minsheng.bootstrap import App
 from minsheng.registry.tables import HOUSEHOLDS, PERSONS
 from minsheng.security.tables import AUDIT_LOG
-from minsheng.settings import Settings
-from minsheng.web.app import create_app
 from minsheng.web.pages import imports
-from world import CIPHER, CLEAR_IDS, PASSWORD, World
-
-
-@pytest.fixture
-def client(world: World, tmp_path: Path) -> TestClient:
-    return TestClient(create_app(App(Settings(data=tmp_path), world.engine, CIPHER)))
+from world import CLEAR_IDS, PASSWORD, World
 
 
 @pytest.fixture

@@ -17,11 +17,8 @@ import polars as pl
 import pytest
 from fastapi.testclient import TestClient
 
-from minsheng.bootstrap import App
 from minsheng.contract import sheets
 from minsheng.registry.importer import import_files
-from minsheng.settings import Settings
-from minsheng.web.app import create_app
 from minsheng.web.pages import uploads
 from workbook_parts import households, write
 from world import CIPHER, PASSWORD, World
@@ -36,11 +33,6 @@ def open_umask() -> Iterator[None]:
     old = os.umask(0o022)
     yield
     os.umask(old)
-
-
-@pytest.fixture
-def client(world: World, tmp_path: Path) -> TestClient:
-    return TestClient(create_app(App(Settings(data=tmp_path), world.engine, CIPHER)))
 
 
 def sign_in(client: TestClient, user: str) -> TestClient:

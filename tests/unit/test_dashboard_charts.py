@@ -17,7 +17,6 @@ from minsheng.web.pages import charts
 
 LABELS = {"red": "红色", "orange": "橙色", "yellow": "黄色"}
 TOWN_LABELS = {"households": "户数", "enrolled": "已纳入救助户数"}
-NAMESPACES = ("http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink")
 
 
 def _tree(svg: str) -> ET.Element:
@@ -119,7 +118,8 @@ def test_a_name_from_the_data_is_text_never_markup() -> None:
 
 def test_nothing_in_a_chart_runs_or_is_fetched() -> None:
     """No script (pygal writes one by default, and names a tooltip script on a CDN), no address
-    but the SVG namespace's, no id but the chart's own (three charts share a page)."""
+    at all (not even the SVG namespace's: inside HTML it needs none), no id but the chart's own
+    (three charts share a page)."""
     svgs = [
         charts.alerts_by_grade_and_age([], LABELS),
         charts.by_township([f"镇{i}" for i in range(20)], list(range(20)), list(range(20)), TOWN_LABELS),
@@ -129,7 +129,7 @@ def test_nothing_in_a_chart_runs_or_is_fetched() -> None:
         tree = _tree(svg)
         assert not [n for n in tree.iter() if n.tag in ("script", "foreignObject")]
         assert not any(name.startswith("on") for n in tree.iter() for name in n.attrib)
-        assert set(re.findall(r"https?://[^\s\"'<>)]+", svg)) <= set(NAMESPACES)
+        assert not re.search(r"https?:|//[\w.-]+\.\w", svg)
         assert "@import" not in svg and "url(" not in svg  # the style fetches nothing either
         ids = [n.get("id") for n in tree.iter() if n.get("id")]
         assert ids == [tree.get("id")] and re.fullmatch(r"chart-[0-9a-f-]{36}", ids[0] or "")

@@ -36,7 +36,12 @@ from typing import Any
 
 import pygal
 from markupsafe import Markup
+from pygal.etree import etree
 from pygal.style import Style
+
+# pygal writes with lxml when it is installed, else with the standard library's ElementTree; the
+# latter always, so the filter below and the SVG it yields are the same wherever this runs.
+etree.to_etree()
 
 SEVERITY_COLOURS = {"red": "#b42318", "orange": "#dc6803", "yellow": "#eaaa08"}
 AGES = ("0-7", "8-30", "31-90", "90+")
@@ -184,8 +189,8 @@ def _page_ready(svg: ET.Element) -> ET.Element:
     """pygal's SVG as the page takes it (an xml filter: run on the tree before it is written)."""
     for parent in svg.iter():
         for child in list(parent):
-            if child.tag in ("script", ET.Comment):  # the absent script's configuration; pygal's address
-                parent.remove(child)
+            if child.tag == "script" or not isinstance(child.tag, str):  # the absent script's
+                parent.remove(child)  # configuration; comments (pygal's address)
             elif child.tag == "desc" and child.get("class", "").split(" ")[0] in ("x", "y"):
                 parent.remove(child)  # where the absent script would put its tooltip
         if parent is not svg:
@@ -196,5 +201,7 @@ def _page_ready(svg: ET.Element) -> ET.Element:
     for child in list(svg):
         if child.tag == "title":  # "Pygal": the whole chart's tooltip; the page's heading names it
             svg.remove(child)
+    # Inside HTML an <svg> is SVG without a namespace declaration: the page names no address at all.
+    svg.attrib.pop("xmlns", None)
     svg.attrib.update({"width": "100%", "height": "100%", "focusable": "false", "aria-hidden": "true"})
     return svg
