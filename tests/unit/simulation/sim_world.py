@@ -10,7 +10,9 @@ from minsheng.rules.reforms import apply, parse_reform_text
 from minsheng.simulation.outcomes import Scenario
 
 DATE = dt.date(2026, 6, 1)
-RAISE_5 = (Path(__file__).resolve().parents[3] / "examples" / "reforms" / "dibao_plus5.yaml").read_text(encoding="utf-8")
+RAISE_5 = (Path(__file__).resolve().parents[3] / "examples" / "reforms" / "dibao_plus5.yaml").read_text(
+    encoding="utf-8"
+)
 
 
 def scenarios(*reforms: str) -> list[Scenario]:
