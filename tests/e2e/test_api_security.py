@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -84,7 +85,27 @@ def setup(world: World, tmp_path: Path) -> Iterator[tuple[TestClient, World, dic
         "candidate": candidate,
     }
     with TestClient(create_app(app)) as client:
+        ids["simulation"] = _simulation_of_county_a(client, world)  # type: ignore[assignment]
         yield client, world, ids  # type: ignore[misc]
+
+
+REFORM = (Path(__file__).resolve().parents[2] / "examples" / "reforms" / "dibao_plus5.yaml").read_text(encoding="utf-8")
+SIMULATION = {"reforms": [REFORM], "dates": ["2026-06-01"]}
+
+
+def _simulation_of_county_a(client: TestClient, world: World) -> str:
+    """A finished simulation job of county A's reviewer (its tables and report exist)."""
+    from minsheng.simulation.jobs import Spec
+
+    jobs = client.app.state.simulation_jobs  # type: ignore[attr-defined]
+    reviewer = world.users["reviewer_a"]
+    job = jobs.submit(reviewer, Spec((REFORM,), (dt.date(2026, 6, 1),)), world.engine, baseline())
+    for _ in range(600):
+        if jobs.status(job.id, reviewer).status in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    assert jobs.status(job.id, reviewer).status == "done"
+    return str(job.id)
 
 
 def sessions_admin(world: World) -> Any:
@@ -213,6 +234,17 @@ def routes(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
             "deny": 404,
         },
         ("GET", "/api/audit/verify"): {"url": "/api/audit/verify", "ok": (200, 403)},  # reviewers only; no person in it
+        # a simulation runs over the user's own area: B's is B's; A's job is not there for B
+        ("POST", "/api/simulations"): {"url": "/api/simulations", "json": SIMULATION, "ok": 202},
+        ("GET", "/api/simulations/{job_id}"): {"url": f"/api/simulations/{ids['simulation']}", "deny": 404},
+        ("GET", "/api/simulations/{job_id}/tables/{name}"): {
+            "url": f"/api/simulations/{ids['simulation']}/tables/programmes",
+            "deny": 404,
+        },
+        ("GET", "/api/simulations/{job_id}/reports/{scenario}/{date}.pdf"): {
+            "url": f"/api/simulations/{ids['simulation']}/reports/plus5/2026-06-01.pdf",
+            "deny": 404,
+        },
     }
 
 
