@@ -41,38 +41,13 @@ def read_weights(path: Path, households: pl.DataFrame) -> pl.DataFrame:
         pl.int_range(2, pl.len() + 2).alias("row"),
     )
     bad = rows.filter(pl.col("weight").is_null() | ~pl.col("weight").is_finite() | (pl.col("weight") <= 0))
-    if bad.height:
-        first = bad.row(0, named=True)
-        raise reject(
-            file,
-            first["row"],
-            "weight",
-            first["text"],
-            f"第{first['row']}行：权数“{first['text']}”应为大于0的数（共{bad.height}行有误）",
-            f"row {first['row']}: weight {first['text']!r} must be a number above zero ({bad.height} rows wrong)",
-        )
+    _refuse_first(file, bad, "weight", "text", "权数“{v}”应为大于0的数", "weight {v!r} must be a number above zero")
     repeated = rows.filter(pl.col("household_id").is_duplicated())
-    if repeated.height:
-        first = repeated.row(0, named=True)
-        raise reject(
-            file,
-            first["row"],
-            "household_id",
-            first["household_id"],
-            f"第{first['row']}行：户编号 {first['household_id']} 重复",
-            f"row {first['row']}: household {first['household_id']} is listed twice",
-        )
+    _refuse_first(file, repeated, "household_id", "household_id", "户编号 {v} 重复", "household {v} is listed twice")
     unknown = rows.join(households.select("household_id"), on="household_id", how="anti")
-    if unknown.height:
-        first = unknown.row(0, named=True)
-        raise reject(
-            file,
-            first["row"],
-            "household_id",
-            first["household_id"],
-            "家庭文件中没有此户",
-            "no such household in the households file",
-        )
+    _refuse_first(
+        file, unknown, "household_id", "household_id", "家庭文件中没有户 {v}", "no household {v} in the households file"
+    )
     joined = households.join(
         rows.select("household_id", "weight"), on="household_id", how="left", maintain_order="left"
     )
@@ -87,3 +62,19 @@ def read_weights(path: Path, households: pl.DataFrame) -> pl.DataFrame:
             f"{missing.height} households have no weight",
         )
     return joined
+
+
+def _refuse_first(file: str, wrong: pl.DataFrame, column: str, value: str, zh: str, en: str) -> None:
+    """Refuse the file at its first wrong row, naming the row, the value and how many rows are wrong."""
+    if wrong.is_empty():
+        return
+    first = wrong.row(0, named=True)
+    row, shown = first["row"], first[value]
+    raise reject(
+        file,
+        row,
+        column,
+        shown,
+        f"第{row}行：{zh.format(v=shown)}（共{wrong.height}行有误）",
+        f"row {row}: {en.format(v=shown)} ({wrong.height} rows wrong)",
+    )
