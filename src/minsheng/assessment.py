@@ -18,25 +18,44 @@ import polars as pl
 from minsheng.contract import files, sheets
 from minsheng.contract.columns import store_frame
 from minsheng.contract.validation import parse_table
-from minsheng.errors import ImportRejected
+from minsheng.errors import ImportRejected, MinshengError
 from minsheng.programmes.registry import baseline, model
 from minsheng.rules import explain as explanations
 from minsheng.rules.evaluate import Result, default_outputs, evaluate
+from minsheng.rules.model import Model
 from minsheng.rules.parameters import ParameterSet
-from minsheng.rules.reforms import apply, load_reform
+from minsheng.rules.reforms import apply, apply_model, load_reform
 
 OUTPUT_FORMATS = ("csv", "parquet", "xlsx")
 
 
 def parameters(reform: Path | None = None, local: Path | None = None) -> ParameterSet:
     """The shipped files; with `local`, a county's local-parameters file laid over them (checked
-    as the database import checks it); with `reform`, the reform over that."""
+    as the database import checks it); with `reform`, the reform over that (a reform that also
+    replaces formulas needs `reformed`, which gives its model too)."""
+    return reformed(reform, local, formulas=False)[1]
+
+
+def reformed(
+    reform: Path | None = None, local: Path | None = None, *, formulas: bool = True
+) -> tuple[Model, ParameterSet]:
+    """The model and parameters to assess with: the programmes' model and `parameters(…, local)`;
+    with `reform`, its parameter values laid over them and its formulas in place of the model's
+    (a new model; the shipped one is not changed)."""
     params = baseline()
     if local is not None:
         from minsheng.localparams.local_file import layer_file
 
         params = layer_file(params, local)
-    return apply(params, load_reform(reform, params)) if reform else params
+    if reform is None:
+        return model(), params
+    loaded = load_reform(reform, params, model())
+    if loaded.formulas and not formulas:
+        raise MinshengError(
+            f"改革方案 {loaded.id} 替换了公式，此处只能使用参数改革",
+            f"reform {loaded.id} replaces formulas: only a parameter reform can be used here",
+        )
+    return apply_model(model(), loaded), apply(params, loaded)
 
 
 def population_from_files(households: Path, persons: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -63,13 +82,16 @@ def assess(
     date: dt.date,
     params: ParameterSet | None = None,
     engine: str = "local",
+    rules: Model | None = None,
 ) -> Result:
+    """Every programme over the population; `rules`: a reform's model (`reformed`), else the shipped one."""
     params = params or baseline()
+    rules = rules or model()
     if engine == "spark":
         from minsheng.rules.spark import evaluate_on_spark
 
-        return evaluate_on_spark(model(), params, households, persons, date=date)
-    return evaluate(model(), params, households, persons, date=date, outputs=default_outputs(model()))
+        return evaluate_on_spark(rules, params, households, persons, date=date)
+    return evaluate(rules, params, households, persons, date=date, outputs=default_outputs(rules))
 
 
 def output_frames(result: Result) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -157,5 +179,8 @@ def explain(
     *,
     date: dt.date,
     params: ParameterSet | None = None,
+    rules: Model | None = None,
 ) -> dict[str, Any]:
-    return explanations.explain_household(model(), params or baseline(), households, persons, household_id, date=date)
+    return explanations.explain_household(
+        rules or model(), params or baseline(), households, persons, household_id, date=date
+    )

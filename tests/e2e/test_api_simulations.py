@@ -65,3 +65,18 @@ def test_a_bad_reform_is_refused_before_anything_runs(client: TestClient) -> Non
     assert "no_such_parameter" in refused.text
     client.cookies.clear()  # no session at all
     assert client.post("/api/simulations", json={"reforms": [REFORM], "dates": ["2026-06-01"]}).status_code == 401
+
+
+def test_a_structural_reform_runs_and_a_forbidden_formula_is_refused(client: TestClient) -> None:
+    analyst = login(client, "city_analyst")
+    tiers = (Path(__file__).resolve().parents[2] / "examples" / "reforms" / "dibao_tiers_formula.yaml").read_text(
+        encoding="utf-8"
+    )
+    job = client.post("/api/simulations", headers=analyst, json={"reforms": [tiers], "dates": ["2026-06-01"]}).json()
+    assert job["scenarios"] == ["baseline", "tiers"]
+    done = finished(client, job["id"], analyst)
+    assert done["status"] == "done", done["error"]
+    bad = "reform:\n  id: bad\nformulas:\n  dibao_gap_fen:\n    expression: \"__import__('os').system('id')\"\n"
+    refused = client.post("/api/simulations", headers=analyst, json={"reforms": [bad], "dates": ["2026-06-01"]})
+    assert refused.status_code in (400, 422), refused.text
+    assert "reform 1:5" in refused.text and "is not allowed" in refused.text

@@ -88,6 +88,26 @@ def test_a_reform_changes_the_assessment(tmp_path: Path) -> None:
     assert out.get_column("dibao_benefit").to_list() == [1760.0, 0.0, 0.0]  # 1600 + 10 %
 
 
+def test_a_structural_reform_replaces_a_formula_in_the_assessment(tmp_path: Path) -> None:
+    tiers = Path(__file__).resolve().parents[2] / "examples" / "reforms" / "dibao_tiers_formula.yaml"
+    result = assess_files(tmp_path, "--reform", str(tiers))
+    assert result.exit_code == 0, result.output
+    out = pl.read_csv(tmp_path / "out" / "assessment_households.csv").sort("household_id")
+    assert out.get_column("dibao_benefit").to_list() == [1520.0, 0.0, 0.0]  # tier 1: 90 % of 1,520 + 10 %
+
+
+def test_a_reform_formula_that_is_not_allowed_is_refused_with_its_line(tmp_path: Path) -> None:
+    reform = tmp_path / "reform.yaml"
+    reform.write_text(
+        "reform:\n  id: bad\nformulas:\n  dibao_gap_fen:\n    expression: \"__import__('os').system('x')\"\n",
+        encoding="utf-8",
+    )
+    result = assess_files(tmp_path, "--reform", str(reform))
+    assert result.exit_code == 1
+    assert f"{reform}:5" in result.output and "is not allowed" in result.output and "不允许" in result.output
+    assert not (tmp_path / "out").exists()
+
+
 def test_assess_says_how_many_amounts_are_unknown_and_left_out_of_the_total(tmp_path: Path) -> None:
     hh, p = write(tmp_path)
     # A4: two members, one wage blank: dibao is unknown, and so is its amount.

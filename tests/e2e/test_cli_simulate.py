@@ -110,3 +110,24 @@ def test_weights_count_in_every_figure_and_a_bad_one_is_refused_with_its_row(cou
     )
     code, output = simulate(county, tmp_path / "bad", "--date", "2026-06-01", "--weights", str(tmp_path / "bad.csv"))
     assert code == 1 and "第5行" in output and "应为大于0的数" in output and "row 5" in output
+
+
+def test_a_structural_reform_and_a_set_take_up(county: Path, tmp_path: Path) -> None:
+    tiers = REFORM.parent / "dibao_tiers_formula.yaml"
+    take_up = tmp_path / "take_up.yaml"
+    take_up.write_text(
+        REFORM.read_text(encoding="utf-8").replace("plus5", "plus5-take-up")
+        + '  simulation.take_up.dibao:\n    values:\n      "110105":\n        2026-01-01: {value: 0.5}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    code, output = simulate(county, out, "--date", "2026-06-01", "--reform", str(tiers), "--reform", str(take_up))
+    assert code == 0, output
+    programmes = pl.read_csv(out / "programmes.csv")
+    dibao = programmes.filter((pl.col("scenario") == "tiers") & (pl.col("programme") == "dibao")).row(0, named=True)
+    assert dibao["eligible_households_change"] == 0 and dibao["monthly_cost_eligible_fen_change"] > 0
+    assumptions = pl.read_csv(out / "assumptions.csv").filter(pl.col("assumption") == "simulation.take_up.dibao")
+    basis = {(r["scenario"], r["urban_rural"]): (r["basis"], r["take_up"]) for r in assumptions.iter_rows(named=True)}
+    assert basis[("plus5-take-up", "urban")] == ("set", 0.5) and basis[("baseline", "urban")][0] == "measured"
+    text = "".join(p.extract_text() for p in PdfReader(out / "report_tiers_2026-06-01.pdf").pages).replace("\n", "")
+    assert "公式替换 dibao_gap_fen" in text and "dibao.tier1_payment" in text

@@ -82,7 +82,7 @@ def assess(
     shown = Output(as_json)
     started = time.perf_counter()
     with steps(4, "测算 assess", shown.progress) as step:
-        params = assessment.parameters(reform, local_params)
+        rules, params = assessment.reformed(reform, local_params)  # a reform's formulas, too
         step("parameters")
         if households is not None and persons is not None:
             hh, pp = assessment.population_from_files(households, persons)
@@ -105,7 +105,7 @@ def assess(
             )
         step("population")
         shown.unset_parameters(unset)
-        result = assessment.assess(hh, pp, date=when, params=params, engine=engine)
+        result = assessment.assess(hh, pp, date=when, params=params, engine=engine, rules=rules)
         step("evaluate")
         paths = assessment.write_outputs(result, out, fmt)
         step("write")
@@ -169,8 +169,9 @@ def explain(
     app_ = bootstrap(settings_for(data))
     hh, pp = population.load(app_.engine, household_id=household_id)
     with app_.engine.connect() as conn:  # the county's approved local values, as `assess` uses them
-        params = parameters_for(conn, assessment.parameters(reform))
-    result = assessment.explain(hh, pp, household_id, date=_date(date), params=params)
+        rules, params = assessment.reformed(reform)
+        params = parameters_for(conn, params)
+    result = assessment.explain(hh, pp, household_id, date=_date(date), params=params, rules=rules)
     record_now(app_.engine, cli_actor(), "read_household", "household", household_id, {"purpose": "explain"})
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))
@@ -200,10 +201,10 @@ def test(
 ) -> None:
     """运行情景测试 Run scenario tests in one vectorised pass."""
     from minsheng import assessment
-    from minsheng.programmes.registry import model
     from minsheng.rules.scenarios import load_cases, run
 
-    results = run(model(), assessment.parameters(reform, local_params), load_cases(files))
+    rules, params = assessment.reformed(reform, local_params)
+    results = run(rules, params, load_cases(files))
     failed = [r for r in results if not r.ok]
     for r in failed:
         console.print(f"[red]FAIL[/] {r.case.id}: " + "; ".join(r.problems))

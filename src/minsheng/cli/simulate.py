@@ -69,7 +69,7 @@ def simulate(
 
             hh = read_weights(weights, hh)
         step("population")
-        scenarios = study.scenarios_for(params, reform)
+        scenarios = study.scenarios_for(params, reform, model())  # a reform may replace formulas
         shown.unset_parameters(_unset(params, hh, dates[0]))
         step("reforms")
         result = study.run(model(), hh, pp, scenarios, dates, frame=frame, step=step)

@@ -103,7 +103,23 @@ def _programme(
         "amounts": [_value(model, name, row.get(name, hh_row.get(name))) for name in programme.amounts],
         "benefit": _money(row[programme.benefit]) if programme.benefit else None,
     }
+    reformed = _reformed(model, programme, row, hh_row)
+    if reformed:  # a structural reform's formulas this result went through (absent otherwise)
+        entry["reformed"] = reformed
     return entry
+
+
+def _reformed(model: Model, programme: Programme, row: dict[str, Any], hh_row: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every formula a reform replaced on the way to this programme's result: its rule as the
+    reform wrote it, the reform it comes from, and its value here (when it was computed)."""
+    roots = [n for n in (programme.eligible, programme.benefit, *programme.amounts) if n]
+    out = []
+    for name in model.order(roots):
+        node = model.nodes[name]
+        if isinstance(node, Formula) and node.rule:
+            value = _value(model, name, row.get(name, hh_row.get(name)))
+            out.append({**value, "rule": node.rule, "cite": node.cite})
+    return out
 
 
 def _dedupe(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -131,7 +147,7 @@ def _condition(
     inputs = [_value(model, dep, row.get(dep, hh_row.get(dep))) for dep in node.deps]
     params = _parameters(model, result, name, hh_row, date)
     missing = _missing(model, result, name, row, hh_row, members) if value is None else []
-    return {
+    out = {
         "id": name,
         "label": {"zh": node.label_zh, "en": node.label_en},
         "cite": node.cite,
@@ -140,6 +156,9 @@ def _condition(
         "parameters": params,
         "missing": missing,
     }
+    if node.rule:  # replaced by a reform: the rule is its expression, the citation the reform
+        out["rule"] = node.rule
+    return out
 
 
 def _parameters(model: Model, result: Result, name: str, hh_row: dict[str, Any], date: dt.date) -> list[dict[str, Any]]:

@@ -42,6 +42,8 @@ def render(expl: dict[str, Any], lang: str = "zh") -> str:
             mark = {True: "✓", False: "✗", None: "?"}[cond["result"]]
             cite = plain_cite(cond["cite"] or "", labels)
             lines.append(f"  {mark} {cond['label']['zh' if zh else 'en']}  〔{cite}〕")
+            if cond.get("rule"):  # replaced by a reform: its rule as the reform wrote it
+                lines.append(f"      规则：{cond['rule']}" if zh else f"      rule: {cond['rule']}")
             shown = (
                 "；".join(_fmt(v, zh) for v in cond["inputs"]) if zh else "; ".join(_fmt(v, zh) for v in cond["inputs"])
             )
@@ -61,6 +63,12 @@ def render(expl: dict[str, Any], lang: str = "zh") -> str:
                 else "; ".join(_fmt(a, zh) for a in prog["amounts"])
             )
             lines.append(f"  金额：{amounts}" if zh else f"  amounts: {amounts}")
+        for r in prog.get("reformed", []):  # formulas a structural reform replaced
+            lines.append(
+                f"  改革方案替换的公式：{_fmt(r, zh)}；规则：{r['rule']}〔{r['cite']}〕"
+                if zh
+                else f"  formula replaced by a reform: {_fmt(r, zh)}; rule: {r['rule']} [{r['cite']}]"
+            )
         lines.append("")
     return "\n".join(lines)
 

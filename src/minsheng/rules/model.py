@@ -56,6 +56,7 @@ class Formula:
     unit: str = ""
     cite: str = ""
     condition: bool = False
+    rule: str = ""  # the expression a reform replaced this formula with (`rules.structural`), as written
 
     @property
     def deps(self) -> tuple[str, ...]:
@@ -157,6 +158,14 @@ class Model:
                     f"programme {programme.id} refers to unknown node {ref}",
                 )
         self.programmes[programme.id] = programme
+
+    def replaced(self, formulas: dict[str, Formula]) -> Model:
+        """A new model with these formulas in place of the nodes of the same name (a structural
+        reform); this model, and every node not replaced, is shared and never changed."""
+        for name, node in formulas.items():
+            if not isinstance(self.nodes.get(name), Formula) or node.entity != self.nodes[name].entity:
+                raise ModelError(f"不能替换节点 {name}", f"node {name} cannot be replaced")
+        return Model(self.nodes | formulas, dict(self.programmes))
 
     # ------------------------------------------------------------ graph
 

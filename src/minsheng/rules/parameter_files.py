@@ -248,3 +248,8 @@ def parse_entry(param: Parameter, region: str, effective: dt.date, value: Any, s
     else:
         numbers = dict.fromkeys(param.axis_values, _number(param, value, where, 0))
     return Entry(code, effective, numbers, source, 0)
+
+
+# A reform's formula replacement (`rules.structural`) cites and scopes itself like a parameter's value.
+parse_source = _source
+parse_region = _region

@@ -107,16 +107,81 @@ def by_household_type(out: Outcomes) -> pl.DataFrame:
 
 
 def take_up_table(out: Outcomes) -> pl.DataFrame:
-    """The take-up rate used per programme and area, and whether it was measured in the data."""
-    return pl.DataFrame(
+    """The baseline's take-up rate per programme and area, and where it comes from (`basis`): `set`
+    by the parameter `simulation.take_up.<programme>`, `measured` in the data (enrolled ÷ eligible),
+    `assumed` (100 %: no record of enrolment), or `mixed` (set in some places only; the rate is
+    then the households' weighted mean). `measured` is kept for the report: basis == measured."""
+    base = out.scenarios[0].id
+    rows = []
+    for p in out.programmes:
+        given = pl.col(col(base, p, "take_up_set"))
+        for area in ("urban", "rural"):
+            fallback = out.take_up.rate(p, area)
+            of_area = out.households.filter(pl.col("urban_rural") == area)
+            w = pl.col("weight")
+            set_weight, total, weighted, low, high = of_area.select(
+                (w * given.is_not_null()).sum().alias("set"),
+                w.sum().alias("total"),
+                (w * given.fill_null(fallback)).sum().alias("weighted"),
+                given.min().alias("low"),
+                given.max().alias("high"),
+            ).row(0)
+            measured = "measured" if (p, area) in out.take_up.measured else "assumed"
+            basis = measured if not set_weight else "set" if set_weight == total else "mixed"
+            rate = fallback if basis == measured else low if basis == "set" and low == high else weighted / total
+            rows.append(
+                {"programme": p, "urban_rural": area, "take_up": rate, "measured": basis == "measured", "basis": basis}
+            )
+    return pl.DataFrame(rows)
+
+
+def take_up_assumptions(out: Outcomes) -> pl.DataFrame:
+    """The take-up rate each scenario assumes for the newly eligible, per programme, county and
+    urban/rural area, and whether it was `set` (the parameter, with its value) or `measured` /
+    `assumed` (not set): the rows the assumptions table adds beside income growth."""
+    county = pl.col("residence_division").str.slice(0, 6).alias("county")
+    parts = []
+    for s in out.scenarios:
+        for p in out.programmes:
+            given = pl.col(col(s.id, p, "take_up_set"))
+            parts.append(
+                out.households.filter(pl.col("urban_rural").is_not_null())
+                .group_by(county, "urban_rural")
+                .agg(given.drop_nulls().first().alias("take_up"))
+                .select(
+                    pl.lit(f"simulation.take_up.{p}").alias("assumption"),
+                    pl.lit(s.id).alias("scenario"),
+                    "county",
+                    "urban_rural",
+                    pl.col("take_up"),
+                    pl.col("take_up").is_not_null().alias("set"),
+                )
+            )
+    if not parts:
+        return pl.DataFrame()
+    table = pl.concat(parts)
+    measured = pl.DataFrame(
         [
-            {
-                "programme": p,
-                "urban_rural": area,
-                "take_up": out.take_up.rate(p, area),
-                "measured": (p, area) in out.take_up.measured,
-            }
+            {"assumption": f"simulation.take_up.{p}", "urban_rural": a, "fallback": out.take_up.rate(p, a),
+             "was_measured": (p, a) in out.take_up.measured}
             for p in out.programmes
-            for area in ("urban", "rural")
+            for a in ("urban", "rural")
         ]
+    )  # fmt: skip
+    return (
+        table.join(measured, on=["assumption", "urban_rural"], how="left")
+        .select(
+            "assumption",
+            "scenario",
+            "county",
+            "urban_rural",
+            pl.coalesce("take_up", "fallback").alias("take_up"),
+            pl.when(pl.col("set"))
+            .then(pl.lit("set"))
+            .when(pl.col("was_measured"))
+            .then(pl.lit("measured"))
+            .otherwise(pl.lit("assumed"))
+            .alias("basis"),
+        )
+        .sort("assumption", "scenario", "county", "urban_rural")
     )

@@ -109,6 +109,15 @@ class Jobs:
             raise NotFound(f"没有表 {name}", f"no table {name}")
         return pl.read_parquet(self._dir(job_id) / f"{name}.parquet")
 
+    def study(self, job_id: str, principal: Principal, params: ParameterSet) -> study.Study:
+        """A finished job's study: its scenarios rebuilt from its spec, its tables from its files."""
+        job = self._done(job_id, principal)
+        spec = json.loads((self._dir(job_id) / "spec.json").read_text(encoding="utf-8"))
+        dates = tuple(dt.date.fromisoformat(d) for d in spec["dates"])
+        scenarios = scenarios_for(params, Spec(tuple(spec["reforms"]), dates, spec["frame"]))
+        tables = {name: pl.read_parquet(self._dir(job_id) / f"{name}.parquet") for name in job.tables}
+        return study.Study(spec["frame"], dates, tuple(scenarios), tables)
+
     def report(
         self, job_id: str, principal: Principal, scenario: str, date: dt.date, lang: str, params: ParameterSet
     ) -> bytes:
@@ -116,16 +125,19 @@ class Jobs:
         job = self._done(job_id, principal)
         if scenario not in job.scenarios[1:] or date.isoformat() not in job.dates:
             raise NotFound("没有这份报告", "no such report")
-        spec = json.loads((self._dir(job_id) / "spec.json").read_text(encoding="utf-8"))
-        scenarios = scenarios_for(
-            params, Spec(tuple(spec["reforms"]), tuple(dt.date.fromisoformat(d) for d in spec["dates"]), spec["frame"])
-        )
-        tables = {name: pl.read_parquet(self._dir(job_id) / f"{name}.parquet") for name in job.tables}
-        result = study.Study(
-            spec["frame"], tuple(dt.date.fromisoformat(d) for d in spec["dates"]), tuple(scenarios), tables
-        )
-        chosen = next(s for s in scenarios if s.id == scenario)
+        result = self.study(job_id, principal, params)
+        chosen = next(s for s in result.scenarios if s.id == scenario)
         return render(result, params, chosen, date, lang=lang)
+
+    def recent(self, principal: Principal, limit: int = 10) -> list[Status]:
+        """The latest jobs the user may read, newest first."""
+        found = []
+        for path in self.folder.glob("*/status.json") if self.folder.exists() else []:
+            try:
+                found.append(self.status(path.parent.name, principal))
+            except NotFound:
+                continue
+        return sorted(found, key=lambda j: j.created, reverse=True)[:limit]
 
     def _done(self, job_id: str, principal: Principal) -> Status:
         job = self.status(job_id, principal)
@@ -187,10 +199,14 @@ def scenarios_for(params: ParameterSet, spec: Spec) -> list[Scenario]:
         raise MinshengError(f"测算日期应为1至{MAX_DATES}个", f"give 1 to {MAX_DATES} dates")
     if spec.frame not in ("registry", "representative"):
         raise MinshengError(f"未知测算总体 {spec.frame}", f"unknown frame {spec.frame}")
-    out = [Scenario(study.BASELINE, "现行政策", "current policy", params)]
+    from minsheng.rules.reforms import apply_model
+
+    shipped = model()  # a reform that replaces formulas is read against it and carries its own
+    out = [Scenario(study.BASELINE, "现行政策", "current policy", params, model=shipped)]
     for i, text in enumerate(spec.reforms, start=1):
-        reform = parse_reform_text(text, f"reform {i}", params)
+        reform = parse_reform_text(text, f"reform {i}", params, shipped)
         if reform.id in {s.id for s in out}:
             raise MinshengError(f"改革方案编号 {reform.id} 重复", f"reform id {reform.id!r} is used twice")
-        out.append(Scenario(reform.id, reform.label_zh, reform.label_en, apply(params, reform), reform))
+        rules = apply_model(shipped, reform)
+        out.append(Scenario(reform.id, reform.label_zh, reform.label_en, apply(params, reform), reform, rules))
     return out

@@ -21,7 +21,14 @@ Take-up: not everyone eligible applies. Where the frame records enrolment, a hou
 at baseline is paid at baseline if it is enrolled (take-up 1) and not otherwise (0); without a
 record of enrolment, at the programme's rate. Under a reform a household eligible at baseline
 keeps its baseline take-up, a newly eligible one enters at the rate (an expected value), and
-one no longer eligible leaves (0).
+one no longer eligible leaves (0). The rate is the parameter `simulation.take_up.<programme>`
+(by place, date and urban/rural) of the scenario's own parameters where it is set; where it is
+not (as shipped), the rate measured in the data: enrolled ÷ eligible at baseline, weighted, by
+programme and urban/rural (`measured_take_up`), or 1 without a record of enrolment.
+`s:p:take_up_set` keeps the set rate (null where measured), for the assumptions table.
+
+Each scenario is evaluated with its own model (`Scenario.model`: a structural reform's formulas
+in place), or the model `simulate` is given.
 """
 
 from __future__ import annotations
@@ -30,8 +37,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import polars as pl
 
+from minsheng.errors import MinshengError
 from minsheng.rules.evaluate import default_outputs, evaluate
 from minsheng.rules.model import Model
 from minsheng.rules.parameters import ParameterSet
@@ -45,17 +54,21 @@ INCOME_PARTS = (*COUNTED_PARTS, DISREGARDED)
 ENROLMENT_CODE = {"dibao_single": "dibao"}
 FRAMES = ("representative", "registry")
 LINE_FROM = "dibao_standard_fen"
+TAKE_UP_PARAMETER = "simulation.take_up.{}"  # per programme; unset (as shipped): measured
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """A named parameter set: the baseline, or a reform applied to it (`reform` says what changed)."""
+    """A named parameter set and model: the baseline, or a reform applied to it (`reform` says what
+    changed). `model` is the model to evaluate (a structural reform's, `rules.reforms.apply_model`);
+    None: the model `simulate` is given, the baseline's."""
 
     id: str
     label_zh: str
     label_en: str
     params: ParameterSet
     reform: Reform | None = None
+    model: Model | None = None
 
 
 @dataclass(frozen=True)
@@ -106,13 +119,14 @@ def simulate(
     frame_out = _household_frame(households, persons)
     for i, scenario in enumerate(scenarios):
         wanted = default_outputs(model) + (list(PERSON_OUTPUTS) if i == 0 else [])
+        rules = scenario.model or model  # a structural reform evaluates its own formulas
         if spark is None:
-            result = evaluate(model, scenario.params, households, persons, date=date, outputs=wanted)
+            result = evaluate(rules, scenario.params, households, persons, date=date, outputs=wanted)
         else:
             from minsheng.rules.spark import evaluate_on_spark
 
             result = evaluate_on_spark(
-                model, scenario.params, households, persons, date=date, spark=spark, outputs=wanted
+                rules, scenario.params, households, persons, date=date, spark=spark, outputs=wanted
             )
         per_household = _programme_columns(model, scenario.id, result.households, result.persons)
         frame_out = frame_out.join(per_household, on="household_id", how="left", maintain_order="left")
@@ -132,7 +146,7 @@ def simulate(
             types = household_types(result.persons, persons)
             frame_out = frame_out.join(types, on="household_id", how="left", maintain_order="left")
     assert take_up is not None
-    frame_out = _expected(frame_out, scenarios, programmes, paying, take_up)
+    frame_out = _expected(frame_out, scenarios, programmes, paying, take_up, date)
     return Outcomes(frame_out, tuple(scenarios), programmes, paying, take_up, frame, date)
 
 
@@ -227,26 +241,58 @@ def measured_take_up(frame: pl.DataFrame, baseline: str, programmes: tuple[str, 
     return TakeUp(rates, frozenset(measured))
 
 
+def set_take_up(frame: pl.DataFrame, params: ParameterSet, programme: str, date: dt.date) -> pl.Series:
+    """The take-up rate `simulation.take_up.<programme>` sets for each household on `date`, by its
+    place and urban/rural area; null where the parameter sets none (the rate is then measured)."""
+    pid = TAKE_UP_PARAMETER.format(programme)
+    if pid not in params:
+        return pl.Series(col("", programme, "take_up_set"), [None] * frame.height, dtype=pl.Float64)
+    comp = params.compiled(pid)
+    region = frame.select(params.regions.of(pl.col("residence_division"))).to_series().to_numpy()
+    area = None
+    if comp.param.axis:
+        positions = {a: i for i, a in enumerate(comp.param.axis_values)}
+        area = frame.get_column(comp.param.axis).replace_strict(positions, default=None, return_dtype=pl.Int64)
+    found = comp.lookup(region, np.datetime64(date, "D"), None if area is None else area.fill_null(0).to_numpy())
+    if area is not None:
+        found = np.where(area.is_null().to_numpy(), np.nan, found)  # no area: no rate of its own
+    given = found[~np.isnan(found)]
+    if ((given < 0) | (given > 1)).any():
+        raise MinshengError(
+            f"申领率 {pid} 应在0到1之间（{comp.param.file}）",
+            f"take-up {pid} must be between 0 and 1 ({comp.param.file})",
+        )
+    return pl.Series(col("", programme, "take_up_set"), found, nan_to_null=True)
+
+
 def _expected(
     frame: pl.DataFrame,
     scenarios: list[Scenario],
     programmes: tuple[str, ...],
     paying: tuple[str, ...],
     take_up: TakeUp,
+    date: dt.date,
 ) -> pl.DataFrame:
     base = scenarios[0].id
     known = not frame.get_column("enrolled").is_null().all()
+    frame = frame.with_columns(
+        set_take_up(frame, s.params, pid, date).alias(col(s.id, pid, "take_up_set"))
+        for pid in programmes
+        for s in scenarios
+    )
     exprs = []
     for pid in programmes:
-        rate = pl.col("urban_rural").replace_strict(
+        measured = pl.col("urban_rural").replace_strict(
             {area: take_up.rate(pid, area) for area in ("urban", "rural")}, default=1.0, return_dtype=pl.Float64
         )
+        rate = {s.id: pl.coalesce(pl.col(col(s.id, pid, "take_up_set")), measured) for s in scenarios}
         enrolled = pl.col("enrolled").list.contains(ENROLMENT_CODE.get(pid, pid)).fill_null(False).cast(pl.Float64)
-        at_baseline = enrolled if known else rate
+        at_baseline = enrolled if known else rate[base]
         was_eligible = (pl.col(col(base, pid, "eligible")) == True).fill_null(False)  # noqa: E712
         for s in scenarios:
             eligible = (pl.col(col(s.id, pid, "eligible")) == True).fill_null(False)  # noqa: E712
-            stays = at_baseline if s.id == base else pl.when(was_eligible).then(at_baseline).otherwise(rate)
+            # the newly eligible enter at the scenario's own rate (a reform may set another)
+            stays = at_baseline if s.id == base else pl.when(was_eligible).then(at_baseline).otherwise(rate[s.id])
             exprs.append(pl.when(eligible).then(stays).otherwise(0.0).alias(col(s.id, pid, "take_up")))
     frame = frame.with_columns(exprs)
     incomes = [

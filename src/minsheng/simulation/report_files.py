@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -38,6 +39,17 @@ EQUITY_ROWS = (
 
 def _t(lang: str, zh: str, en: str) -> str:
     return zh if lang == "zh" else en
+
+
+def _basis(lang: str, row: dict[str, Any]) -> str:
+    """Where a take-up rate comes from, after it: measured says nothing more."""
+    basis = row.get("basis") or ("measured" if row["measured"] else "assumed")
+    return {
+        "measured": "",
+        "assumed": _t(lang, "（未测得，按100%）", " (not measured: 100 %)"),
+        "set": _t(lang, "（设定值）", " (set)"),
+        "mixed": _t(lang, "（部分地区设定，加权平均）", " (set in some places: weighted mean)"),
+    }[basis]
 
 
 def write_report(
@@ -79,6 +91,13 @@ def _workbook(
     )
     changed = pl.DataFrame([c.__dict__ for c in changes(baseline, scenario)]) if scenario.reform else pl.DataFrame()
     tables = {"summary": front, "changes": changed}
+    if scenario.reform and scenario.reform.formulas:  # a structural reform: the rules it replaced
+        tables["formulas"] = pl.DataFrame(
+            [
+                {"node": f.name, "label_zh": f.label_zh, "label_en": f.label_en, "rule": f.rule, "source": f.cite}
+                for f in scenario.reform.formulas.values()
+            ]
+        )
     for name, table in study.tables.items():
         table = table.filter(pl.col("date") == date)
         if "scenario" in table.columns:
@@ -144,6 +163,14 @@ def render(study: Study, baseline: ParameterSet, scenario: Scenario, date: dt.da
             (16, 14, 9, 11, 7, 8, 8, 27),
             size=7.5,
         )
+        for f in scenario.reform.formulas.values() if scenario.reform else ():
+            pdf.paragraph(  # a structural reform: the rule it writes in place of the model's
+                doc,
+                _t(lang, f"公式替换 {f.name}（{f.label_zh}）：", f"Formula replaced, {f.name} ({f.label_en}): ")
+                + f"{f.rule}〔{f.cite}〕",
+                size=7.5,
+                height=4,
+            )
         _section(doc, _t(lang, "二、支出与受助（预期，按申领率）", "2. Cost and recipients (expected, at take-up)"))
         prog = study.tables["programmes"].filter((pl.col("date") == date) & (pl.col("scenario") == scenario.id))
         pdf.table(
@@ -179,7 +206,7 @@ def render(study: Study, baseline: ParameterSet, scenario: Scenario, date: dt.da
             doc,
             _t(lang, "申领率：", "Take-up: ")
             + "；".join(
-                f"{_programme(lang, r['programme'])}{_t(lang, '城镇' if r['urban_rural'] == 'urban' else '农村', ' ' + r['urban_rural'])} {r['take_up']:.1%}{'' if r['measured'] else _t(lang, '（未测得，按100%）', ' (not measured: 100 %)')}"
+                f"{_programme(lang, r['programme'])}{_t(lang, '城镇' if r['urban_rural'] == 'urban' else '农村', ' ' + r['urban_rural'])} {r['take_up']:.1%}{_basis(lang, r)}"
                 for r in take_up.iter_rows(named=True)
             ),
             size=7.5,

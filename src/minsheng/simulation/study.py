@@ -21,7 +21,7 @@ from minsheng.contract import sheets
 from minsheng.errors import MinshengError
 from minsheng.rules.model import Model
 from minsheng.rules.parameters import ParameterSet
-from minsheng.rules.reforms import apply, load_reform
+from minsheng.rules.reforms import apply, apply_model, load_reform
 from minsheng.simulation import equity, figures, growth
 from minsheng.simulation.outcomes import Scenario, TakeUp, simulate
 
@@ -43,6 +43,17 @@ TABLES = (
     "target_efficiency",
 )
 COUNTY_WIDE = ("equity", "equity_sqrt_scale", "target_efficiency")
+ASSUMPTION_COLUMNS = (
+    "assumption",
+    "scenario",
+    "county",
+    "urban_rural",
+    "yearly_rate",
+    "factor",
+    "incomes_as_of",
+    "take_up",
+    "basis",
+)
 
 
 @dataclass(frozen=True)
@@ -53,16 +64,25 @@ class Study:
     tables: dict[str, pl.DataFrame]
 
 
-def scenarios_for(params: ParameterSet, reforms: list[Path]) -> list[Scenario]:
-    """The baseline and one scenario per reform file (ids must differ; the baseline's is reserved)."""
-    out = [Scenario(BASELINE, "现行政策", "current policy", params)]
+def scenarios_for(params: ParameterSet, reforms: list[Path], model: Model | None = None) -> list[Scenario]:
+    """The baseline and one scenario per reform file (ids must differ; the baseline's is reserved).
+    A reform that replaces formulas carries its own model (`model`: the baseline's, by default the
+    programmes' model)."""
+    if model is None:
+        from minsheng.programmes.registry import model as shipped
+
+        model = shipped()
+    out = [Scenario(BASELINE, "现行政策", "current policy", params, model=model)]
     for path in reforms:
-        reform = load_reform(path, params)
+        reform = load_reform(path, params, model)
         if reform.id in {s.id for s in out}:
             raise MinshengError(
                 f"改革方案编号 {reform.id} 重复（{path.name}）", f"reform id {reform.id!r} is used twice ({path.name})"
             )
-        out.append(Scenario(reform.id, reform.label_zh, reform.label_en, apply(params, reform), reform))
+        scenario = Scenario(
+            reform.id, reform.label_zh, reform.label_en, apply(params, reform), reform, apply_model(model, reform)
+        )
+        out.append(scenario)
     return out
 
 
@@ -91,7 +111,16 @@ def run(
             "by_urban_rural": figures.programme_totals(out, by=["urban_rural"]),
             "by_household_type": figures.by_household_type(out),
             "take_up": figures.take_up_table(out),
-            "assumptions": growth.assumption_table(households, scenarios[0].params, start, date),
+            # income growth, then each scenario's take-up rate: set (its value) or measured
+            "assumptions": pl.concat(
+                [
+                    growth.assumption_table(households, scenarios[0].params, start, date).with_columns(
+                        pl.lit(scenarios[0].id).alias("scenario")
+                    ),
+                    figures.take_up_assumptions(out),
+                ],
+                how="diagonal_relaxed",
+            ).select(ASSUMPTION_COLUMNS),
             "deciles": equity.deciles_and_bands(out),
             "bands_by_household_type": equity.bands_by_type(out),
         }

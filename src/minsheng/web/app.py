@@ -39,6 +39,8 @@ from minsheng.web.pages import links as pages_links
 from minsheng.web.pages import local_params as pages_local_params
 from minsheng.web.pages import notice as pages_notice
 from minsheng.web.pages import session as pages_session
+from minsheng.web.pages import simulation as pages_simulation
+from minsheng.web.pages import simulation_runs as pages_simulation_runs
 from minsheng.web.pages import verification as pages_verification
 from minsheng.web.pages import work_order as pages_work_order
 from minsheng.web.pages import work_order_actions as pages_work_order_actions
@@ -114,6 +116,8 @@ def create_app(app_: App) -> FastAPI:
         pages_verification,
         pages_links,
         pages_local_params,
+        pages_simulation,
+        pages_simulation_runs,
     ):
         web.include_router(page.router)
     web.add_exception_handler(LoginRequired, lambda _r, exc: login_redirect(exc))

@@ -90,17 +90,36 @@ def monthly(months: list[str], counts: list[int], label: str, empty: str = "—"
     )
 
 
+def figures(
+    categories: list[str],
+    series: list[tuple[str, list[float]]],
+    colours: tuple[str, ...],
+    *,
+    decimals: int = 0,
+    stacked: bool = False,
+    wide: bool = False,
+) -> Markup:
+    """Bars of figures that need not be counts (yuan, per cent; negative too), one series each:
+    the simulation's charts (issue 13 §2), each beside its table."""
+    data = tuple((name, tuple(round(v, decimals) for v in values)) for name, values in series)
+    kind = "stacked" if stacked else "bars"
+    return Markup(
+        _draw(kind, tuple(categories), data, colours[: len(series)], WIDE if wide else COLUMN, FONT, "—", decimals)
+    )
+
+
 @functools.lru_cache(maxsize=KEPT)
 def _draw(
     kind: str,
     categories: tuple[str, ...],
-    series: Series,
+    series: tuple[tuple[str, tuple[float, ...]], ...],
     colours: tuple[str, ...],
     size: tuple[int, int],
     font: int,
     empty: str,
+    decimals: int = 0,
 ) -> str:
-    config = _config(size, colours, font, empty, stroke=2 if kind == "line" else 1)
+    config = _config(size, colours, font, empty, stroke=2 if kind == "line" else 1, decimals=decimals)
     if kind == "bars" and len(categories) > MANY:
         config.x_label_rotation = SLANT
         # pygal sizes a label as 0.6 em a character; a Chinese character is 1 em wide. The space
@@ -120,14 +139,20 @@ def _draw(
     for name, counts in series:
         # each value's tooltip: pygal writes it as the bar's or the point's SVG <title>
         chart.add(
-            name, [{"value": n, "tooltip": f"{c}\n{name}: {n:,}"} for c, n in zip(categories, counts, strict=True)]
+            name,
+            [
+                {"value": n, "tooltip": f"{c}\n{name}: {n:,.{decimals}f}"}
+                for c, n in zip(categories, counts, strict=True)
+            ],
         )
     # pygal escapes every text it writes (names, labels, tooltips): nothing from the data is markup.
     svg: str = chart.render(is_unicode=True)
     return svg
 
 
-def _config(size: tuple[int, int], colours: tuple[str, ...], font: int, empty: str, stroke: int) -> pygal.Config:
+def _config(
+    size: tuple[int, int], colours: tuple[str, ...], font: int, empty: str, stroke: int, decimals: int = 0
+) -> pygal.Config:
     width, height = size
     return pygal.Config(
         width=width,
@@ -164,11 +189,11 @@ def _config(size: tuple[int, int], colours: tuple[str, ...], font: int, empty: s
         legend_box_size=FONT,
         truncate_legend=-1,
         truncate_label=-1,  # every name whole
-        order_min=0,  # axis steps of 1 or more: integer ticks
+        order_min=0 if decimals == 0 else -decimals,  # counts: integer ticks
         min_scale=3,
         max_scale=6,
         include_x_axis=True,  # the value axis starts at 0
-        value_formatter=lambda v: f"{v:,.0f}",
+        value_formatter=lambda v: f"{v:,.{decimals}f}",
         margin=6,
         spacing=8,
         dots_size=3,

@@ -21,6 +21,7 @@ from minsheng.db.uow import UnitOfWork
 from minsheng.errors import NotAuthenticated
 from minsheng.security import sessions
 from minsheng.security.users import ROLES, Principal
+from minsheng.simulation.scenarios import ANALYSTS
 from minsheng.web.api.deps import SESSION_COOKIE, get_app, remember_user
 from minsheng.web.assets import asset_url
 from minsheng.web.messages import LANGS, translator
@@ -53,6 +54,7 @@ NAV = (
     ("/exports", "nav.exports", True),
 )  # (path, label, needs person-level access)
 ADMIN_NAV = (("/local-parameters", "nav.local_parameters"),)  # administrators only (issue 12 §5)
+SIMULATION_NAV = (("/simulation", "nav.simulation"),)  # analysts, reviewers, administrators (issue 13 §2)
 
 
 class LoginRequired(Exception):
@@ -103,6 +105,8 @@ def render(request: Request, name: str, context: dict[str, Any], *, status_code:
     lang = lang_of(request)
     user: Principal | None = context.get("user")
     nav = [(p, k) for p, k, persons in NAV if user is None or user.sees_persons or not persons]
+    if user is not None and user.role in ANALYSTS:
+        nav += SIMULATION_NAV
     if user is not None and user.role == "administrator":
         nav += ADMIN_NAV
     page = templates.TemplateResponse(
