@@ -23,6 +23,7 @@ import bench_monitoring
 import bench_pages
 import bench_rules
 import bench_simulate
+import bench_simulation_page
 import bench_synth
 import eval_linkage
 
@@ -54,6 +55,7 @@ def main() -> None:
         *bench_rules.run(args.persons, spark=not args.no_spark),
         *bench_assess_files.run(args.persons),
         *bench_simulate.run(args.persons),
+        *bench_simulation_page.run(),
         *bench_monitoring.run(args.persons),
         *bench_pages.run(args.persons),
         *bench_lists.run(args.persons),

@@ -4,7 +4,8 @@
 
 Runs `minsheng demo --no-serve` into a temporary data folder, serves it on a free port of
 127.0.0.1, signs in as the demo's county reviewer and saves the dashboard, a household page,
-a work-order page and the link review queue to docs/screenshots/. Nothing is fetched from the network.
+a work-order page, the link review queue and the analyst's simulation page (the standard +5 %)
+to docs/screenshots/. Nothing is fetched from the network.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ def main() -> None:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        users = {line.split("\t")[0]: line.split("\t")[3] for line in (data / "demo-users.txt").read_text().splitlines()}
+        users = {
+            line.split("\t")[0]: line.split("\t")[3] for line in (data / "demo-users.txt").read_text().splitlines()
+        }
         port = free_port()
         server = subprocess.Popen(
             [BIN / "minsheng", "serve", "--port", str(port), "--data", str(data)],
@@ -76,6 +79,15 @@ def main() -> None:
                 page.screenshot(path=str(HERE / "screenshots" / "household.png"), full_page=False)
                 page.goto(f"{base}/links")
                 page.screenshot(path=str(HERE / "screenshots" / "links.png"), full_page=False)
+                # the analyst's page: the standard +5 % saved through the form, run over the county
+                page.goto(f"{base}/simulation/new?programme=dibao")
+                page.locator("#f-name").fill("低保标准提高5%")
+                page.locator('input[name="p:dibao.standard"]').fill("5")
+                page.get_by_role("button", name="保存方案").click()
+                page.locator("#frame").select_option("representative")  # the synthetic county is the whole county
+                page.get_by_role("button", name="开始测算").click()
+                page.locator("#summary").wait_for(timeout=300_000)
+                page.screenshot(path=str(HERE / "screenshots" / "simulation-page.png"), full_page=True)
                 browser.close()
         finally:
             server.terminate()

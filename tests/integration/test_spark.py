@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -68,7 +69,7 @@ def test_spark_gives_identical_results_on_a_synthetic_county(spark: Any) -> None
 def test_a_simulation_on_spark_equals_the_local_one(spark: Any) -> None:
     """Amounts equal to the fen, every index within 1e-12 (issue 13 §Performance)."""
     from minsheng.programmes.registry import baseline, model
-    from minsheng.rules.reforms import apply, parse_reform_text
+    from minsheng.rules.reforms import apply, apply_model, load_reform, parse_reform_text
     from minsheng.simulation import study
     from minsheng.simulation.outcomes import Scenario
 
@@ -78,9 +79,14 @@ def test_a_simulation_on_spark_equals_the_local_one(spark: Any) -> None:
         "reform: {id: plus5, label: {zh: 提高5%, en: +5 %}}\n"
         'parameters:\n  dibao.standard:\n    values:\n      "110105":\n        2026-01-01: {value: 1596}\n'
     )
+    tiers = load_reform(
+        Path(__file__).resolve().parents[2] / "examples/reforms/dibao_tiers_formula.yaml", base, model()
+    )
     scenarios = [
         Scenario("baseline", "现行", "baseline", base),
         Scenario("plus5", "提高5%", "+5 %", apply(base, parse_reform_text(text, "r.yaml", base))),
+        # a structural reform: its own model travels to the workers
+        Scenario("tiers", "分档", "tiers", apply(base, tiers), tiers, apply_model(model(), tiers)),
     ]
     date = [dt.date(2026, 6, 1)]
     local = study.run(model(), hh, pp, scenarios, date, frame="representative")

@@ -34,7 +34,9 @@ rules_app = typer.Typer(help="规则数据检查与情景测试 Rule data checks
 app.add_typer(rules_app, name="rules")
 
 DateOption = Annotated[str | None, typer.Option("--date", help="测算日期 YYYY-MM-DD (default: today)")]
-ReformOption = Annotated[Path | None, typer.Option("--reform", help="改革方案 reform overlay (.yaml/.json)")]
+ReformOption = Annotated[
+    Path | None, typer.Option("--reform", help="改革方案 reform: parameters and/or formulas (.yaml/.json)")
+]
 LocalParamsOption = Annotated[
     Path | None,
     typer.Option(

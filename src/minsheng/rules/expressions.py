@@ -173,7 +173,9 @@ class _Checker:
         if isinstance(node, ast.BinOp):
             if type(node.op) not in OPERATORS:
                 sign = REFUSED_OPERATORS.get(type(node.op).__name__, type(node.op).__name__)
-                raise self.fail(node, f"不允许运算符 {sign}，只能使用 + - * /", f"operator {sign} is not allowed: only + - * /")
+                raise self.fail(
+                    node, f"不允许运算符 {sign}，只能使用 + - * /", f"operator {sign} is not allowed: only + - * /"
+                )
             self.want(node.left, NUMBER, "算术运算的左边", "the left side of arithmetic")
             self.want(node.right, NUMBER, "算术运算的右边", "the right side of arithmetic")
             return NUMBER
@@ -214,9 +216,10 @@ class _Checker:
         name = _dotted(node)
         if name is None or (isinstance(node, ast.Attribute) and name.split(".")[0] not in self.namespaces):
             raise self.fail(
-                node, "表达式中不允许属性访问（参数请写其编号，如 dibao.tier1_upper）",
+                node,
+                "表达式中不允许属性访问（参数请写其编号，如 dibao.tier1_upper）",
                 "attribute access is not allowed (name a parameter by its id, e.g. dibao.tier1_upper)",
-            )  # fmt: skip
+            )
         if name not in self.kinds:
             if name in FUNCTIONS:
                 raise self.fail(node, f"{name} 是函数，应带括号调用", f"{name} is a function: call it with brackets")

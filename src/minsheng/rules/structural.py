@@ -27,6 +27,7 @@ import datetime as dt
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -126,14 +127,16 @@ def parse_formulas(
         extra = sorted(set(spec) - set(KEYS))
         if extra:
             raise RuleDataError(
-                file, spec.line_of(extra[0]), f"未知的键 {extra[0]}（可用：{'、'.join(KEYS)}）",
+                file,
+                spec.line_of(extra[0]),
+                f"未知的键 {extra[0]}（可用：{'、'.join(KEYS)}）",
                 f"unknown key {extra[0]!r} (known: {', '.join(KEYS)})",
-            )  # fmt: skip
+            )
         readable = {n: kind(dtypes[n]) for n, other in model.nodes.items() if _may_read(node, other.entity)}
         kinds = parameter_kinds | readable
         where = spec.line_of("expression")
         expr = expressions.parse(
-            spec["expression"], kinds, file=file, line=where, unknown=lambda n: _why_not(model, node, n, kinds)
+            spec["expression"], kinds, file=file, line=where, unknown=partial(_why_not, model, node, kinds)
         )
         formula = _formula(node, expr, spec, dtypes, params, file, where, reform_id)
         current = current.replaced({name: formula})
@@ -154,8 +157,11 @@ def _target(model: Model, name: str, file: str, line: int) -> Formula:
     if not isinstance(node, Formula):
         what_zh, what_en = ("输入项", "an input") if isinstance(node, Input) else ("合计", "an aggregate")
         raise RuleDataError(
-            file, line, f"{name} 是{what_zh}，不是公式：只能替换公式", f"{name} is {what_en}, not a formula: only formulas are replaced"
-        )  # fmt: skip
+            file,
+            line,
+            f"{name} 是{what_zh}，不是公式：只能替换公式",
+            f"{name} is {what_en}, not a formula: only formulas are replaced",
+        )
     return node
 
 
@@ -165,7 +171,7 @@ def _may_read(node: Formula, entity: str) -> bool:
     return node.entity == "person" or entity == "household"
 
 
-def _why_not(model: Model, node: Formula, name: str, kinds: dict[str, str]) -> tuple[str, str] | None:
+def _why_not(model: Model, node: Formula, kinds: dict[str, str], name: str) -> tuple[str, str] | None:
     other = model.nodes.get(name)
     if other is not None:  # a person node named in a household formula
         sums = [n for n, x in model.nodes.items() if isinstance(x, Aggregate) and x.of == name]
@@ -179,7 +185,10 @@ def _why_not(model: Model, node: Formula, name: str, kinds: dict[str, str]) -> t
     if not close:
         return None
     what_zh, what_en = ("参数", "parameter") if "." in name else ("节点", "node")
-    return f"没有名为 {name} 的{what_zh}（是否指 {close[0]}？）", f"there is no {what_en} named {name} (did you mean {close[0]}?)"
+    return (
+        f"没有名为 {name} 的{what_zh}（是否指 {close[0]}？）",
+        f"there is no {what_en} named {name} (did you mean {close[0]}?)",
+    )
 
 
 def _formula(
@@ -194,7 +203,12 @@ def _formula(
 ) -> Formula:
     target = dtypes[node.name]
     if kind(target) not in (BOOL, NUMBER):
-        raise RuleDataError(file, line, f"节点 {node.name} 的类型（{target}）不能替换", f"node {node.name} ({target}) cannot be replaced")
+        raise RuleDataError(
+            file,
+            line,
+            f"节点 {node.name} 的类型（{target}）不能替换",
+            f"node {node.name} ({target}) cannot be replaced",
+        )
     if kind(target) != expr.kind:
         zh, en = expressions.KIND_ZH, expressions.KIND_EN
         raise RuleDataError(
@@ -234,7 +248,9 @@ def _formula(
     if not isinstance(label, dict):
         raise RuleDataError(file, spec.line_of("label"), "label 应为 {zh: …, en: …}", "label must be {zh: …, en: …}")
     source = parse_source(spec.get("source"), file, spec.line_of("source"), False)
-    cite = f"改革方案 reform {reform_id}" + (f"；{source.cite()}" if source.doc or source.title or source.local_choice else "")
+    cite = f"改革方案 reform {reform_id}" + (
+        f"；{source.cite()}" if source.doc or source.title or source.local_choice else ""
+    )
     return Formula(
         name=node.name,
         entity=node.entity,
@@ -264,11 +280,15 @@ def _scope(spec: Located, file: str) -> tuple[tuple[str, ...], dt.date | None]:
     if "from" in spec:
         text = str(spec["from"])
         if not ISO_DATE.fullmatch(text):
-            raise RuleDataError(file, spec.line_of("from"), f"日期 {text} 应为 YYYY-MM-DD", f"date {text!r} is not YYYY-MM-DD")
+            raise RuleDataError(
+                file, spec.line_of("from"), f"日期 {text} 应为 YYYY-MM-DD", f"date {text!r} is not YYYY-MM-DD"
+            )
         try:
             start = dt.date.fromisoformat(text)
         except ValueError:
-            raise RuleDataError(file, spec.line_of("from"), f"日期 {text} 不存在", f"date {text} does not exist") from None
+            raise RuleDataError(
+                file, spec.line_of("from"), f"日期 {text} 不存在", f"date {text} does not exist"
+            ) from None
     return regions, start
 
 

@@ -162,12 +162,16 @@ def take_up_assumptions(out: Outcomes) -> pl.DataFrame:
     table = pl.concat(parts)
     measured = pl.DataFrame(
         [
-            {"assumption": f"simulation.take_up.{p}", "urban_rural": a, "fallback": out.take_up.rate(p, a),
-             "was_measured": (p, a) in out.take_up.measured}
+            {
+                "assumption": f"simulation.take_up.{p}",
+                "urban_rural": a,
+                "fallback": out.take_up.rate(p, a),
+                "was_measured": (p, a) in out.take_up.measured,
+            }
             for p in out.programmes
             for a in ("urban", "rural")
         ]
-    )  # fmt: skip
+    )
     return (
         table.join(measured, on=["assumption", "urban_rural"], how="left")
         .select(

@@ -241,14 +241,19 @@ def measured_take_up(frame: pl.DataFrame, baseline: str, programmes: tuple[str, 
     return TakeUp(rates, frozenset(measured))
 
 
-def set_take_up(frame: pl.DataFrame, params: ParameterSet, programme: str, date: dt.date) -> pl.Series:
+def set_take_up(
+    frame: pl.DataFrame, params: ParameterSet, programme: str, date: dt.date, region: np.ndarray | None = None
+) -> pl.Series:
     """The take-up rate `simulation.take_up.<programme>` sets for each household on `date`, by its
-    place and urban/rural area; null where the parameter sets none (the rate is then measured)."""
+    place and urban/rural area; null where the parameter sets none (the rate is then measured).
+    `region`: the households' region indices, when the caller has them already."""
     pid = TAKE_UP_PARAMETER.format(programme)
-    if pid not in params:
-        return pl.Series(col("", programme, "take_up_set"), [None] * frame.height, dtype=pl.Float64)
+    name = col("", programme, "take_up_set")
+    if not _sets_take_up(params, programme):
+        return pl.Series(name, [None] * frame.height, dtype=pl.Float64)
     comp = params.compiled(pid)
-    region = frame.select(params.regions.of(pl.col("residence_division"))).to_series().to_numpy()
+    if region is None:
+        region = frame.select(params.regions.of(pl.col("residence_division"))).to_series().to_numpy()
     area = None
     if comp.param.axis:
         positions = {a: i for i, a in enumerate(comp.param.axis_values)}
@@ -262,7 +267,13 @@ def set_take_up(frame: pl.DataFrame, params: ParameterSet, programme: str, date:
             f"申领率 {pid} 应在0到1之间（{comp.param.file}）",
             f"take-up {pid} must be between 0 and 1 ({comp.param.file})",
         )
-    return pl.Series(col("", programme, "take_up_set"), found, nan_to_null=True)
+    return pl.Series(name, found, nan_to_null=True)
+
+
+def _sets_take_up(params: ParameterSet, programme: str) -> bool:
+    """Whether the take-up parameter has a value anywhere (as shipped, it is set nowhere)."""
+    pid = TAKE_UP_PARAMETER.format(programme)
+    return pid in params and not np.isnan(params.compiled(pid).values).all()
 
 
 def _expected(
@@ -275,8 +286,12 @@ def _expected(
 ) -> pl.DataFrame:
     base = scenarios[0].id
     known = not frame.get_column("enrolled").is_null().all()
+    region = None  # looked up once, and only when some scenario sets a rate (as shipped, none does)
+    if any(_sets_take_up(s.params, pid) for s in scenarios for pid in programmes):
+        regions = scenarios[0].params.regions  # one division list for every scenario's parameters
+        region = frame.select(regions.of(pl.col("residence_division"))).to_series().to_numpy()
     frame = frame.with_columns(
-        set_take_up(frame, s.params, pid, date).alias(col(s.id, pid, "take_up_set"))
+        set_take_up(frame, s.params, pid, date, region).alias(col(s.id, pid, "take_up_set"))
         for pid in programmes
         for s in scenarios
     )

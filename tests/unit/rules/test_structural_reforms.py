@@ -54,7 +54,7 @@ def line_of(text: str, needle: str) -> int:
 
 
 def formula(node: str, expression: str, extra: str = "") -> str:
-    return HEAD + f"  {node}:\n{extra}    expression: \"{expression}\"\n"
+    return HEAD + f'  {node}:\n{extra}    expression: "{expression}"\n'
 
 
 def refused(text: str) -> RuleDataError:

@@ -42,13 +42,17 @@ SAME = textwrap.dedent("""\
           + where(severely_disabled, dibao.topup_severe_disability, 0)
           + where(age < general.adult_age, dibao.topup_minor, 0)) * dibao_standard_fen)
 """)
-TAKE_UP = "  simulation.take_up.dibao:\n    values:\n      \"110105\":\n        2026-01-01: {value: {urban: 0.8, rural: 0.9}}\n"
+TAKE_UP = (
+    '  simulation.take_up.dibao:\n    values:\n      "110105":\n        2026-01-01: {value: {urban: 0.8, rural: 0.9}}\n'
+)
 
 
 def scenario(text: str) -> Scenario:
     base = baseline()
     reform = parse_reform_text(text, "reform.yaml", base, model())
-    return Scenario(reform.id, reform.label_zh, reform.label_en, apply(base, reform), reform, apply_model(model(), reform))
+    return Scenario(
+        reform.id, reform.label_zh, reform.label_en, apply(base, reform), reform, apply_model(model(), reform)
+    )
 
 
 def base() -> Scenario:
