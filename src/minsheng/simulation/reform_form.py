@@ -25,9 +25,9 @@ import yaml
 
 from minsheng.errors import MinshengError, RuleDataError
 from minsheng.programmes.registry import model as shipped_model
+from minsheng.rules.explain_text import UNITS_ZH
 from minsheng.rules.model import Model
 from minsheng.rules.parameters import LEVEL_ZH, NATIONAL, Parameter, ParameterSet
-from minsheng.rules.explain_text import UNITS_ZH
 from minsheng.rules.reforms import parse_reform_text
 
 EDITABLE = ("money", "ratio", "number", "int", "bool")

@@ -20,6 +20,7 @@ import yaml
 from sqlalchemy import Connection, func, or_, select
 
 from minsheng.errors import Forbidden, InvalidInput, NotFound
+from minsheng.programmes.registry import model
 from minsheng.rules.parameters import ParameterSet
 from minsheng.rules.reforms import parse_reform_text
 from minsheng.security.audit import record
@@ -87,7 +88,7 @@ def save(
     ) + 1
     reform_id = "s" + secrets.token_hex(5)  # its own id: two versions compared side by side differ
     text = _with_id(form.text, reform_id, name, version)
-    parse_reform_text(text, f"scenario {name}", params)
+    parse_reform_text(text, f"scenario {name}", params, model())  # formulas too (a structural reform)
     row = {
         "reform_id": reform_id,
         "name": name,
