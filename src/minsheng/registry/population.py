@@ -10,6 +10,7 @@ import polars as pl
 from sqlalchemy import Connection, Engine, Select, select
 
 from minsheng.db.base import polars_schema
+from minsheng.db.store import literal_ok, read_arrow
 from minsheng.registry.tables import ENROLMENTS, HOUSEHOLDS, PERSONS
 
 BATCH = 200_000
@@ -46,7 +47,13 @@ def load(
     if household_id is not None:
         hq = hq.where(HOUSEHOLDS.c.household_id == household_id)
         pq = pq.where(PERSONS.c.household_id == household_id)
-    return _frame(engine, hq, polars_schema(HOUSEHOLDS, hh_cols)), _frame(engine, pq, polars_schema(PERSONS, p_cols))
+    hh_schema, p_schema = polars_schema(HOUSEHOLDS, hh_cols), polars_schema(PERSONS, p_cols)
+    if isinstance(engine, Engine) and household_id is None and literal_ok(jurisdiction or "0"):
+        households = read_arrow(engine, hq, hh_schema)  # a whole area: columns, not rows
+        persons = read_arrow(engine, pq, p_schema) if households is not None else None
+        if households is not None and persons is not None:
+            return households, persons
+    return _frame(engine, hq, hh_schema), _frame(engine, pq, p_schema)
 
 
 def enrolments(engine: Engine | Connection, *, jurisdiction: str = "") -> pl.DataFrame:
