@@ -1,6 +1,6 @@
-"""The registry's population read as Arrow columns (db.store.read_arrow, ADBC) equals the same
-read row by row, on SQLite and PostgreSQL: every column, type and null. And where it does not
-apply (one household, a caller's transaction) the row path answers."""
+"""The registry's population read as Arrow columns (db.store.read_arrow, ADBC on PostgreSQL)
+equals the same read row by row: every column, type and null. Where it does not apply (SQLite,
+one household, a caller's transaction) the row path answers."""
 
 from __future__ import annotations
 
@@ -62,4 +62,7 @@ def test_where_arrow_does_not_apply_the_rows_answer(engine: Engine, tmp_path: Pa
         select(HOUSEHOLDS.c.household_id).where(HOUSEHOLDS.c.household_id == "none"),
         {"household_id": pl.String},
     )
-    assert empty is not None and empty.height == 0 and empty.schema == pl.Schema({"household_id": pl.String})
+    if engine.dialect.name == "sqlite":
+        assert empty is None  # the rows path: never a second copy of SQLite in the process
+    else:
+        assert empty is not None and empty.height == 0 and empty.schema == pl.Schema({"household_id": pl.String})

@@ -5,7 +5,7 @@ brings the schema to the newest Alembic revision; `bulk_insert` writes a
 Polars frame the fastest way the backend allows (COPY on PostgreSQL,
 executemany on SQLite); `starts_with` is a division-prefix test the planner can
 estimate under row-level security; `analyze` refreshes statistics after a bulk
-write; `read_arrow` reads a large query as Arrow columns through the backend's
+write; `read_arrow` reads a large query as Arrow columns through PostgreSQL's
 ADBC driver. Nothing else in minsheng builds an engine from a URL.
 """
 
@@ -333,33 +333,24 @@ def analyze(conn: Connection, *tables: str) -> None:
 
 
 def read_arrow(engine: Engine, query: Any, schema: dict[str, Any]) -> pl.DataFrame | None:
-    """A query's rows as a frame of `schema`, read by the backend's ADBC driver as Arrow columns:
-    no Python object per value, about three times faster than rows through the DB-API for the
-    registry's population (78,601 persons: 0.60 s against 1.6 s). None where it does not apply:
-    an in-memory SQLite, or a statement with bound values (they are rendered into the SQL, so
-    only the caller's checked division codes are allowed: `literal_ok`).
+    """A query's rows as a frame of `schema`, read by PostgreSQL's ADBC driver as Arrow columns:
+    no Python object per value. None elsewhere: on SQLite the rows path stays, because ADBC's
+    driver carries its own copy of the SQLite library, and two copies in one process release each
+    other's file locks (SQLite's "multiple copies" corruption: a demo database came out
+    "malformed" when tried). The statement's bound values are rendered into the SQL, so callers
+    pass checked division codes only (`literal_ok`).
 
     The caller's transaction is not shared: callers inside a unit of work read through it."""
     url = engine.url
+    if url.get_backend_name() != "postgresql":
+        return None
+    import adbc_driver_postgresql.dbapi as pg_adbc
+
     sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
-    if url.get_backend_name() == "sqlite":
-        if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
-            return None
-        import adbc_driver_sqlite.dbapi as sqlite_adbc
-
-        with sqlite_adbc.connect(url.database) as conn, conn.cursor() as cur:
-            # SQLite has no column types: the driver infers each from its first batch and refuses a
-            # later value of another type (a column empty in the first rows). One batch: all rows.
-            cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(2**30)})
-            cur.execute(sql)
-            table = cur.fetch_arrow_table()
-    else:
-        import adbc_driver_postgresql.dbapi as pg_adbc
-
-        uri = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        with pg_adbc.connect(uri) as conn, conn.cursor() as cur:
-            cur.execute(sql)
-            table = cur.fetch_arrow_table()
+    uri = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with pg_adbc.connect(uri) as conn, conn.cursor() as cur:
+        cur.execute(sql)
+        table = cur.fetch_arrow_table()
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     return frame.select(_as(frame, name, dtype) for name, dtype in schema.items())
