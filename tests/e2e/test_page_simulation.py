@@ -131,6 +131,7 @@ def test_two_versions_run_side_by_side_with_charts_tables_and_reports(app: objec
     assert 'id="failed"' not in page, page[:3000]
     assert page.count("<svg") == 4  # cost, recipients, deciles, winners/losers (no equity on the registry frame)
     assert 'id="registry-frame"' in page
+    assert "登记库实测" in page  # take-up measured against the registry's enrolments, not assumed
     rows = re.findall(
         r'<tr data-programme="dibao" data-scenario="(\w+)">.*?<td class="change">([^<]+)</td>', page, re.S
     )

@@ -106,6 +106,7 @@ def _registry(data: Path | None, division: str, params: Any) -> tuple[Any, Any, 
     with engine.connect() as conn:  # the county's approved local values over the shipped files
         params = parameters_for(conn, params)
     hh, pp = population.load(engine, jurisdiction=division)
+    hh = population.with_enrolled(engine, hh, jurisdiction=division)  # take-up measured against it
     record_batch(engine, "simulate_registry", {"households": hh.height, "persons": pp.height}, division)
     return hh, pp, params
 

@@ -64,3 +64,15 @@ def enrolments(engine: Engine | Connection, *, jurisdiction: str = "") -> pl.Dat
     if jurisdiction:
         query = query.where(HOUSEHOLDS.c.residence_division.startswith(jurisdiction))
     return _frame(engine, query, polars_schema(ENROLMENTS, ["household_id", "programme", "since"]))
+
+
+def with_enrolled(engine: Engine | Connection, households: pl.DataFrame, *, jurisdiction: str = "") -> pl.DataFrame:
+    """`households` with the contract's `enrolled` column (a list of programme codes, empty when
+    none) from the enrolments table: what a simulation measures take-up against."""
+    rows = enrolments(engine, jurisdiction=jurisdiction)
+    enrolled = rows.group_by("household_id").agg(pl.col("programme").unique().sort().alias("enrolled"))
+    return (
+        households.drop("enrolled", strict=False)
+        .join(enrolled, on="household_id", how="left")
+        .with_columns(pl.col("enrolled").fill_null(pl.lit([], dtype=pl.List(pl.String))))
+    )

@@ -162,6 +162,7 @@ class Jobs:
                 self._save(job)
 
             hh, pp = population.load(engine, jurisdiction=job.jurisdiction)
+            hh = population.with_enrolled(engine, hh, jurisdiction=job.jurisdiction)  # take-up measured against it
             step("population")
             result = study.run(model(), hh, pp, scenarios, list(spec.dates), frame=spec.frame, step=step)
             for name, table in result.tables.items():
