@@ -168,7 +168,7 @@ def _deciles(table: pl.DataFrame, scenarios: Any, names: dict[str, str], t: Any)
         ),
         "chart_bands": charts.figures(
             [name for name, _ in bands],
-            [(t(f"sim.band.{band}"), [shares[band] for _, shares in bands]) for band in BANDS],
+            [(t(f"sim.band_short.{band}"), [shares[band] for _, shares in bands]) for band in BANDS],
             BAND_COLOURS,
             stacked=True,
         ),
