@@ -57,6 +57,7 @@ def _setup_child(persons: int, folder: str, urls: dict[str, str]) -> dict[str, i
     from sqlalchemy import func, select, text
 
     from minsheng.db.store import open_engine
+    from minsheng.demo.local_params import seed_local_parameters
     from minsheng.privacy.personal_data import PersonalDataCipher
     from minsheng.registry.importer import import_files
     from minsheng.registry.tables import HOUSEHOLDS, PERSONS
@@ -68,6 +69,7 @@ def _setup_child(persons: int, folder: str, urls: dict[str, str]) -> dict[str, i
     for url in urls.values():
         engine = open_engine(url, cipher)
         import_files(engine, cipher, county / "households.csv", county / "persons.csv")
+        seed_local_parameters(engine, COUNTY, Path(folder))  # the demo county's own values, approved
         with engine.begin() as conn:
             create_user(conn, USERNAME, "benchmark reviewer", "county_reviewer", COUNTY, PASSWORD)
             counts = {

@@ -30,11 +30,14 @@ MEAN_HOUSEHOLD_SIZE = 2.62  # the generator's calibrated mean (census 2020)
 def _child(persons: int, county: str, out_dir: str) -> dict[str, float | int]:
     import datetime as dt
 
+    from minsheng.demo.local_params import demo_parameters
     from minsheng.synth import SynthConfig, generate
     from minsheng.synth.feeds import FeedConfig, generate_feeds, write_feeds
 
+    params = demo_parameters(county)  # the demo county's local values, for this county (not timed)
     start = time.perf_counter()
-    pop = generate(SynthConfig(county=county, households=round(persons / MEAN_HOUSEHOLD_SIZE), seed=1))
+    config = SynthConfig(county=county, households=round(persons / MEAN_HOUSEHOLD_SIZE), seed=1)
+    pop = generate(config, params=params)
     generated = time.perf_counter()
     feeds = generate_feeds(pop, FeedConfig(start=dt.date(2025, 7, 1), months=12, seed=1))
     drawn = time.perf_counter()

@@ -23,9 +23,11 @@ PERSONS_PER_HOUSEHOLD = 2.62  # the synthetic county's calibrated mean household
 
 
 def make_county(persons: int, out: Path) -> Path:
+    from minsheng.demo.local_params import demo_parameters
     from minsheng.synth import SynthConfig, generate, write
 
-    write(generate(SynthConfig(county="110105", households=round(persons / PERSONS_PER_HOUSEHOLD), seed=1)), out)
+    config = SynthConfig(county="110105", households=round(persons / PERSONS_PER_HOUSEHOLD), seed=1)
+    write(generate(config, params=demo_parameters()), out)  # the demo county, with its own local values
     return out
 
 

@@ -145,6 +145,7 @@ def _measure_child(url: str, county: str, data: str, rows: int, requests: int) -
 
     from minsheng.bootstrap import App
     from minsheng.db.store import open_engine
+    from minsheng.demo.local_params import seed_local_parameters
     from minsheng.privacy.personal_data import PersonalDataCipher
     from minsheng.registry.importer import import_files
     from minsheng.security.users import create_user
@@ -155,6 +156,7 @@ def _measure_child(url: str, county: str, data: str, rows: int, requests: int) -
     cipher = PersonalDataCipher.from_secret(SECRET)
     engine = open_engine(url, cipher)
     import_files(engine, cipher, Path(county) / "households.csv", Path(county) / "persons.csv")
+    seed_local_parameters(engine, COUNTY, Path(data))  # the demo county's own values, approved
     with engine.begin() as conn:
         create_user(conn, USERNAME, "benchmark reviewer", "county_reviewer", COUNTY, PASSWORD)
     _seed(engine, Path(data), rows)

@@ -76,13 +76,15 @@ def _setup_child(persons: int, records: int, folder: str, urls: dict[str, str]) 
     from sqlalchemy import text
 
     from minsheng.db.store import open_engine
+    from minsheng.demo.local_params import demo_parameters, seed_local_parameters
     from minsheng.privacy.personal_data import PersonalDataCipher
     from minsheng.registry.importer import import_files
     from minsheng.synth import SynthConfig, generate, write
     from minsheng.synth.feeds import FeedConfig, generate_feeds, write_feeds
 
     out = Path(folder)
-    pop = generate(SynthConfig(county="110105", households=round(persons / PERSONS_PER_HOUSEHOLD), seed=1))
+    config = SynthConfig(county="110105", households=round(persons / PERSONS_PER_HOUSEHOLD), seed=1)
+    pop = generate(config, params=demo_parameters())  # the demo county, with its own local values
     write(pop, out / "county")
     feeds = generate_feeds(pop, FeedConfig(start=FEED_START, months=MONTHS, seed=1))
     # Keep `records` of them at random across kinds, so the mix of kinds stays the year's.
@@ -99,6 +101,7 @@ def _setup_child(persons: int, records: int, folder: str, urls: dict[str, str]) 
     for url in urls.values():
         engine = open_engine(url)
         import_files(engine, cipher, out / "county" / "households.csv", out / "county" / "persons.csv")
+        seed_local_parameters(engine, "110105", out)  # its values approved in the registry, as the demo does
         if url.startswith("sqlite"):
             with engine.connect() as conn:  # everything into the main file, which is what gets copied
                 conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))

@@ -25,15 +25,18 @@ import polars as pl
 from child import run_in_child
 
 DATE = dt.date(2025, 8, 1)
+# The synthetic county is the demo county: its own local values (demo/local_parameters.yaml) are
+# laid over the shipped files, as `--local-params` or its approved values would be.
 
 
 def prepare(persons: int, folder: Path) -> tuple[Path, Path]:
     """A synthetic county in the store's shape, as parquet (not timed)."""
     from minsheng.contract.columns import store_frame
     from minsheng.contract.validation import parse_table
+    from minsheng.demo.local_params import demo_parameters
     from minsheng.synth import SynthConfig, generate
 
-    pop = generate(SynthConfig(county="110105", households=round(persons / 2.62), seed=1))
+    pop = generate(SynthConfig(county="110105", households=round(persons / 2.62), seed=1), params=demo_parameters())
     paths = []
     for frame, kind in ((pop.households, "households"), (pop.persons, "persons")):
         parsed = parse_table(frame.cast(pl.String), kind)[0].drop("__row")
@@ -45,15 +48,16 @@ def prepare(persons: int, folder: Path) -> tuple[Path, Path]:
 
 def _assess_child(hh_path: str, p_path: str) -> tuple[float, float, int]:
     from minsheng.assessment import assess
-    from minsheng.programmes.registry import baseline, model
+    from minsheng.demo.local_params import demo_parameters
+    from minsheng.programmes.registry import model
 
     hh, pp = pl.read_parquet(hh_path), pl.read_parquet(p_path)
     model()
-    baseline()
+    params = demo_parameters()
     times = []
     for _ in range(3):
         started = time.perf_counter()
-        assess(hh, pp, date=DATE)
+        assess(hh, pp, date=DATE, params=params)
         times.append(time.perf_counter() - started)
     return statistics.median(times), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, pp.height
 
@@ -71,16 +75,18 @@ def bench_assess(hh_path: Path, p_path: Path) -> dict[str, Any]:
 
 def bench_explain(hh_path: Path, p_path: Path) -> dict[str, Any]:
     from minsheng.assessment import explain
+    from minsheng.demo.local_params import demo_parameters
 
     hh, pp = pl.read_parquet(hh_path), pl.read_parquet(p_path)
     ids = hh.get_column("household_id").sample(50, seed=1).to_list()
     members = pp.filter(pl.col("household_id").is_in(ids))
-    explain(hh, members, ids[0], date=DATE)  # warm: parameters compiled once per process
+    params = demo_parameters()
+    explain(hh, members, ids[0], date=DATE, params=params)  # warm: parameters compiled once per process
     times = []
     for hid in ids:
         one_hh, one_pp = hh.filter(pl.col("household_id") == hid), members.filter(pl.col("household_id") == hid)
         started = time.perf_counter()
-        explain(one_hh, one_pp, hid, date=DATE)  # the frames a store query for one household returns
+        explain(one_hh, one_pp, hid, date=DATE, params=params)  # the frames a store query for one household returns
         times.append(time.perf_counter() - started)
     p95 = float(np.percentile(times, 95))
     return {
@@ -93,9 +99,9 @@ def bench_explain(hh_path: Path, p_path: Path) -> dict[str, Any]:
 
 
 def bench_lookup() -> dict[str, Any]:
-    from minsheng.programmes.registry import baseline
+    from minsheng.demo.local_params import demo_parameters
 
-    params = baseline()
+    params = demo_parameters()
     comp = params.compiled("dibao.standard")
     county = np.array([i for i, c in enumerate(params.regions.codes) if len(c) == 6])
     rng = np.random.default_rng(1)
@@ -122,14 +128,16 @@ def bench_spark(hh_path: Path, p_path: Path) -> dict[str, Any]:
     from polars.testing import assert_frame_equal
 
     from minsheng.assessment import assess
-    from minsheng.programmes.registry import baseline, model
+    from minsheng.demo.local_params import demo_parameters
+    from minsheng.programmes.registry import model
     from minsheng.rules.spark import evaluate_on_spark, session
 
     hh, pp = pl.read_parquet(hh_path), pl.read_parquet(p_path)
-    local = assess(hh, pp, date=DATE)
+    params = demo_parameters()
+    local = assess(hh, pp, date=DATE, params=params)
     spark = session()
     started = time.perf_counter()
-    distributed = evaluate_on_spark(model(), baseline(), hh, pp, date=DATE, spark=spark)
+    distributed = evaluate_on_spark(model(), params, hh, pp, date=DATE, spark=spark)
     seconds = time.perf_counter() - started
     spark.stop()
     same = True

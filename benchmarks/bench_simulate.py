@@ -39,8 +39,7 @@ STANDARD = 1520  # the demo county's standard in yuan (its local value for 2025-
 
 def _local() -> list[str]:
     """The demo county's local parameters, as a county's own would be given on a files-only run."""
-    demo = resources.files("minsheng.demo") / "local_parameters.yaml"
-    return ["--local-params", str(demo)] if demo.is_file() else []
+    return ["--local-params", str(resources.files("minsheng.demo") / "local_parameters.yaml")]
 
 
 def reforms(folder: Path, n: int) -> list[Path]:

@@ -55,6 +55,7 @@ def _measure_child(url: str, county: str, data: str, requests: int) -> dict[str,
 
     from minsheng.bootstrap import App
     from minsheng.db.store import open_engine
+    from minsheng.demo.local_params import seed_local_parameters
     from minsheng.privacy.personal_data import PersonalDataCipher
     from minsheng.registry.importer import import_files
     from minsheng.security.users import create_user
@@ -67,6 +68,8 @@ def _measure_child(url: str, county: str, data: str, requests: int) -> dict[str,
     import_files(engine, cipher, Path(county) / "households.csv", Path(county) / "persons.csv")
     with engine.begin() as conn:
         create_user(conn, USERNAME, "benchmark reviewer", "county_reviewer", COUNTY, PASSWORD)
+    Path(data).mkdir(parents=True, exist_ok=True)
+    seed_local_parameters(engine, COUNTY, Path(data))  # the demo county's own values, approved
     web = create_app(App(Settings(data=Path(data)), engine, cipher))
     web.dependency_overrides[today] = lambda: TODAY
     client = TestClient(web)

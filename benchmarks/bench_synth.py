@@ -28,10 +28,13 @@ MEAN_HOUSEHOLD_SIZE = 2.62  # the generator's calibrated mean (census 2020)
 
 def _child(persons: int, county: str, out_dir: str) -> dict[str, float | int]:
     """Generate and write; time both, and report this process's peak RSS."""
+    from minsheng.demo.local_params import demo_parameters
     from minsheng.synth import SynthConfig, generate, write
 
+    params = demo_parameters(county)  # the demo county's local values, for this county (not timed)
     start = time.perf_counter()
-    pop = generate(SynthConfig(county=county, households=round(persons / MEAN_HOUSEHOLD_SIZE), seed=1))
+    config = SynthConfig(county=county, households=round(persons / MEAN_HOUSEHOLD_SIZE), seed=1)
+    pop = generate(config, params=params)
     generated = time.perf_counter()
     write(pop, out_dir)
     done = time.perf_counter()

@@ -34,6 +34,7 @@ def build(households: int, county: str, seed: int, demo_date: dt.date, link: boo
     from minsheng.bootstrap import bootstrap
     from minsheng.casework.tables import WORK_ORDER_EVENTS, WORK_ORDERS
     from minsheng.demo.desk import seed_desk
+    from minsheng.demo.local_params import demo_parameters, seed_local_parameters
     from minsheng.demo.timeline import DemoTimeline
     from minsheng.feeds.ingest import ingest_feed
     from minsheng.monitoring.run import run_monitoring
@@ -49,7 +50,8 @@ def build(households: int, county: str, seed: int, demo_date: dt.date, link: boo
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         start = time.perf_counter()
-        pop = generate(SynthConfig(county=county, households=households, seed=seed, reference_date=t.reference_date))
+        config = SynthConfig(county=county, households=households, seed=seed, reference_date=t.reference_date)
+        pop = generate(config, params=demo_parameters(county))  # as `minsheng demo`: the demo file's values
         write(pop, out)
         noise = NoiseConfig.profile("default", seed)
         feeds = generate_feeds(pop, FeedConfig(start=t.feeds_start, months=t.months, seed=seed, noise=noise))
@@ -75,6 +77,7 @@ def build(households: int, county: str, seed: int, demo_date: dt.date, link: boo
                 county=county,
             )
         seconds["import"] = time.perf_counter() - start - seconds["synth"]
+        seed_local_parameters(app.engine, county, out / "data")  # submitted by admin, approved by admin2
         outcome = run_monitoring(app.engine, date=t.demo_date, jurisdiction=county)
         with app.engine.connect() as conn:
             raised = pl.DataFrame(

@@ -77,11 +77,13 @@ def synthetic(
 
     import polars as pl
 
+    from minsheng.demo.local_params import demo_parameters
     from minsheng.synth import SynthConfig, generate
     from minsheng.synth.feeds import FeedConfig, generate_feeds
     from minsheng.synth.feeds_noise import NoiseConfig
 
-    pop = generate(SynthConfig(county="110105", households=round(persons / MEAN_HOUSEHOLD_SIZE), seed=seed))
+    households = round(persons / MEAN_HOUSEHOLD_SIZE)  # the demo county, with its own local values:
+    pop = generate(SynthConfig(county="110105", households=households, seed=seed), params=demo_parameters())
     config = FeedConfig(
         start=dt.date(2025, 7, 1),
         seed=seed,

@@ -6,8 +6,9 @@ signal say so? Does proactive discovery list the households it should?
 
 A synthetic county (`minsheng.synth`) is written, imported into a fresh SQLite registry like a
 county's files, a year of its department feeds (2025-07-01 to 2026-06-30) is ingested and
-linked, and `run_monitoring` runs on the window's last day, 2026-06-30, with the baseline
-parameters. The synth decides its truth with the same parameters (`synth.policy`: the engine's
+linked, and `run_monitoring` runs on the window's last day, 2026-06-30, with the shipped
+parameters and the county's own values (the demo file, approved in the registry as `minsheng
+demo` approves it). The synth decides its truth with the same parameters (`synth.policy`: the engine's
 `dibao_standard_fen` for the county on each day, its vehicle and non-residential property
 rules), so the truth and the engine use the same dibao standard. Nothing here is tuned: warning
 thresholds are the shipped parameters, and every reason is measured the same way.
@@ -104,6 +105,7 @@ def evaluate(households: int, county: str = "110105", seed: int = 1) -> Run:
     from sqlalchemy import select
 
     from minsheng.bootstrap import bootstrap
+    from minsheng.demo.local_params import demo_parameters, seed_local_parameters
     from minsheng.feeds.ingest import ingest_feed
     from minsheng.monitoring.run import run_monitoring
     from minsheng.monitoring.tables import ALERTS
@@ -117,7 +119,7 @@ def evaluate(households: int, county: str = "110105", seed: int = 1) -> Run:
     assert set(RULES) == set(CAUSES), f"warning reasons changed: {sorted(set(RULES) ^ set(CAUSES))}"
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        pop = generate(SynthConfig(county=county, households=households, seed=seed))
+        pop = generate(SynthConfig(county=county, households=households, seed=seed), params=demo_parameters(county))
         write(pop, out)
         feeds = generate_feeds(pop, FeedConfig(start=START, months=MONTHS, seed=seed))
         write_feeds(feeds, out / "feeds")
@@ -125,6 +127,7 @@ def evaluate(households: int, county: str = "110105", seed: int = 1) -> Run:
         import_files(app.engine, app.cipher, out / "households.csv", out / "persons.csv")
         for path in sorted((out / "feeds").glob("*.csv")):
             ingest_feed(app.engine, app.cipher, path)
+        seed_local_parameters(app.engine, county, out / "data")  # the county's own values, as the demo sets them
         outcome = run_monitoring(app.engine, date=RUN_DATE)
         with app.engine.connect() as conn:
             alerts = pl.DataFrame(

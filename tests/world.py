@@ -3,7 +3,10 @@
 County A (110105 朝阳区) has two townships, county B (110106 丰台区) one. Each
 county has a household whose main earner's unemployment is reported by human
 resources, so a monitoring run opens an alert in each; A also has an enrolled
-dibao household. Users of every role exist in A, a caseworker and a reviewer in B.
+dibao household. Users of every role exist in A, an administrator, a caseworker and a
+reviewer in B. Each county's local parameters (its dibao standard, property rules…) are the
+demo county's file (`demo/local_parameters.yaml`), submitted by the county's administrator
+and approved by its reviewer, as a county sets them: the shipped files carry none.
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from minsheng.demo.local_params import DEMO_FILE, demo_parameters
 from minsheng.feeds.ingest import ingest_feed
+from minsheng.localparams import local_file, store
 from minsheng.monitoring.run import run_monitoring
 from minsheng.monitoring.tables import ALERTS
 from minsheng.privacy.personal_data import PersonalDataCipher
+from minsheng.programmes.registry import baseline
 from minsheng.registry.importer import import_files
 from minsheng.security.users import Principal, create_user
 
@@ -55,9 +61,14 @@ USERS = {
     "reviewer_a2": ("county_reviewer", "110105"),
     "admin_a": ("administrator", "110105"),
     "city_analyst": ("city_analyst", "1101"),
+    "admin_b": ("administrator", "110106"),
     "township_b": ("township_caseworker", "110106001"),
     "reviewer_b": ("county_reviewer", "110106"),
 }
+LOCAL_PARAMETERS = {"110105": ("admin_a", "reviewer_a"), "110106": ("admin_b", "reviewer_b")}  # maker, checker
+# What a registry-backed use case of the world runs with (`localparams.store.parameters_for` once
+# `build` has approved the values): the shipped files and each county's own values.
+PARAMS = demo_parameters("110106", demo_parameters("110105"))
 
 
 @dataclass
@@ -75,6 +86,7 @@ def build(engine: Engine, tmp_path: Path) -> World:
     import_files(engine, CIPHER, tmp_path / "households.csv", tmp_path / "persons.csv")
     (tmp_path / "unemployment.csv").write_text(UNEMPLOYMENT, encoding="utf-8")
     ingest_feed(engine, CIPHER, tmp_path / "unemployment.csv")
+    set_local_parameters(engine)
     run_monitoring(engine, date=TODAY)
     users = {}
     with engine.begin() as conn:
@@ -82,6 +94,20 @@ def build(engine: Engine, tmp_path: Path) -> World:
             users[name] = create_user(conn, name, name, role, jurisdiction, PASSWORD)
         alerts = {hh: i for i, hh in conn.execute(select(ALERTS.c.id, ALERTS.c.household_id)).all()}
     return World(engine, CIPHER, users, alerts["A1"], alerts["B1"])
+
+
+def set_local_parameters(engine: Engine) -> None:
+    """Each county's own values: the demo file, submitted and approved (by the users made below)."""
+    for county, (maker, checker) in LOCAL_PARAMETERS.items():
+        values = local_file.read(DEMO_FILE, baseline(), county)
+        with engine.begin() as conn:
+            batch = store.submit(conn, _principal(maker), values, division=county, source_file=DEMO_FILE.name)
+            store.decide(conn, _principal(checker), batch, approve=True, note="测试世界 test world")
+
+
+def _principal(name: str) -> Principal:
+    role, jurisdiction = USERS[name]
+    return Principal(name, role, jurisdiction)
 
 
 def api_login(client: Any, user: str) -> dict[str, str]:

@@ -29,15 +29,16 @@ from minsheng.rules.reforms import apply, apply_model, load_reform
 OUTPUT_FORMATS = ("csv", "parquet", "xlsx")
 
 
-def parameters(reform: Path | None = None, local: Path | None = None) -> ParameterSet:
+def parameters(reform: Path | None = None, local: Path | None = None, division: str = "") -> ParameterSet:
     """The shipped files; with `local`, a county's local-parameters file laid over them (checked
-    as the database import checks it); with `reform`, the reform over that (a reform that also
-    replaces formulas needs `reformed`, which gives its model too)."""
-    return reformed(reform, local, formulas=False)[1]
+    as the database import checks it; a row with no division is `division`'s, else the file's);
+    with `reform`, the reform over that (a reform that also replaces formulas needs `reformed`,
+    which gives its model too)."""
+    return reformed(reform, local, formulas=False, division=division)[1]
 
 
 def reformed(
-    reform: Path | None = None, local: Path | None = None, *, formulas: bool = True
+    reform: Path | None = None, local: Path | None = None, *, formulas: bool = True, division: str = ""
 ) -> tuple[Model, ParameterSet]:
     """The model and parameters to assess with: the programmes' model and `parameters(…, local)`;
     with `reform`, its parameter values laid over them and its formulas in place of the model's
@@ -46,7 +47,7 @@ def reformed(
     if local is not None:
         from minsheng.localparams.local_file import layer_file
 
-        params = layer_file(params, local)
+        params = layer_file(params, local, division)
     if reform is None:
         return model(), params
     loaded = load_reform(reform, params, model())

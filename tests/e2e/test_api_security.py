@@ -19,11 +19,10 @@ from minsheng.bootstrap import App
 from minsheng.casework import conflicts, orders
 from minsheng.db.uow import UnitOfWork
 from minsheng.linkage.tables import LINK_CANDIDATES
-from minsheng.programmes.registry import baseline
 from minsheng.security import sessions
 from minsheng.settings import Settings
 from minsheng.web.app import create_app
-from world import CIPHER, PASSWORD, TODAY, World
+from world import CIPHER, PARAMS, PASSWORD, TODAY, World
 
 # What must never reach county B: A's household and person numbers, names, ID numbers (clear or masked).
 A_MARKERS = ("A1", "A2", "QA1", "QA2", "QA3", "张一", "李二", "王三", "110105198", "110105*")
@@ -33,7 +32,7 @@ PUBLIC = {("GET", "/api/programmes"), ("GET", "/api/parameters/{pid}"), ("GET", 
 @pytest.fixture
 def setup(world: World, tmp_path: Path) -> Iterator[tuple[TestClient, World, dict[str, int]]]:
     app = App(Settings(data=tmp_path), world.engine, CIPHER)
-    params = baseline()
+    params = PARAMS
     with UnitOfWork(world.engine, world.users["township_a"]) as uow:
         order = orders.open_from_alert(uow, world.users["township_a"], world.alert_a, today=TODAY, params=params)
         uow.commit()
@@ -99,7 +98,7 @@ def _simulation_of_county_a(client: TestClient, world: World) -> str:
 
     jobs = client.app.state.simulation_jobs  # type: ignore[attr-defined]
     reviewer = world.users["reviewer_a"]
-    job = jobs.submit(reviewer, Spec((REFORM,), (dt.date(2026, 6, 1),)), world.engine, baseline())
+    job = jobs.submit(reviewer, Spec((REFORM,), (dt.date(2026, 6, 1),)), world.engine, PARAMS)
     for _ in range(600):
         if jobs.status(job.id, reviewer).status in ("done", "failed"):
             break

@@ -10,9 +10,8 @@ import datetime as dt
 from typing import Any
 
 from minsheng.assessment import explain
-from minsheng.programmes.registry import baseline
 from minsheng.registry import population
-from world import PASSWORD, World
+from world import PARAMS, PASSWORD, World
 
 
 def log_in(browser: Any, base: str, user: str) -> Any:
@@ -71,7 +70,7 @@ def test_alert_to_approved_enrolment_in_a_real_browser(
     assert reviewer.locator('#enrolments [data-programme="dibao"]').count() == 1
     hh, pp = population.load(world.engine, household_id="A1")
     expected = next(
-        p for p in explain(hh, pp, "A1", date=dt.date.today(), params=baseline())["programmes"] if p["id"] == "dibao"
+        p for p in explain(hh, pp, "A1", date=dt.date.today(), params=PARAMS)["programmes"] if p["id"] == "dibao"
     )
     assert expected["status"] == "eligible"
     assert reviewer.locator("#current-benefit").inner_text() == f"{expected['benefit']:,.2f}"

@@ -25,7 +25,7 @@ def test_proposed_by_one_administrator_approved_by_another(
     admin.get_by_role("link", name="本地参数").click()  # in the administrator's menu
     admin.wait_for_url(f"{base}/local-parameters")
     row = admin.locator('tr[data-parameter="dibao.standard"]')
-    assert row.locator("td.value").inner_text() == "1520" and row.get_attribute("data-status") == "illustrative"
+    assert row.locator("td.value").inner_text() == "1520" and row.get_attribute("data-status") == "set_here"
 
     admin.locator("#f-parameter").select_option("dibao.standard")
     admin.locator("#f-effective").fill("2026-06-01")

@@ -1,4 +1,6 @@
-"""assess and explain from the command line, over the registry and over files."""
+"""assess and explain from the command line, over the registry and over files. The households live
+in the demo county; its own local values come from its file (`--local-params`, for files) or are
+approved in the registry (as `minsheng demo` approves them), never from the shipped files."""
 
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ import polars as pl
 from typer.testing import CliRunner, Result
 
 from minsheng.cli import app
+from minsheng.demo.local_params import DEMO_FILE, demo_parameters
 
 runner = CliRunner()
+DEMO_VALUES = ("--local-params", str(DEMO_FILE))
 HH = (
     "household_id,residence_division,urban_rural,financial_assets,properties,housing_area_m2,"
     "non_residential_property,vehicles,business_capital\n"
@@ -34,10 +38,26 @@ def write(tmp_path: Path) -> tuple[Path, Path]:
     return tmp_path / "hh.csv", tmp_path / "p.csv"
 
 
-def assess_files(tmp_path: Path, *extra: str) -> Result:
+def assess_files(tmp_path: Path, *extra: str, local: tuple[str, ...] = DEMO_VALUES) -> Result:
     hh, p = write(tmp_path)
     args = ["assess", "--households", str(hh), "--persons", str(p), "--date", "2025-08-01"]
-    return runner.invoke(app, [*args, "--out", str(tmp_path / "out"), *extra])
+    return runner.invoke(app, [*args, "--out", str(tmp_path / "out"), *local, *extra])
+
+
+def registry(tmp_path: Path) -> str:
+    """The files imported into a registry whose county has approved its own values (the demo file,
+    submitted by one administrator and approved by another, as `minsheng demo` does)."""
+    from minsheng.bootstrap import bootstrap
+    from minsheng.demo.local_params import seed_local_parameters
+    from minsheng.settings import Settings
+
+    hh, p = write(tmp_path)
+    data = tmp_path / "data"
+    assert runner.invoke(app, ["import", str(hh), str(p), "--data", str(data)]).exit_code == 0
+    engine = bootstrap(Settings(data=data)).engine
+    seed_local_parameters(engine, "110105", data)
+    engine.dispose()
+    return str(data)
 
 
 def test_assess_files_writes_the_contract_output(tmp_path: Path) -> None:
@@ -59,9 +79,7 @@ def test_assess_files_writes_the_contract_output(tmp_path: Path) -> None:
 
 
 def test_explain_a_registered_household_in_both_languages_and_json(tmp_path: Path) -> None:
-    hh, p = write(tmp_path)
-    data = str(tmp_path / "data")
-    assert runner.invoke(app, ["import", str(hh), str(p), "--data", data]).exit_code == 0
+    data = registry(tmp_path)
     zh = runner.invoke(app, ["explain", "A1", "--date", "2025-08-01", "--data", data])
     assert zh.exit_code == 0, zh.output
     assert "最低生活保障：符合，月发放 1,672.00 元" in zh.output and "社会救助暂行办法 第九条" in zh.output
@@ -115,7 +133,7 @@ def test_assess_says_how_many_amounts_are_unknown_and_left_out_of_the_total(tmp_
     p.write_text(
         P + "Q4,A4,钱进,02,1985-01-01,,0,0,0,1,full\nQ5,A4,孙立,10,1986-01-01,0,0,0,0,1,full\n", encoding="utf-8"
     )
-    args = ["assess", "--households", str(hh), "--persons", str(p), "--date", "2025-08-01"]
+    args = ["assess", "--households", str(hh), "--persons", str(p), "--date", "2025-08-01", *DEMO_VALUES]
     result = runner.invoke(app, [*args, "--out", str(tmp_path / "out")], terminal_width=200)
     assert result.exit_code == 0, result.output
     dibao = next(line for line in result.output.splitlines() if "dibao " in line and "最低生活保障 " in line)
@@ -125,7 +143,8 @@ def test_assess_says_how_many_amounts_are_unknown_and_left_out_of_the_total(tmp_
     from minsheng import assessment
 
     households, persons = assessment.population_from_files(hh, p)
-    summary = assessment.summary(assessment.assess(households, persons, date=dt.date(2025, 8, 1)))
+    when = dt.date(2025, 8, 1)
+    summary = assessment.summary(assessment.assess(households, persons, date=when, params=demo_parameters()))
     row = summary.filter(pl.col("programme") == "dibao").row(0, named=True)
     assert (row["eligible"], row["ineligible"], row["unknown"]) == (1, 2, 1)
     assert (row["monthly_benefit_yuan"], row["unknown_amounts"]) == (1672.0, 1)
@@ -134,14 +153,15 @@ def test_assess_says_how_many_amounts_are_unknown_and_left_out_of_the_total(tmp_
 def test_rules_commands(tmp_path: Path) -> None:
     assert runner.invoke(app, ["rules", "check"]).exit_code == 0
     scenarios = sorted((Path(__file__).parents[1] / "scenarios").glob("*.yaml"))
-    result = runner.invoke(app, ["rules", "test", *map(str, scenarios)])
+    result = runner.invoke(app, ["rules", "test", *map(str, scenarios), *DEMO_VALUES])
     assert result.exit_code == 0 and " 0 failed" in result.output
+    # without the demo county's own values its cases cannot pass: the shipped files do not hold them
+    alone = runner.invoke(app, ["rules", "test", *map(str, scenarios)])
+    assert alone.exit_code != 0 and " 0 failed" not in alone.output
 
 
 def test_monitor_discover_command(tmp_path: Path) -> None:
-    hh, p = write(tmp_path)
-    data = str(tmp_path / "data")
-    assert runner.invoke(app, ["import", str(hh), str(p), "--data", data]).exit_code == 0
+    data = registry(tmp_path)
     result = runner.invoke(
         app, ["monitor", "discover", "--date", "2025-08-01", "--out", str(tmp_path / "d"), "--data", data]
     )
@@ -155,9 +175,7 @@ def test_monitor_discover_command(tmp_path: Path) -> None:
 
 
 def test_monitor_run_command(tmp_path: Path) -> None:
-    hh, p = write(tmp_path)
-    data = str(tmp_path / "data")
-    assert runner.invoke(app, ["import", str(hh), str(p), "--data", data]).exit_code == 0
+    data = registry(tmp_path)
     out = tmp_path / "found"
     result = runner.invoke(app, ["monitor", "run", "--date", "2025-08-01", "--out", str(out), "--data", data])
     assert result.exit_code == 0, result.output
@@ -175,7 +193,8 @@ def test_monitor_run_command(tmp_path: Path) -> None:
 
 def test_assess_says_up_front_which_local_parameters_a_county_lacks(tmp_path: Path) -> None:
     """Issue 12 §5: a county outside the shipped files (Tongwei, 621121) is told which of its own
-    parameters are not set, instead of reading a silent sea of unknowns; the demo county is not."""
+    parameters are not set, instead of reading a silent sea of unknowns; so is the demo county
+    without its own file, and with it it is told nothing and assessed as before."""
     (tmp_path / "tw").mkdir()
     hh, p = write(tmp_path / "tw")
     hh.write_text(HH.replace("110105001001", "621121100001").replace("110105002001", "621121100001"), encoding="utf-8")
@@ -190,3 +209,14 @@ def test_assess_says_up_front_which_local_parameters_a_county_lacks(tmp_path: Pa
     demo = assess_files(tmp_path, "--json")
     assert demo.exit_code == 0, demo.output
     assert "local_parameters_not_set" not in json.loads(demo.stdout)
+    with_file = next(r for r in json.loads(demo.stdout)["programmes"] if r["programme"] == "dibao")
+    assert (with_file["eligible"], with_file["unknown"], with_file["monthly_benefit_yuan"]) == (1, 0, 1672.0)
+
+    (tmp_path / "alone").mkdir()
+    alone = assess_files(tmp_path / "alone", "--json", local=())
+    assert alone.exit_code == 0, alone.output
+    unset = {(u["division"], u["parameter"]) for u in json.loads(alone.stdout)["local_parameters_not_set"]}
+    assert {("110105", "dibao.standard"), ("110105", "dibao.max_vehicles")} <= unset
+    assert {d for d, _p in unset} == {"110105"}
+    without = next(r for r in json.loads(alone.stdout)["programmes"] if r["programme"] == "dibao")
+    assert (without["eligible"], without["unknown"]) == (0, 3)

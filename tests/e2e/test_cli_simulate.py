@@ -1,5 +1,6 @@
 """`minsheng simulate` from files, as an analyst types it: tables per date, one workbook, the
-registry frame's narrower figures, and clear refusals."""
+registry frame's narrower figures, and clear refusals. The synthetic county is the demo county,
+made and simulated with its own local values (`--local-params`, the demo file)."""
 
 from __future__ import annotations
 
@@ -13,17 +14,19 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from minsheng.cli import app
+from minsheng.demo.local_params import DEMO_FILE
 from minsheng.simulation.study import COUNTY_WIDE, TABLES
 
 runner = CliRunner()
 REFORM = Path(__file__).resolve().parents[2] / "examples" / "reforms" / "dibao_plus5.yaml"
+LOCAL = ("--local-params", str(DEMO_FILE))
 
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("county")
     made = runner.invoke(
-        app, ["synth", "--households", "2000", "--seed", "4", "--feeds-months", "0", "--out", str(folder)]
+        app, ["synth", "--households", "2000", "--seed", "4", "--feeds-months", "0", "--out", str(folder), *LOCAL]
     )
     assert made.exit_code == 0, made.output
     return folder
@@ -31,7 +34,7 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def simulate(county: Path, out: Path, *extra: str) -> tuple[int, str]:
     args = ["simulate", "--households", str(county / "households.csv"), "--persons", str(county / "persons.csv")]
-    result = runner.invoke(app, [*args, "--reform", str(REFORM), "--out", str(out), *extra])
+    result = runner.invoke(app, [*args, "--reform", str(REFORM), "--out", str(out), *LOCAL, *extra])
     return result.exit_code, result.output
 
 
@@ -79,7 +82,7 @@ def test_a_reform_id_given_twice_is_refused_in_both_languages(county: Path, tmp_
 
 
 def test_solve_gives_the_highest_standard_within_a_budget(county: Path) -> None:
-    files = ["--households", str(county / "households.csv"), "--persons", str(county / "persons.csv")]
+    files = ["--households", str(county / "households.csv"), "--persons", str(county / "persons.csv"), *LOCAL]
     args = ["solve", "--parameter", "dibao.standard", "--region", "110105", "--date", "2026-06-01"]
     result = runner.invoke(app, [*args, "--low", "1000", "--high", "3000", *files, "--budget", "120000", "--json"])
     assert result.exit_code == 0, result.output

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from minsheng.bootstrap import bootstrap
+from minsheng.demo.local_params import seed_local_parameters
 from minsheng.registry.importer import import_files
 from minsheng.security.users import create_user
 from minsheng.settings import Settings
@@ -53,19 +54,23 @@ def test_summary_page_counts_the_registry_of_the_users_jurisdiction(tmp_path: Pa
 
 
 def test_programme_registry_and_parameter_api(tmp_path: Path) -> None:
-    client = TestClient(create_app(bootstrap(Settings(data=tmp_path))))
+    app = bootstrap(Settings(data=tmp_path))
+    client = TestClient(create_app(app))
     programmes = {p["id"]: p for p in client.get("/api/programmes").json()}
     assert {"dibao", "tekun", "dibao_marginal", "rigid_expenditure_hardship"} <= set(programmes)
     assert programmes["dibao"]["label"]["zh"] == "最低生活保障"
     cites = {c["id"]: c["cite"] for c in programmes["dibao"]["conditions"]}
     assert all(cites.values()), cites  # every condition names its clause
     assert cites["dibao_income_below_standard"].startswith("社会救助暂行办法")
-    county = client.get(
-        "/api/parameters/dibao.standard", params={"region": "110105001", "date": "2025-08-01", "axis": "urban"}
-    ).json()
+    asked = {"region": "110105001", "date": "2025-08-01", "axis": "urban"}
+    unset = client.get("/api/parameters/dibao.standard", params=asked).json()
+    assert (unset["value"], unset["level"], unset["supplied_by"]) == (None, None, None)  # the files set none
+    seed_local_parameters(app.engine, "110105", tmp_path)  # the demo county's values, approved by a second person
+    county = client.get("/api/parameters/dibao.standard", params=asked).json()
     assert (county["value"], county["level"], county["supplied_by"]) == (1520.0, "county", "110105")
+    assert county["source"]["doc"] == "演示示例（非真实文号）"
     before = client.get("/api/parameters/dibao.standard", params={"region": "110105", "date": "2025-06-30"}).json()
-    assert (before["value"], before["level"]) == (1450.0, "province")
+    assert (before["value"], before["level"], before["effective"]) == (1450.0, "county", "2024-07-01")
     national = client.get("/api/parameters/dibao_marginal.income_multiple", params={"date": "2025-08-01"}).json()
     assert national["value"] == 1.5 and national["source"]["doc"] == "国办发〔2023〕39号"
     assert client.get("/api/parameters/no.such").status_code == 404

@@ -15,13 +15,11 @@ from minsheng.casework.tables import WORK_ORDERS
 from minsheng.db.uow import UnitOfWork
 from minsheng.errors import Conflict, Forbidden, InvalidInput, NotFound
 from minsheng.monitoring.tables import ALERTS
-from minsheng.programmes.registry import baseline
 from minsheng.registry import population
 from minsheng.registry.tables import ENROLMENTS, HOUSEHOLDS, PERSONS
 from minsheng.security.tables import AUDIT_LOG
-from world import TODAY, World
+from world import PARAMS, TODAY, World
 
-PARAMS = baseline()
 LOST_JOB = {"persons": {"QA1": {"wage_income": 0, "employment": "unemployed"}}, "note": "3月失业，无其他收入"}
 
 

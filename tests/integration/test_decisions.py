@@ -14,12 +14,9 @@ from minsheng.casework import decisions, orders, prefill
 from minsheng.casework.tables import WORK_ORDER_EVENTS
 from minsheng.db.uow import UnitOfWork
 from minsheng.errors import InvalidInput
-from minsheng.programmes.registry import baseline
 from minsheng.registry.tables import ENROLMENTS, HOUSEHOLDS, PERSONS
 from minsheng.security.tables import AUDIT_LOG
-from world import TODAY, World
-
-PARAMS = baseline()
+from world import PARAMS, TODAY, World
 
 
 def act(world: World, user: str, step: Any, *args: Any, **kwargs: Any) -> Any:

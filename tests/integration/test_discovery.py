@@ -9,6 +9,7 @@ import polars as pl
 from sqlalchemy import Engine
 
 from minsheng.assessment import assess
+from minsheng.demo.local_params import demo_parameters
 from minsheng.monitoring.discovery import discover
 from minsheng.privacy.personal_data import PersonalDataCipher
 from minsheng.programmes.registry import model
@@ -42,7 +43,7 @@ def test_discovery_lists_missed_leaked_and_changed(engine: Engine, tmp_path: Pat
     (tmp_path / "p.csv").write_text(P, encoding="utf-8")
     import_files(engine, CIPHER, tmp_path / "hh.csv", tmp_path / "p.csv")
     hh, pp = population.load(engine)
-    result = assess(hh, pp, date=dt.date(2025, 8, 1))
+    result = assess(hh, pp, date=dt.date(2025, 8, 1), params=demo_parameters())  # the county's own values
     found = discover(model(), result, population.enrolments(engine), hh)
     rows = found.select("kind", "programme", "household_id").rows()
     assert sorted(rows) == [

@@ -9,18 +9,15 @@ from typing import Any
 
 from sqlalchemy import update
 
-from minsheng.programmes.registry import baseline
 from minsheng.readmodels import profile
 from minsheng.registry.tables import PERSONS
 from minsheng.rules.parameters import ParameterSet
-from world import TODAY, World
+from world import PARAMS, TODAY, World
 
 
 def _explanation(world: World, *, params: ParameterSet | None = None, today: dt.date = TODAY) -> Any:
     with world.engine.begin() as conn:  # the read is audited: written in this transaction
-        shown = profile.household_profile(
-            conn, world.users["reviewer_a"], "A1", today=today, params=params or baseline()
-        )
+        shown = profile.household_profile(conn, world.users["reviewer_a"], "A1", today=today, params=params or PARAMS)
     return shown["explanation"]
 
 
@@ -43,7 +40,7 @@ def test_a_kept_explanation_is_shown_only_while_its_inputs_are_the_same(world: W
     assert _explanation(world) == changed  # what it would be with nothing kept
 
     # Another parameter set, even one equal to the first, and another date: worked out again.
-    other = ParameterSet(baseline().params, baseline().regions)
+    other = ParameterSet(PARAMS.params, PARAMS.regions)
     again = _explanation(world, params=other)
     assert again is not changed and again == changed
     later = _explanation(world, params=other, today=TODAY + dt.timedelta(days=1))
@@ -55,6 +52,6 @@ def test_the_least_recently_shown_is_let_go_past_the_limit(world: World, monkeyp
     monkeypatch.setattr(profile, "KEPT", 1)
     first = _explanation(world)
     with world.engine.begin() as conn:  # another household of the county: A2
-        profile.household_profile(conn, world.users["reviewer_a"], "A2", today=TODAY, params=baseline())
+        profile.household_profile(conn, world.users["reviewer_a"], "A2", today=TODAY, params=PARAMS)
     assert list(profile._explained) == ["A2"]
     assert _explanation(world) is not first

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
+from minsheng.demo.local_params import seed_local_parameters
 from minsheng.feeds.ingest import ingest_feed
 from minsheng.monitoring.run import run_monitoring
 from minsheng.monitoring.tables import ALERTS
@@ -46,6 +47,7 @@ def test_alerts_are_graded_deduplicated_and_updated(engine: Engine, tmp_path: Pa
     (tmp_path / "hh.csv").write_text(HH, encoding="utf-8")
     (tmp_path / "p.csv").write_text(P, encoding="utf-8")
     import_files(engine, CIPHER, tmp_path / "hh.csv", tmp_path / "p.csv")
+    seed_local_parameters(engine, "110105", tmp_path)  # the county's own standard, set as the demo sets it
     who = {
         "Q1": "110105198001010219,张一,1980-01-01,1",
         "Q3": "110105198501010215,王三,1985-01-01,1",

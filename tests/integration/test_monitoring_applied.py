@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine, select
 
+from minsheng.demo.local_params import seed_local_parameters
 from minsheng.feeds.ingest import ingest_feed
 from minsheng.monitoring.run import run_monitoring
 from minsheng.monitoring.tables import ALERTS
@@ -56,6 +57,7 @@ def test_discovery_reads_the_feeds_and_the_registry_keeps_its_declarations(engin
     (tmp_path / "hh.csv").write_text(HH, encoding="utf-8")
     (tmp_path / "p.csv").write_text(P, encoding="utf-8")
     import_files(engine, CIPHER, tmp_path / "hh.csv", tmp_path / "p.csv")
+    seed_local_parameters(engine, "110105", tmp_path)  # the county's own standard, set as the demo sets it
     declared_hh, declared_pp = population.load(engine)
 
     # The registry alone: HA earns 4000 a month, HB is rightly on dibao (the gap 1520 − 500).

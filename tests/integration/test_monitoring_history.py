@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 from minsheng.casework.tables import WORK_ORDER_EVENTS, WORK_ORDERS
 from minsheng.demo.desk import seed_desk
 from minsheng.demo.history import HISTORY_ORDERS
+from minsheng.demo.local_params import demo_parameters, seed_local_parameters
 from minsheng.demo.timeline import DemoTimeline
 from minsheng.feeds.ingest import ingest_feed
 from minsheng.monitoring.run import run_monitoring
@@ -31,13 +32,16 @@ def _frame(engine: Engine, query: object, columns: list[str]) -> pl.DataFrame:
 
 
 def _monitored_county(engine: Engine, tmp_path: Path, t: DemoTimeline) -> int:
-    """A small synthetic county, a year of its feeds and a monitoring run on the demo date."""
-    pop = generate(SynthConfig(county="110105", households=4_000, seed=3, reference_date=t.reference_date))
+    """A small synthetic county, a year of its feeds and a monitoring run on the demo date, with
+    the demo county's own local values (as `minsheng demo` has them: synth and registry alike)."""
+    config = SynthConfig(county="110105", households=4_000, seed=3, reference_date=t.reference_date)
+    pop = generate(config, params=demo_parameters())
     write(pop, tmp_path)
     write_feeds(generate_feeds(pop, FeedConfig(start=t.feeds_start, months=t.months, seed=3)), tmp_path / "feeds")
     import_files(engine, CIPHER, tmp_path / "households.csv", tmp_path / "persons.csv", today=t.reference_date)
     for path in sorted((tmp_path / "feeds").glob("*.csv")):
         ingest_feed(engine, CIPHER, path)
+    seed_local_parameters(engine, "110105", tmp_path)
     run_monitoring(engine, date=t.demo_date)
     return _frame(engine, select(ALERTS.c.id), ["id"]).height
 

@@ -17,12 +17,10 @@ from minsheng.errors import Conflict, Forbidden, InvalidInput, NotFound
 from minsheng.monitoring import alerts
 from minsheng.monitoring.run import run_monitoring
 from minsheng.monitoring.tables import ALERTS
-from minsheng.programmes.registry import baseline
 from minsheng.readmodels import dashboard
 from minsheng.security.tables import AUDIT_LOG
-from world import TODAY, World
+from world import PARAMS, TODAY, World
 
-PARAMS = baseline()
 # (household, reason, severity, status, days since the first event): every age bucket, every
 # status, both townships of county A; B1 is county B's and never counted for A
 MADE = [

@@ -15,6 +15,7 @@ from polars.testing import assert_frame_equal
 from minsheng.assessment import assess
 from minsheng.contract.columns import store_frame
 from minsheng.contract.validation import parse_table
+from minsheng.demo.local_params import demo_parameters
 from minsheng.synth import SynthConfig, generate
 
 
@@ -35,14 +36,14 @@ def spark(missing_component: Any) -> Iterator[Any]:
 
 
 def frames(households: int, seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    pop = generate(SynthConfig(county="110105", households=households, seed=seed))
+    pop = generate(SynthConfig(county="110105", households=households, seed=seed), params=demo_parameters())
     hh = store_frame(parse_table(pop.households.cast(pl.String), "households")[0].drop("__row"), "households")
     pp = store_frame(parse_table(pop.persons.cast(pl.String), "persons")[0].drop("__row"), "persons")
     return hh, pp
 
 
 def test_spark_gives_identical_results_on_a_synthetic_county(spark: Any) -> None:
-    from minsheng.programmes.registry import baseline, model
+    from minsheng.programmes.registry import model
     from minsheng.rules.spark import evaluate_on_spark
 
     hh, pp = frames(1500, seed=5)
@@ -56,8 +57,9 @@ def test_spark_gives_identical_results_on_a_synthetic_county(spark: Any) -> None
     )
     hh, pp = pl.concat([hh, hh2], how="vertical_relaxed"), pl.concat([pp, pp2], how="vertical_relaxed")
     date = dt.date(2025, 8, 1)
-    local = assess(hh, pp, date=date)
-    distributed = evaluate_on_spark(model(), baseline(), hh, pp, date=date, spark=spark)
+    params = demo_parameters()  # the demo county's own values over the shipped files
+    local = assess(hh, pp, date=date, params=params)
+    distributed = evaluate_on_spark(model(), params, hh, pp, date=date, spark=spark)
     for mine, theirs, key in (
         (local.households, distributed.households, "household_id"),
         (local.persons, distributed.persons, "person_id"),
@@ -68,13 +70,13 @@ def test_spark_gives_identical_results_on_a_synthetic_county(spark: Any) -> None
 
 def test_a_simulation_on_spark_equals_the_local_one(spark: Any) -> None:
     """Amounts equal to the fen, every index within 1e-12 (issue 13 §Performance)."""
-    from minsheng.programmes.registry import baseline, model
+    from minsheng.programmes.registry import model
     from minsheng.rules.reforms import apply, apply_model, load_reform, parse_reform_text
     from minsheng.simulation import study
     from minsheng.simulation.outcomes import Scenario
 
     hh, pp = frames(1500, seed=8)
-    base = baseline()
+    base = demo_parameters()
     text = (
         "reform: {id: plus5, label: {zh: 提高5%, en: +5 %}}\n"
         'parameters:\n  dibao.standard:\n    values:\n      "110105":\n        2026-01-01: {value: 1596}\n'

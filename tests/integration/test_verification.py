@@ -15,12 +15,11 @@ from sqlalchemy import Engine, func, select
 from minsheng.db.uow import UnitOfWork
 from minsheng.errors import Conflict, Forbidden, InvalidInput, NotFound
 from minsheng.feeds.ingest import ingest_feed
-from minsheng.programmes.registry import baseline
 from minsheng.security.audit import verify
 from minsheng.security.tables import AUDIT_LOG
 from minsheng.verification import authorisations, produce, read, record_authorisation
 from minsheng.verification.tables import VERIFICATION_AUTHORISATIONS, VERIFICATION_REPORTS
-from world import CIPHER, CLEAR_IDS, TODAY, World
+from world import CIPHER, CLEAR_IDS, PARAMS, TODAY, World
 
 ENVELOPE = "source,record_id,event_date,id_number,name,birth_date,sex,residence_division"
 FEEDS = {
@@ -66,7 +65,7 @@ def authorise(world: World, user: str, household_id: str, signer: str, **dates: 
 
 
 def report_of(world: World, user: str, household_id: str) -> dict[str, Any]:
-    return dict(act(world, user, produce, household_id, as_of=TODAY, params=baseline()))
+    return dict(act(world, user, produce, household_id, as_of=TODAY, params=PARAMS))
 
 
 def item(report: dict[str, Any], field: str, person_id: str | None = None) -> dict[str, Any]:
@@ -223,7 +222,7 @@ def test_leaving_without_commit_keeps_nothing(world: World) -> None:
             document_ref="SQ-1",
             today=TODAY,
         )
-        produce(uow.connection, user, "A1", as_of=TODAY, params=baseline())
+        produce(uow.connection, user, "A1", as_of=TODAY, params=PARAMS)
     assert count(world.engine, VERIFICATION_AUTHORISATIONS) == count(world.engine, VERIFICATION_REPORTS) == 0
     assert audit_actions(world.engine) == []
 
@@ -248,7 +247,7 @@ def test_another_county_sees_nothing_and_an_analyst_is_refused(world: World, tmp
                 "city_analyst",
                 step,
                 *args,
-                **({"as_of": TODAY, "params": baseline()} if step is produce else {}),
+                **({"as_of": TODAY, "params": PARAMS} if step is produce else {}),
             )
     assert count(world.engine, VERIFICATION_REPORTS) == 1
     assert {actor for actor, *_ in audit_actions(world.engine)} == {"township_a"}
@@ -267,7 +266,7 @@ def test_the_window_reaches_back_to_the_alert_or_says_the_latest_record_is_outsi
     later = TODAY + dt.timedelta(days=730)
     authorise(world, "township_a", "A1", "张一")
     authorise(world, "reviewer_a", "A2", "王三")
-    alerted = dict(act(world, "township_a", produce, "A1", as_of=later, params=baseline()))
+    alerted = dict(act(world, "township_a", produce, "A1", as_of=later, params=PARAMS))
     window = alerted["window"]
     assert window["basis"] == "alert" and window["alerts"] == [world.alert_a]
     assert window["start"] <= "2026-03-01" and not window["latest_outside"]
@@ -275,7 +274,7 @@ def test_the_window_reaches_back_to_the_alert_or_says_the_latest_record_is_outsi
     note = view(alerted, translator("zh"), "zh").window_note
     assert f"预警 #{world.alert_a}" in note and "之外" not in note
 
-    quiet = dict(act(world, "reviewer_a", produce, "A2", as_of=later, params=baseline()))
+    quiet = dict(act(world, "reviewer_a", produce, "A2", as_of=later, params=PARAMS))
     assert quiet["window"]["basis"] == "year" and quiet["summary"]["records"] == 0
     assert quiet["window"] | {"start": "", "end": ""} == {
         "start": "",

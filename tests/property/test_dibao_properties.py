@@ -2,7 +2,8 @@
 call, checked against invariants and against a plain per-household reference written here
 from the rule text.
 
-Reference rules (POLICY-FACTS §1–2 and the shipped demo parameters):
+Reference rules (POLICY-FACTS §1–2; the shipped files with the demo county's local values,
+demo/local_parameters.yaml, laid over them for the county 110105 and its province 11):
 - 社会救助暂行办法 第九条: eligible when counted income per capita is below the local standard and
   the household meets the local property rules (第十条: set by the province or city — financial
   assets per capita ≤ multiple × annual standard; more homes than allowed unless floor area per
@@ -34,10 +35,14 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from minsheng.programmes.registry import baseline, model
+from minsheng.demo.local_params import demo_parameters
+from minsheng.programmes.registry import model
 from minsheng.rules.evaluate import evaluate
 
-REGIONS = ("110105001001", "110101001")  # the demo county (own standard from 2025-07-01) and a sibling
+# The demo county's values laid over the shipped files for itself and, once more, for its province:
+# the county reads its own (county level), its sibling the province's (the walk county → province).
+PARAMS = demo_parameters("11", demo_parameters())
+REGIONS = ("110105001001", "110101001")  # the demo county (its own values) and a sibling (the province's)
 # Dates in 2025 around the changes of 2025-07-01 (standards, minimum wage), and ordinary days.
 DATES = tuple(dt.date(2025, m, d) for m, d in ((1, 1), (2, 28), (4, 15), (6, 30), (7, 1), (9, 17), (12, 31)))
 KINDS = ("visual", "hearing", "speech", "physical", "intellectual", "mental", "multiple")
@@ -256,7 +261,7 @@ OUTPUTS = ["dibao_eligible", "dibao_benefit_fen", "tekun_eligible", "tekun_benef
 
 def run(batch: list[Household], outputs: list[str] = OUTPUTS, **raise_wage: Any) -> tuple[pl.DataFrame, pl.DataFrame]:
     hh, pp = frames(batch, **raise_wage)
-    result = evaluate(model(), baseline(), hh, pp, outputs=outputs)
+    result = evaluate(model(), PARAMS, hh, pp, outputs=outputs)
     return result.households.sort("household_id"), result.persons.sort("person_id")
 
 
@@ -342,7 +347,7 @@ class Law:
         self.region, self.on, self.axis = region, on, urban_rural
 
     def raw(self, pid: str) -> float | None:
-        return _value(pid, self.region, self.on, self.axis if baseline()[pid].axis else None)
+        return _value(pid, self.region, self.on, self.axis if PARAMS[pid].axis else None)
 
     def fen(self, pid: str) -> int | None:  # money: yuan → fen
         value = self.raw(pid)
@@ -363,7 +368,7 @@ class Law:
 
 @cache
 def _value(pid: str, region: str, on: dt.date, axis: str | None) -> float | None:
-    return baseline().value(pid, region, on, axis)
+    return PARAMS.value(pid, region, on, axis)
 
 
 def age(birth: dt.date | None, on: dt.date) -> int | None:

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Select, select
 
 from minsheng.casework.tables import WORK_ORDERS
 from minsheng.codes.working_days import add_working_days
+from minsheng.localparams.store import parameters_for
 from minsheng.monitoring.figures import figures
 from minsheng.monitoring.tables import ALERTS
 from minsheng.programmes.registry import baseline
@@ -75,7 +76,7 @@ def deadline_keys(conn: Connection, scoped: Select[Any], params: ParameterSet | 
     selects, read in the same pass as the filters (one pass: see `queries._page`). The working
     days are counted once per grade, county and first event, not once per alert: thousands of
     open alerts share a few hundred of them."""
-    params = params or baseline()
+    params = params or parameters_for(conn, baseline())  # a county's own check limits, where approved
     keys = scoped.add_columns(
         ALERTS.c.severity, ALERTS.c.county, ALERTS.c.first_event, WORK_ORDERS.c.deadline
     ).outerjoin(WORK_ORDERS, WORK_ORDERS.c.alert_id == ALERTS.c.id)
@@ -100,7 +101,7 @@ def alert_rows(
     """The alerts `ids`, in that order, as queue rows."""
     if not ids:
         return []
-    params = params or baseline()
+    params = params or parameters_for(conn, baseline())
     rows = conn.execute(
         select(
             ALERTS.c.id, ALERTS.c.household_id, ALERTS.c.township, HOUSEHOLDS.c.residence_division,

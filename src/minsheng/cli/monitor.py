@@ -39,18 +39,23 @@ def discover(
     """主动发现（按申报数据）Discovery on the registry as declared: eligible-but-not-enrolled, enrolled-but-no-longer-eligible, changed benefits. `monitor run` discovers on the population with department records applied."""
     from minsheng import assessment
     from minsheng.bootstrap import bootstrap
+    from minsheng.localparams.store import for_run
     from minsheng.monitoring import discovery
-    from minsheng.programmes.registry import model
+    from minsheng.programmes.registry import baseline, model
     from minsheng.registry import population
+    from minsheng.registry.counts import counties
 
     when = dt.date.fromisoformat(date) if date else dt.date.today()
     shown = Output(as_json)
     app_ = bootstrap(settings_for(data))
+    with app_.engine.connect() as conn:  # the approved local values over the shipped files; what is still unset
+        params, unset = for_run(conn, baseline(), [division[:6]] if division else counties(conn), when)
+    shown.unset_parameters(unset)
     with steps(3, "主动发现 discover", shown.progress) as step:
         hh, pp = population.load(app_.engine, jurisdiction=division)
         enrolled = population.enrolments(app_.engine, jurisdiction=division)
         step("registry")
-        result = assessment.assess(hh, pp, date=when)
+        result = assessment.assess(hh, pp, date=when, params=params)
         step("assess")
         found = discovery.discover(model(), result, enrolled, hh)
         out.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,7 @@ from minsheng.cli.common import (
     steps,
     text,
 )
+from minsheng.cli.rules import LocalParamsOption
 from minsheng.errors import ImportRejected, MinshengError
 
 
@@ -52,10 +53,10 @@ def synth(
         ),
     ] = "default",
     as_json: JsonOption = False,
+    local_params: LocalParamsOption = None,
 ) -> None:
     """生成合成区县 Generate a synthetic county: households, persons, department feeds, ground truth, calibration."""
-    import datetime as dt
-
+    from minsheng import assessment
     from minsheng.synth import SynthConfig, generate, write
     from minsheng.synth.feeds import FeedConfig, generate_feeds, write_feeds
     from minsheng.synth.feeds_noise import NoiseConfig
@@ -68,9 +69,10 @@ def synth(
             if reference_date
             else dt.date.fromisoformat(feeds_start) - dt.timedelta(days=1)
         )
-        pop = generate(
-            SynthConfig(county=county, households=households, seed=seed, reference_date=status_quo), progress=step
-        )
+        # eligibility and today's payments follow the county's own values, as its assessment will
+        params = assessment.parameters(None, local_params, county)
+        config = SynthConfig(county=county, households=households, seed=seed, reference_date=status_quo)
+        pop = generate(config, progress=step, params=params)
         paths = write(pop, out)
         if feeds_months > 0:
             step("feeds")
@@ -330,6 +332,7 @@ def demo(
 ) -> None:
     """演示：合成区县 → 导入 → 部门数据 → 比对 → 测算 → 预警 → 主动发现 → 网页 The whole pipeline on a synthetic county."""
     from minsheng.cli.rules import assess
+    from minsheng.demo.local_params import DEMO_FILE, seed_local_parameters
     from minsheng.demo.timeline import DemoTimeline
 
     settings = settings_for(data)
@@ -344,11 +347,11 @@ def demo(
         feeds_start=timeline.feeds_start.isoformat(),
         reference_date=timeline.reference_date.isoformat(),
         noise=True,
+        local_params=DEMO_FILE,  # the county's values, as the registry will have them approved below
     )
     import_(files=[out / "households.csv", out / "persons.csv"], valid_only=False, report_dir=None, data=settings.data)
     summary(division=county, data=settings.data)
     from minsheng.bootstrap import bootstrap
-    from minsheng.demo.local_params import seed_local_parameters
 
     # The county's local choices, as a county sets them: one administrator submits, another approves.
     seeded = seed_local_parameters(bootstrap(settings).engine, county, settings.data)

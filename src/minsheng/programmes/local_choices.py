@@ -24,10 +24,12 @@ from dataclasses import dataclass
 
 from minsheng.rules.parameters import NATIONAL, Entry, Parameter, ParameterSet
 
-# 最低生活保障审核确认办法 第二十三条: the gap payment or tiers, the place decides; 民发〔2024〕16号:
-# the standard may be computed from consumption ("各地可选用"); 国办发〔2023〕39号: the marginal
-# band's 1.5 × "有条件的地方可以适当提高".
-ALSO_LOCAL = frozenset({"dibao.tiered", "dibao.standard_from_consumption", "dibao_marginal.income_multiple"})
+# 最低生活保障审核确认办法 第二十三条: the gap payment or tiers, and any floor under the gap payment,
+# the place decides; 民发〔2024〕16号: the standard may be computed from consumption ("各地可选用");
+# 国办发〔2023〕39号: the marginal band's 1.5 × "有条件的地方可以适当提高".
+ALSO_LOCAL = frozenset(
+    {"dibao.tiered", "dibao.floor_ratio", "dibao.standard_from_consumption", "dibao_marginal.income_multiple"}
+)
 
 # A required parameter that only matters under another parameter's setting: the published standard
 # is not needed where the standard is computed from consumption, and the ratio only there.
@@ -85,7 +87,7 @@ def national_rule(param: Parameter) -> tuple[str, str]:
 
 
 def example(param: Parameter) -> str:
-    """A value some place set, with where, when and why: a real document first, else the demo's."""
+    """A value some place set, with where, when and why: a real document first, else a stated local choice."""
     local = [e for e in param.entries if e.region != NATIONAL and e.value is not None]
     documented = [e for e in local if e.source.doc]
     if not local:

@@ -58,12 +58,19 @@ def parse_parameter(doc: Any, file: str) -> Parameter:
         file=file,
         description=str(doc.get("description", "")),
     )
-    entries = parse_values(param, doc["values"], file, doc.line_of("values"), require_source=True)
+    # `values: {}` only where a place without a value gets "unknown": a local rule that no place in
+    # the files has set (each county sets its own, `localparams`); under `missing: error` every
+    # lookup would fail.
+    entries = parse_values(
+        param, doc["values"], file, doc.line_of("values"), require_source=True, allow_empty=missing == "unknown"
+    )
     return replace(param, entries=entries)
 
 
-def parse_values(param: Parameter, values: Any, file: str, line: int, *, require_source: bool) -> tuple[Entry, ...]:
-    if not isinstance(values, Located) or not values:
+def parse_values(
+    param: Parameter, values: Any, file: str, line: int, *, require_source: bool, allow_empty: bool = False
+) -> tuple[Entry, ...]:
+    if not isinstance(values, Located) or (not values and not allow_empty):
         raise _err(file, line, "values 应为“地区: {日期: 值}”的映射", "values must map region → {date: entry}")
     entries: list[Entry] = []
     seen: dict[str, str] = {}

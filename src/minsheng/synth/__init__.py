@@ -10,7 +10,9 @@ The pipeline is a list of named steps; `progress` (if given) is called with
 each step's name as it starts. The same seed gives the same population, byte
 for byte; each step draws from its own random stream. Who is eligible is decided
 with the engine's parameters for the county (`synth.policy`; `params`, default
-the baseline), so the ground truth and the rules engine use the same standard.
+the shipped files; a county's own values laid over them as its assessment will have
+them, e.g. `demo.local_params.demo_parameters()`), so the ground truth and the rules
+engine use the same standard.
 """
 
 from __future__ import annotations

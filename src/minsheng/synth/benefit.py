@@ -2,8 +2,9 @@
 
 The paid amount is the engine's own payment on the declared circumstances on the
 reference date: the gap to the standard (社会救助暂行办法 第十三条) or the tier, the
-local floor (`dibao.floor_ratio`: in the demo province a gap below 20 % of the
-standard is paid as 20 %, PF §1.2) and the local classified top-ups. A copy of the
+local floor (`dibao.floor_ratio`: in the demo county a gap below 20 % of the
+standard is paid as 20 %, after an older local rule, PF §1.2) and the local classified
+top-ups, with the county's own values where the caller lays them over the files. A copy of the
 formula here would drift from the engine, and every enrolled household would then
 look "changed" to discovery. The office's eligibility test is not repeated: the
 household is enrolled, so the office paid it; a household enrolled in error (leaked)

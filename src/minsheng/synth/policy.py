@@ -2,7 +2,8 @@
 by the same standard, property limits and multiples the rules engine will apply.
 
 >>> import datetime as dt
->>> policy = local_policy("110105", dt.date(2025, 6, 30))
+>>> from minsheng.demo.local_params import demo_parameters   # the demo county's own values
+>>> policy = local_policy("110105", dt.date(2025, 6, 30), demo_parameters())
 >>> policy.standard_yuan(urban=True, date=dt.date(2025, 7, 1))
 1520.0
 
@@ -11,7 +12,8 @@ prior-year consumption × ratio where `dibao.standard_from_consumption` is on), 
 a household of the county on every date any of its parameters changes, so the result is a
 step function over time that the feeds look up per event date. Where the engine has no
 value for the county (a `missing: unknown` parameter with no value on the county's
-county → city → province → national walk), the generator falls back to the end-2024
+county → city → province → national walk: a county's own values come from its local-parameters
+file, `minsheng synth --local-params`, not the shipped files), the generator falls back to the end-2024
 national averages (PF2 §7) and to the assumptions it stated before it read the engine
 (`FALLBACK`), and says so in `LocalPolicy.notes` (the values in force on the reference date
 and every later dated change), which `synth.write` puts into calibration.md.

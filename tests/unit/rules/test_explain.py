@@ -13,19 +13,35 @@ import pytest
 from polars.testing import assert_frame_equal
 from rule_households import AUGUST, adult, build, case
 
+from minsheng.demo.local_params import demo_parameters
+from minsheng.localparams.values import LocalValue, overlay
 from minsheng.programmes.registry import baseline, model
 from minsheng.rules.evaluate import evaluate
 from minsheng.rules.explain import SCHEMA, explain_household, failure_counts
 from minsheng.rules.explain_text import render
+from minsheng.rules.parameters import ParameterSet
 
 CHAOYANG = "110105001001"
 DONGCHENG = "110101001"
 CHANG_AN = "130102001"  # Hebei: no dibao standard in the demo parameters
+# The demo county's own values (demo/local_parameters.yaml), and the same file's for Dongcheng (110101).
+PARAMS = demo_parameters("110101", demo_parameters())
+TEST_DOC = "测试用值（非真实文号）"
 
 
-def explain(*cases: Any, household_id: str = "S00000", date: dt.date = AUGUST) -> dict[str, Any]:
+def levels() -> ParameterSet:
+    """A province standard with a county's own rise over it: 1450 in province 11 from 2024-07-01,
+    1500 from 2025-07-01; 1520 in county 110105 from 2025-07-01 (the walk county → province)."""
+    rise = dt.date(2025, 7, 1)
+    values = [("11", dt.date(2024, 7, 1), "1450"), ("11", rise, "1500"), ("110105", rise, "1520")]
+    return overlay(baseline(), [LocalValue("dibao.standard", r, day, {"": v}, TEST_DOC) for r, day, v in values])
+
+
+def explain(
+    *cases: Any, household_id: str = "S00000", date: dt.date = AUGUST, params: ParameterSet = PARAMS
+) -> dict[str, Any]:
     hh, pp = build(*cases)
-    return explain_household(model(), baseline(), hh, pp, household_id, date=date)
+    return explain_household(model(), params, hh, pp, household_id, date=date)
 
 
 def programme(expl: dict[str, Any], pid: str, subject: str | None = None) -> dict[str, Any]:
@@ -85,8 +101,12 @@ def test_an_eligible_household_shows_amounts_in_yuan(eligible: dict[str, Any]) -
 
 
 def test_a_parameter_names_its_level_date_and_source() -> None:
-    chaoyang = condition(programme(explain(case(CHAOYANG, [adult()])), "dibao"), "dibao_income_below_standard")
-    dongcheng = condition(programme(explain(case(DONGCHENG, [adult()])), "dibao"), "dibao_income_below_standard")
+    chaoyang = condition(
+        programme(explain(case(CHAOYANG, [adult()]), params=levels()), "dibao"), "dibao_income_below_standard"
+    )
+    dongcheng = condition(
+        programme(explain(case(DONGCHENG, [adult()]), params=levels()), "dibao"), "dibao_income_below_standard"
+    )
     county = parameter(chaoyang, "dibao.standard")
     province = parameter(dongcheng, "dibao.standard")
     assert (county["value"], county["level"], county["region"], county["effective"]) == (
@@ -101,16 +121,18 @@ def test_a_parameter_names_its_level_date_and_source() -> None:
         "11",
         "2025-07-01",
     )
-    assert county["source"]["local_choice"].startswith("illustrative demo value for the demo county")
-    assert county["file"].endswith("dibao/standard.yaml")
+    assert county["source"]["doc"] == province["source"]["doc"] == TEST_DOC
+    assert county["file"].startswith(str(baseline()["dibao.standard"].file))  # the shipped file, and over it…
+    assert county["file"].endswith("local parameters (database)")  # …the stored value that gives this one
     national = parameter(chaoyang, "dibao.standard_from_consumption")
     assert (national["level"], national["region"], national["value"]) == ("national", "CN", False)
     assert national["source"]["doc"] == "民发〔2024〕16号"
 
 
 def test_before_the_county_rise_the_province_value_is_explained() -> None:
+    day = dt.date(2025, 6, 30)
     cond = condition(
-        programme(explain(case(CHAOYANG, [adult()], date=dt.date(2025, 6, 30)), date=dt.date(2025, 6, 30)), "dibao"),
+        programme(explain(case(CHAOYANG, [adult()], date=day), date=day, params=levels()), "dibao"),
         "dibao_income_below_standard",
     )
     assert {k: parameter(cond, "dibao.standard")[k] for k in ("value", "level", "effective")} == {
@@ -256,7 +278,7 @@ def test_failure_counts_per_township() -> None:
         case("110101001", [adult()], household={"financial_assets": None}),  # assets unknown
     ]
     hh, pp = build(*cases)
-    result = evaluate(model(), baseline(), hh, pp)
+    result = evaluate(model(), PARAMS, hh, pp)
     counts = failure_counts(model(), result)
     dibao = counts.filter(pl.col("programme") == "dibao").drop("programme")
     rows = []
@@ -292,7 +314,7 @@ def test_failure_counts_per_county() -> None:
         case("110105002", [adult(wage_income=2000)]),
         case("110101001", [adult()]),
     )
-    counts = failure_counts(model(), evaluate(model(), baseline(), hh, pp), by="county")
+    counts = failure_counts(model(), evaluate(model(), PARAMS, hh, pp), by="county")
     income = counts.filter(pl.col("condition") == "dibao_income_below_standard")
     assert income.select("county", "failed", "assessed").rows() == [("110101", 0, 1), ("110105", 2, 2)]
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from minsheng.demo.local_params import demo_parameters
 from minsheng.localparams.store import LocalValue, overlay
 from minsheng.programmes.local_choices import (
     local_choices,
@@ -61,13 +62,26 @@ def test_local_choices_are_the_marked_parameters_required_ones_first() -> None:
 
 
 def test_a_county_outside_the_demo_is_told_what_is_not_set() -> None:
-    found = missing_local_parameters(baseline(), [TONGWEI, "110105"], JAN)
-    assert {m.division for m in found} == {TONGWEI}  # the demo county has every value
+    found = missing_local_parameters(demo_parameters(), [TONGWEI, "110105"], JAN)
+    assert {m.division for m in found} == {TONGWEI}  # the demo county has every value, from its own file
     assert {m.parameter for m in found} == set(COUNTY_RULES)
     text = missing_summary(found)
     assert "未设置本地最低生活保障标准 dibao.standard" in text and "9项" in text
     assert "Dibao standard (dibao.standard) is not set" in missing_summary(found, "en")
     assert missing_summary([]) == ""
+
+
+def test_the_shipped_files_set_nothing_of_the_demo_county_its_file_sets_it() -> None:
+    # Only Beijing's published minimum wage reaches the demo county from the files; every other
+    # value it has is its own, from demo/local_parameters.yaml (as a county's approved values).
+    unset = {m.parameter for m in missing_local_parameters(baseline(), ["110105"], JAN)}
+    assert unset == set(COUNTY_RULES) - {"general.minimum_wage"}
+    assert baseline().value("general.minimum_wage", "110105", JAN) == 2420
+    for pid in ("dibao.floor_ratio", "dibao.topup_elderly", "dibao.topup_minor", "dibao.topup_severe_disability"):
+        assert baseline().value(pid, "110105", JAN) == 0  # the national default, not the demo's choice
+        value, level, entry = demo_parameters().resolve(pid, "110105", JAN)
+        assert value and level == "county" and entry is not None and entry.source.doc == "演示示例（非真实文号）"
+    assert not [e for p in baseline().params.values() for e in p.entries if e.region.startswith("110105")]
 
 
 def test_the_consumption_ratio_is_needed_only_where_the_standard_is_computed() -> None:
@@ -93,18 +107,20 @@ def test_stored_values_make_the_county_known() -> None:
 
 
 def test_a_stored_value_replaces_the_file_value_of_the_same_place_and_date() -> None:
-    param = baseline()["dibao.standard"]
+    base = demo_parameters()  # a file's values for 110105: 1450 from 2024-07-01, 1520 from 2025-07-01
+    param = base["dibao.standard"]
     source = Source(doc="京民发〔2025〕9号")
     same_day = Entry("110105", dt.date(2025, 7, 1), {"urban": 160000.0, "rural": 160000.0}, source, 0)
     earlier = Entry("110105", dt.date(2025, 1, 1), {"urban": 150000.0, "rural": 150000.0}, source, 0)
     merged = layer_entries(param, [same_day, earlier], "db")
     county = [e for e in merged.entries if e.region == "110105"]
-    assert [e.effective for e in county] == [dt.date(2025, 1, 1), dt.date(2025, 7, 1)]  # date order kept
-    assert [e.source.doc for e in county] == ["京民发〔2025〕9号"] * 2
-    params = baseline().with_overrides({param.id: merged})
+    assert [e.effective for e in county] == [dt.date(2024, 7, 1), dt.date(2025, 1, 1), dt.date(2025, 7, 1)]
+    assert [e.source.doc for e in county] == ["演示示例（非真实文号）", "京民发〔2025〕9号", "京民发〔2025〕9号"]
+    params = base.with_overrides({param.id: merged})
     assert params.value("dibao.standard", "110105", dt.date(2025, 8, 1), "urban") == 1600
-    assert params.value("dibao.standard", "110105", dt.date(2025, 3, 1), "urban") == 1500  # county's own from 01-01
-    assert params.value("dibao.standard", "110101", dt.date(2025, 8, 1), "urban") == 1500  # the province's
+    assert params.value("dibao.standard", "110105", dt.date(2025, 3, 1), "urban") == 1500  # the new date's
+    assert params.value("dibao.standard", "110105", dt.date(2024, 8, 1), "urban") == 1450  # the file's, kept
+    assert params.value("dibao.standard", "110101", dt.date(2025, 8, 1), "urban") is None  # not the county's
 
 
 def test_unchanged_parameters_keep_their_compiled_tables() -> None:

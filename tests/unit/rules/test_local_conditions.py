@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from minsheng.programmes.registry import baseline, model
+from minsheng.demo.local_params import demo_parameters
+from minsheng.programmes.registry import model
 from minsheng.rules.reforms import apply, parse_reform_text
 from minsheng.rules.scenarios import load_cases, run
 
@@ -41,8 +42,9 @@ def test_a_local_extra_condition_can_fail_a_household(tmp_path: Path) -> None:
     path = tmp_path / "case.yaml"
     path.write_text(CASE, encoding="utf-8")
     cases = load_cases([path])
-    reformed = apply(baseline(), parse_reform_text(REFORM, "reform.yaml", baseline()))
+    county = demo_parameters()  # the demo county's own values (its threshold of 60 %, its property rules)
+    reformed = apply(county, parse_reform_text(REFORM, "reform.yaml", county))
     assert [r.problems for r in run(model(), reformed, cases)] == [[]]
     # Without the county's condition the same household qualifies.
-    [plain] = run(model(), baseline(), cases)
+    [plain] = run(model(), county, cases)
     assert "rigid_expenditure_hardship_eligible: expected False, got True" in plain.problems

@@ -387,6 +387,20 @@ def test_missing_error_raises_and_missing_unknown_gives_null(missing: str) -> No
         assert run().households.get_column("looked_up").to_list() == [20000, None]
 
 
+def test_a_local_rule_no_place_has_set_may_ship_without_values() -> None:
+    # `missing: unknown` with `values: {}`: every place sets its own (a county's values are laid over it);
+    # under `missing: error` every lookup would fail, so the file is refused where it says so.
+    empty = PROVINCE_ONLY.split("values:")[0] + "values: {}\n"
+    params = ParameterSet({"demo.province": parse(empty % "unknown")})
+    assert params["demo.province"].entries == ()
+    hh, pp = _households("130102001")
+    result = evaluate(_toy("demo.province"), params, hh, pp, date=dt.date(2025, 8, 1), outputs=["looked_up"])
+    assert result.households.get_column("looked_up").to_list() == [None]
+    err = rejected(empty % "error")
+    assert err.line == line_of(empty % "error", "values:")
+    assert "values must map region" in err.en
+
+
 def test_missing_error_also_refuses_a_null_value() -> None:
     params = ParameterSet({"demo.levels": parse(LEVELS.replace("kind: money\n", "kind: money\nmissing: error\n"))})
     hh, pp = _households("130102001", "130104001")

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from rule_households import adult, build, case
 
+from minsheng.demo.local_params import demo_parameters
 from minsheng.errors import RuleDataError
 from minsheng.programmes.registry import baseline, model
 from minsheng.rules.evaluate import evaluate
@@ -17,8 +18,10 @@ from minsheng.rules.parameters import ParameterSet
 from minsheng.rules.reforms import apply, load_reform, parse_reform_text
 
 FILE = "reforms/test.yaml"
-CHAOYANG = "110105001001"  # the demo county: 1520 yuan from 2025-07-01
-DONGCHENG = "110101001"  # the demo province's other county: 1500 yuan from 2025-07-01
+CHAOYANG = "110105001001"  # the demo county: 1450 yuan from 2024-07-01, 1520 from 2025-07-01
+DONGCHENG = "110101001"  # another county given the same values
+# The shipped files with the demo county's own values (demo/local_parameters.yaml), for both counties.
+LOCAL = demo_parameters(DONGCHENG[:6], demo_parameters())
 
 RAISE = textwrap.dedent("""\
     reform:
@@ -57,6 +60,14 @@ def test_an_entry_that_does_not_fit_the_parameter_is_refused_on_its_line() -> No
     assert "true or false" in err.en
 
 
+def test_a_reform_that_gives_no_values_is_refused_on_its_line() -> None:
+    # a shipped file may list no value of a local rule (`values: {}`); a reform that changes nothing may not
+    text = RAISE.split('      "110105"')[0].replace("values:", "values: {}")
+    err = reform_error(text)
+    assert err.line == line_of(text, "values: {}")
+    assert "values must map region" in err.en
+
+
 def test_a_reform_with_an_unknown_region_is_refused_on_its_line() -> None:
     text = RAISE.replace('"110105"', '"999999"')
     assert reform_error(text).line == line_of(text, '"999999"')
@@ -86,7 +97,7 @@ def test_a_json_reform_loads_like_a_yaml_one(tmp_path: Path) -> None:
 
 
 def test_a_reform_changes_the_value_from_its_date_and_leaves_the_baseline_alone() -> None:
-    base = baseline()
+    base = LOCAL
     compiled_before = base.compiled("dibao.standard")
     table_before = compiled_before.values.copy()
     entries_before = base["dibao.standard"].entries
@@ -97,7 +108,7 @@ def test_a_reform_changes_the_value_from_its_date_and_leaves_the_baseline_alone(
 
     assert reformed.value("dibao.standard", CHAOYANG, dt.date(2025, 12, 31), "urban") == 1520
     assert reformed.value("dibao.standard", CHAOYANG, dt.date(2026, 1, 1), "urban") == 1672
-    assert reformed.value("dibao.standard", DONGCHENG, dt.date(2026, 1, 1), "urban") == 1500  # not reformed
+    assert reformed.value("dibao.standard", DONGCHENG, dt.date(2026, 1, 1), "urban") == 1520  # not reformed
     # the baseline: same value, same entries, same compiled table, untouched
     assert base.value("dibao.standard", CHAOYANG, dt.date(2026, 1, 1), "urban") == 1520
     assert base["dibao.standard"].entries is entries_before
@@ -112,18 +123,18 @@ def test_a_reform_changes_the_value_from_its_date_and_leaves_the_baseline_alone(
 
 
 def test_a_replaced_region_and_date_wins_over_the_baseline_entry() -> None:
-    base = baseline()
+    base = LOCAL
     text = RAISE.replace("2026-01-01: {value: 1672}", "2025-07-01: {value: 1600}")
     reformed = apply(base, parse_reform_text(text, FILE, base))
     at = [e for e in reformed["dibao.standard"].entries if (e.region, e.effective) == ("110105", dt.date(2025, 7, 1))]
     assert len(at) == 1 and at[0].value == {"urban": 160000.0, "rural": 160000.0}
     assert reformed.value("dibao.standard", CHAOYANG, dt.date(2025, 8, 1), "rural") == 1600
-    assert reformed.value("dibao.standard", CHAOYANG, dt.date(2025, 6, 30), "urban") == 1450  # province before
+    assert reformed.value("dibao.standard", CHAOYANG, dt.date(2025, 6, 30), "urban") == 1450  # its earlier value
     assert base.value("dibao.standard", CHAOYANG, dt.date(2025, 8, 1), "rural") == 1520
 
 
 def test_a_reform_does_not_change_an_explicit_parameter_set_it_was_not_applied_to() -> None:
-    base = ParameterSet(dict(baseline().params))
+    base = ParameterSet(dict(LOCAL.params))
     apply(base, parse_reform_text(RAISE, FILE, base))
     assert base.value("dibao.standard", CHAOYANG, dt.date(2026, 6, 1), "urban") == 1520
 
@@ -141,7 +152,7 @@ TIERED = textwrap.dedent("""\
 
 def test_enabling_tiers_pays_the_tier_of_each_household() -> None:
     # Demo tiers (dibao/tier*.yaml): income per capita / standard below 0.3 → 90 % of the standard per
-    # person, below 0.6 → 60 %, otherwise 30 %; the 20 % floor and the top-ups still apply.
+    # person, below 0.6 → 60 %, otherwise 30 %; the demo county's 20 % floor and top-ups still apply.
     # Chaoyang, 2025-08-01: standard 1,520 yuan.
     households = [
         case(CHAOYANG, [adult(wage_income=1000), adult()]),  # 500 / 1520 = 0.33 → tier 2
@@ -169,7 +180,7 @@ def test_enabling_tiers_pays_the_tier_of_each_household() -> None:
         "S00005": 0,
     }
     hh, pp = build(*households)
-    base = baseline()
+    base = LOCAL
     reformed = apply(base, parse_reform_text(TIERED, FILE, base))
     for params, expected in ((base, gap), (reformed, tier)):
         result = evaluate(model(), params, hh, pp, outputs=["dibao_benefit_fen"])
@@ -178,7 +189,7 @@ def test_enabling_tiers_pays_the_tier_of_each_household() -> None:
 
 
 def test_tiers_enabled_from_a_later_date_leave_earlier_dates_as_they_were() -> None:
-    base = baseline()
+    base = LOCAL
     reformed = apply(base, parse_reform_text(TIERED.replace("2025-01-01", "2025-09-01"), FILE, base))
     hh, pp = build(
         case(CHAOYANG, [adult(wage_income=1000), adult()], date=dt.date(2025, 8, 31)),

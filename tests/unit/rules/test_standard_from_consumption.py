@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from minsheng.programmes.registry import baseline, model
+from minsheng.demo.local_params import demo_parameters
+from minsheng.programmes.registry import model
 from minsheng.rules.reforms import apply, parse_reform_text
 from minsheng.rules.scenarios import load_cases, run
 
@@ -50,13 +51,14 @@ cases:
 
 
 def test_standard_computed_from_prior_year_consumption(tmp_path: Path) -> None:
-    params = apply(baseline(), parse_reform_text(REFORM, "reform.yaml", baseline()))
+    county = demo_parameters()  # the demo county's ratio (35 % urban, 40 % rural) and published standard
+    params = apply(county, parse_reform_text(REFORM, "reform.yaml", county))
     path = tmp_path / "cases.yaml"
     path.write_text(CASES, encoding="utf-8")
     results = run(model(), params, load_cases([path]))
     assert [r.problems for r in results] == [[], [], []]
     # The baseline (published standard) is untouched by the reform.
-    baseline_results = run(model(), baseline(), load_cases([path]))
+    baseline_results = run(model(), county, load_cases([path]))
     assert baseline_results[0].problems == [
         "dibao_standard_fen: expected 1007.91, got 1520.0",
         "dibao_benefit_fen: expected 1007.91, got 1520.0",

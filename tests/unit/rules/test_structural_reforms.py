@@ -15,8 +15,9 @@ import pytest
 from polars.testing import assert_frame_equal
 from rule_households import adult, build, case
 
+from minsheng.demo.local_params import demo_parameters
 from minsheng.errors import RuleDataError
-from minsheng.programmes.registry import baseline, model
+from minsheng.programmes.registry import model
 from minsheng.rules.evaluate import default_outputs, evaluate
 from minsheng.rules.explain import explain_household
 from minsheng.rules.explain_text import render
@@ -59,7 +60,7 @@ def formula(node: str, expression: str, extra: str = "") -> str:
 
 def refused(text: str) -> RuleDataError:
     with pytest.raises(RuleDataError) as info:
-        parse_reform_text(text, FILE, baseline(), model())
+        parse_reform_text(text, FILE, demo_parameters(), model())
     assert info.value.file == FILE
     return info.value
 
@@ -95,7 +96,7 @@ def test_a_person_node_in_a_household_formula_names_its_household_total() -> Non
 
 def test_a_person_formula_may_read_its_household() -> None:
     text = formula("dibao_topup_person_fen", "round_fen(0.1 * dibao_standard_fen) if age >= 60 else 0")
-    reform = parse_reform_text(text, FILE, baseline(), model())
+    reform = parse_reform_text(text, FILE, demo_parameters(), model())
     assert reform.formulas["dibao_topup_person_fen"].entity == "person"
 
 
@@ -144,7 +145,7 @@ def test_a_formula_needs_known_keys_regions_and_dates() -> None:
 
 def test_a_reform_with_formulas_must_be_read_with_the_model() -> None:
     with pytest.raises(RuleDataError) as info:
-        parse_reform_text(formula("dibao_gap_fen", "0"), FILE, baseline())
+        parse_reform_text(formula("dibao_gap_fen", "0"), FILE, demo_parameters())
     assert "must be read with the model" in info.value.en
 
 
@@ -169,7 +170,7 @@ def outputs(rules: object, params: object, *cases: object) -> pl.DataFrame:
 
 
 def test_the_tier_formula_pays_what_the_tiered_parameter_pays_to_the_fen() -> None:
-    base = baseline()
+    base = demo_parameters("110101", demo_parameters())  # Dongcheng too: the demo's values, its own gap payment
     reform = load_reform(EXAMPLE, base, model())
     assert set(reform.formulas) == {"dibao_gap_fen"} and not reform.changes
     structural = outputs(apply_model(model(), reform), apply(base, reform), *TIER_CASES)
@@ -177,18 +178,18 @@ def test_the_tier_formula_pays_what_the_tiered_parameter_pays_to_the_fen() -> No
     benefit = structural.get_column("dibao_benefit_fen").to_list()
     assert benefit == parameter.get_column("dibao_benefit_fen").to_list()
     # 60 % × 1,520 per person; 90 %; 60 %; 30 % × 3 (above the 20 % floor); 60 % + elderly 10 %; none; the gap
-    assert benefit == [2 * 912_00, 1368_00, 912_00, 3 * 456_00, 912_00 + 152_00, 0, 3000_00 - 1000_00]
+    assert benefit == [2 * 912_00, 1368_00, 912_00, 3 * 456_00, 912_00 + 152_00, 0, 2 * 1520_00 - 1000_00]
     assert structural.get_column("dibao_base_fen").equals(parameter.get_column("dibao_base_fen"))
 
 
 def test_a_replacement_equal_to_the_model_changes_nothing() -> None:
-    base = baseline()
+    base = demo_parameters()
     reform = parse_reform_text(SAME, FILE, base, model())
     assert_frame_equal(outputs(apply_model(model(), reform), base, *TIER_CASES), outputs(model(), base, *TIER_CASES))
 
 
 def test_the_baseline_model_is_not_changed() -> None:
-    base = baseline()
+    base = demo_parameters()
     nodes_before = dict(model().nodes)
     before = outputs(model(), base, *TIER_CASES)
     reform = load_reform(EXAMPLE, base, model())
@@ -205,10 +206,10 @@ def test_the_baseline_model_is_not_changed() -> None:
 
 def test_from_a_date_the_replacement_applies_and_before_it_the_model_rule() -> None:
     text = EXAMPLE.read_text(encoding="utf-8").replace('regions: ["110105"]', "from: 2025-09-01")
-    reform = parse_reform_text(text, FILE, baseline(), model())
+    reform = parse_reform_text(text, FILE, demo_parameters(), model())
     got = outputs(
         apply_model(model(), reform),
-        baseline(),
+        demo_parameters(),
         case(CHAOYANG, [adult(wage_income=1000), adult()], date=dt.date(2025, 8, 31)),
         case(CHAOYANG, [adult(wage_income=1000), adult()], date=dt.date(2025, 9, 1)),
     )
@@ -217,22 +218,22 @@ def test_from_a_date_the_replacement_applies_and_before_it_the_model_rule() -> N
 
 def test_an_amount_in_fen_stays_whole_fen_rounded_half_up() -> None:
     text = formula("dibao_gap_fen", "dibao_standard_fen * dibao_household_size / 3")
-    reform = parse_reform_text(text, FILE, baseline(), model())
+    reform = parse_reform_text(text, FILE, demo_parameters(), model())
     node = reform.formulas["dibao_gap_fen"]
     assert node.rule == "round_fen(dibao_standard_fen * dibao_household_size / 3)"  # said, not hidden
-    got = outputs(apply_model(model(), reform), baseline(), case(CHAOYANG, [adult(wage_income=5000)]))
+    got = outputs(apply_model(model(), reform), demo_parameters(), case(CHAOYANG, [adult(wage_income=5000)]))
     assert got.schema["dibao_gap_fen"] == pl.Int64
     assert got.get_column("dibao_gap_fen").to_list() == [50667]  # 152,000 / 3 = 50,666.67 fen
 
 
 def test_a_reformed_model_travels_to_spark_workers() -> None:
-    reform = load_reform(EXAMPLE, baseline(), model())
+    reform = load_reform(EXAMPLE, demo_parameters(), model())
     node = reform.formulas["dibao_gap_fen"]
     assert isinstance(node, Formula)
     again = cloudpickle.loads(cloudpickle.dumps(apply_model(model(), reform)))
-    got = outputs(again, baseline(), *TIER_CASES)
+    got = outputs(again, demo_parameters(), *TIER_CASES)
     assert got.get_column("dibao_benefit_fen").to_list()[:2] == [2 * 912_00, 1368_00]
-    unscoped = parse_reform_text(SAME, FILE, baseline(), model()).formulas["dibao_gap_fen"]
+    unscoped = parse_reform_text(SAME, FILE, demo_parameters(), model()).formulas["dibao_gap_fen"]
     pickle.loads(pickle.dumps(unscoped.fn))  # without a scope, plain pickle too
 
 
@@ -240,9 +241,11 @@ def test_a_reformed_model_travels_to_spark_workers() -> None:
 
 
 def test_an_explanation_shows_the_rule_and_cites_the_reform() -> None:
-    reform = load_reform(EXAMPLE, baseline(), model())
+    reform = load_reform(EXAMPLE, demo_parameters(), model())
     hh, pp = build(case(CHAOYANG, [adult(wage_income=1000), adult()]))
-    expl = explain_household(apply_model(model(), reform), baseline(), hh, pp, "S00000", date=dt.date(2025, 8, 1))
+    expl = explain_household(
+        apply_model(model(), reform), demo_parameters(), hh, pp, "S00000", date=dt.date(2025, 8, 1)
+    )
     dibao = next(p for p in expl["programmes"] if p["id"] == "dibao")
     [replaced] = dibao["reformed"]
     assert replaced["id"] == "dibao_gap_fen" and replaced["value"] == 1824.0
@@ -251,14 +254,16 @@ def test_an_explanation_shows_the_rule_and_cites_the_reform() -> None:
     assert replaced["cite"].startswith("改革方案 reform tiers") and "第二十三条" in replaced["cite"]
     assert "改革方案替换的公式：分档补助（替代差额补助） = 1,824.00 元" in render(expl, "zh")
     assert "formula replaced by a reform: tiered payment (in place of the gap) = 1,824.00 yuan" in render(expl, "en")
-    plain = explain_household(model(), baseline(), hh, pp, "S00000", date=dt.date(2025, 8, 1))
+    plain = explain_household(model(), demo_parameters(), hh, pp, "S00000", date=dt.date(2025, 8, 1))
     assert all("reformed" not in p for p in plain["programmes"])  # the baseline's has none
 
 
 def test_a_replaced_condition_carries_its_rule() -> None:
-    reform = parse_reform_text(SAME, FILE, baseline(), model())
+    reform = parse_reform_text(SAME, FILE, demo_parameters(), model())
     hh, pp = build(case(CHAOYANG, [adult(wage_income=1000)]))
-    expl = explain_household(apply_model(model(), reform), baseline(), hh, pp, "S00000", date=dt.date(2025, 8, 1))
+    expl = explain_household(
+        apply_model(model(), reform), demo_parameters(), hh, pp, "S00000", date=dt.date(2025, 8, 1)
+    )
     dibao = next(p for p in expl["programmes"] if p["id"] == "dibao")
     cond = next(c for c in dibao["conditions"] if c["id"] == "dibao_income_below_standard")
     assert cond["rule"] == "dibao_income_per_capita_fen < dibao_standard_fen"

@@ -8,6 +8,7 @@ import pytest
 from sim_world import DATE, RAISE_5, scenarios
 
 from minsheng import assessment
+from minsheng.demo.local_params import demo_parameters
 from minsheng.programmes.registry import model
 from minsheng.simulation.figures import programme_totals
 from minsheng.simulation.outcomes import TakeUp, col, simulate
@@ -16,7 +17,7 @@ from minsheng.simulation.outcomes import TakeUp, col, simulate
 def test_baseline_equals_assess(county: tuple[pl.DataFrame, pl.DataFrame]) -> None:
     hh, pp = county
     totals = programme_totals(simulate(model(), hh, pp, scenarios(), date=DATE))
-    summary = assessment.summary(assessment.assess(hh, pp, date=DATE))
+    summary = assessment.summary(assessment.assess(hh, pp, date=DATE, params=demo_parameters()))
     for row in summary.iter_rows(named=True):
         mine = totals.filter(pl.col("programme") == row["programme"]).row(0, named=True)
         if row["entity"] == "household":

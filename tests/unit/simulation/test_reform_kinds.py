@@ -11,8 +11,9 @@ import polars as pl
 import pytest
 from sim_world import DATE, RAISE_5
 
+from minsheng.demo.local_params import demo_parameters
 from minsheng.errors import MinshengError
-from minsheng.programmes.registry import baseline, model
+from minsheng.programmes.registry import model
 from minsheng.rules.reforms import apply, apply_model, parse_reform_text
 from minsheng.simulation import jobs, study
 from minsheng.simulation.figures import programme_totals, take_up_table
@@ -48,7 +49,7 @@ TAKE_UP = (
 
 
 def scenario(text: str) -> Scenario:
-    base = baseline()
+    base = demo_parameters()
     reform = parse_reform_text(text, "reform.yaml", base, model())
     return Scenario(
         reform.id, reform.label_zh, reform.label_en, apply(base, reform), reform, apply_model(model(), reform)
@@ -56,7 +57,7 @@ def scenario(text: str) -> Scenario:
 
 
 def base() -> Scenario:
-    return Scenario("baseline", "现行政策", "current policy", baseline())
+    return Scenario("baseline", "现行政策", "current policy", demo_parameters())
 
 
 def test_the_tier_formula_gives_what_the_tiered_parameter_gives(county: tuple[pl.DataFrame, pl.DataFrame]) -> None:
@@ -90,12 +91,12 @@ def test_a_replacement_equal_to_the_model_changes_no_figure(county: tuple[pl.Dat
 
 
 def test_scenarios_from_files_and_jobs_carry_their_model() -> None:
-    from_files = study.scenarios_for(baseline(), [EXAMPLE])
+    from_files = study.scenarios_for(demo_parameters(), [EXAMPLE])
     assert from_files[0].model is model()
     assert from_files[1].model is not model() and from_files[1].model is not None
     assert from_files[1].model.nodes["dibao_gap_fen"].rule
     spec = jobs.Spec((EXAMPLE.read_text(encoding="utf-8"), RAISE_5), (DATE,))
-    from_job = jobs.scenarios_for(baseline(), spec)
+    from_job = jobs.scenarios_for(demo_parameters(), spec)
     assert [s.id for s in from_job] == ["baseline", "tiers", "plus5"]
     assert from_job[1].model is not None and from_job[1].model.nodes["dibao_gap_fen"].rule
     assert from_job[2].model is model()  # a parameter reform keeps the model

@@ -12,8 +12,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from minsheng.demo.local_params import demo_parameters
 from minsheng.errors import ConfigError
-from minsheng.programmes.registry import baseline
 from minsheng.synth import Population, SynthConfig, generate
 from minsheng.synth.feeds import FeedConfig, Feeds, generate_feeds, write_feeds
 
@@ -70,7 +70,7 @@ CFG = FeedConfig(start=START, months=12, seed=3)
 
 @pytest.fixture(scope="module")
 def pop() -> Population:
-    return generate(SynthConfig(county="110105", households=6_000, seed=7))
+    return generate(SynthConfig(county="110105", households=6_000, seed=7), params=demo_parameters())
 
 
 @pytest.fixture(scope="module")
@@ -190,7 +190,7 @@ def _eligible(suffix: str) -> pl.Expr:
 
 
 def _engine_standard(day: dt.date, area: str) -> float:
-    value = baseline().value("dibao.standard", "110105", day, area)
+    value = demo_parameters().value("dibao.standard", "110105", day, area)
     assert value is not None
     return value
 

@@ -10,19 +10,22 @@ import polars as pl
 import pytest
 
 from minsheng.contract import columns
+from minsheng.demo.local_params import demo_parameters
 from minsheng.programmes.registry import baseline, model
 from minsheng.rules.evaluate import evaluate
 from minsheng.rules.reforms import apply, parse_reform_text
 from minsheng.synth import Population, SynthConfig, generate, write
 from minsheng.synth import targets as T
 from minsheng.synth.feeds import FeedConfig, generate_feeds
+from minsheng.synth.policy import local_policy
 
 REF = dt.date(2025, 6, 30)  # SynthConfig.reference_date
 AREAS = ("urban", "rural")
 
 
 def _engine(pid: str, county: str, day: dt.date, area: str | None = None) -> float | None:
-    return baseline().value(pid, county, day, area)
+    """The engine's value, with the demo county's own values laid over the shipped files."""
+    return demo_parameters().value(pid, county, day, area)
 
 
 def _standards(pop: Population) -> dict[str, float]:
@@ -54,7 +57,7 @@ def test_the_engine_agrees_with_the_ground_truth_where_nothing_was_hidden(small_
     the synth models): the strongest sign that both use the same standard and rules."""
     result = evaluate(
         model(),
-        baseline(),
+        demo_parameters(),
         _engine_inputs(small_population.households, columns.HOUSEHOLD_COLUMNS),
         _engine_inputs(small_population.persons, columns.PERSON_COLUMNS),
         date=REF,
@@ -131,8 +134,19 @@ def test_the_calibration_report_names_the_engines_source(small_population: Popul
     md = write(small_population, tmp_path / "demo")["calibration_md"].read_text(encoding="utf-8")
     assert "FALLBACK" not in md
     assert "Every value comes from the engine's parameters." in md
-    assert "engine parameter dibao.standard, province value (11, from 2024-07-01)" in md
-    assert "engine parameter dibao.standard, county value (110105, from 2025-07-01)" in md
+    demo = "演示示例（非真实文号） 演示区县本地参数示例 demo county's illustrative values"
+    assert f"engine parameter dibao.standard, county value (110105, from 2024-07-01): {demo}" in md
+    assert f"engine parameter dibao.standard, county value (110105, from 2025-07-01): {demo}" in md
+
+
+def test_without_its_local_values_the_demo_county_falls_back_and_says_so() -> None:
+    # The shipped files carry no value of the demo county's own: its standard and property rules
+    # come from its local-parameters file, or the generator falls back and names the fallback.
+    policy = local_policy("110105", REF, baseline())
+    assert policy.standard_yuan(urban=True, date=REF) == T.DIBAO_STANDARD["urban"]
+    fallback = policy.notes.filter(pl.col("source").str.starts_with("FALLBACK"))
+    assert {"dibao.max_vehicles", "dibao.non_residential_property_allowed"} <= set(fallback.get_column("parameter"))
+    assert local_policy("110105", REF, demo_parameters()).standard_yuan(urban=True, date=REF) == 1450
 
 
 @pytest.mark.parametrize(
@@ -157,6 +171,7 @@ def test_the_calibration_report_names_the_engines_source(small_population: Popul
 )
 def test_injected_parameters_decide_the_standard(reform: str, expected: dict[str, float]) -> None:
     text = f"reform: {{id: test, label: {{zh: 测试, en: test}}}}\nparameters:\n  {reform}\n"
-    params = apply(baseline(), parse_reform_text(text, "test.yaml", baseline()))
+    county = demo_parameters()
+    params = apply(county, parse_reform_text(text, "test.yaml", county))
     pop = generate(SynthConfig(county="110105", households=1_500, seed=4), params=params)
     assert _standards(pop) == pytest.approx(expected, abs=0.005)

@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from minsheng.demo.local_params import demo_parameters
 from minsheng.synth import Population, SynthConfig, generate, write
 
 # The issue's bands around the national shares (PF2 §7: 0.66 % urban, 7.2 % rural). The generator
@@ -19,7 +20,8 @@ URBAN_BAND, RURAL_BAND = (0.005, 0.010), (0.05, 0.09)
 
 @pytest.fixture(scope="module")
 def beijing() -> Population:
-    return generate(SynthConfig(county="110105", households=20_000, seed=5))
+    """The demo county, with its own local values (standard, floor, property rules)."""
+    return generate(SynthConfig(county="110105", households=20_000, seed=5), params=demo_parameters())
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +78,8 @@ def test_missed_and_leaked_households_are_a_few_percent(county: str, request: py
 
 
 def test_the_floor_is_paid_and_nobody_is_paid_less(beijing: Population) -> None:
-    """Beijing pays a gap below 20 % of the standard as 20 % (dibao.floor_ratio, PF §1.2)."""
+    """The demo county pays a gap below 20 % of the standard as 20 % (its dibao.floor_ratio, after an
+    older local rule, PF §1.2)."""
     paid = (
         beijing.households.filter(pl.col("enrolled") == "dibao")
         .join(beijing.ground_truth.select("household_id", "size", "dibao_standard"), on="household_id")
