@@ -27,7 +27,7 @@ from minsheng.rules.reforms import apply, apply_model, load_reform, parse_reform
 FILE = "reforms/structural.yaml"
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "reforms" / "dibao_tiers_formula.yaml"
 CHAOYANG = "110105001001"  # the demo county: 1,520 yuan from 2025-07-01
-DONGCHENG = "110101001"  # the same province's other county: 1,500 yuan
+DONGCHENG = "110101001"  # the same province's other county (the test lays the demo values on it: 1,520 yuan)
 HEAD = "reform:\n  id: r\nformulas:\n"
 TIERED_PARAMETER = textwrap.dedent("""\
     reform:
